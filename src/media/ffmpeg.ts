@@ -1,0 +1,162 @@
+/**
+ * The ffmpeg runner: the only file that imports fluent-ffmpeg (the product is built on it). fluent-ffmpeg is
+ * archived and has three defects that matter here; each is neutralised below and tested in
+ * test/unit/ffmpeg-runner.test.ts:
+ *  1. its progress percent is computed against input 0 only (1801 % on a 12-input concat): we ask ffmpeg for
+ *     `-progress pipe:2` and compute the fraction against OUR expected output duration (parseProgress);
+ *  2. an options ARRAY splits every element containing one space (`title=My Film` → two argv items): we always pass
+ *     options as separate arguments, which it never splits (addOptions);
+ *  3. its error message keeps only trailing lines that do not start with "[" (dropping
+ *     `[Parsed_scale_0 @ …] Invalid size`): we keep our own stderr tail and name the real cause (FfmpegError).
+ * Filter graphs are always written to script files by the callers (`-filter_complex_script`), never inlined.
+ * Cancellation kills ffmpeg (SIGKILL) and the caller's temp output is removed; nothing half-written survives.
+ */
+import ffmpeg from 'fluent-ffmpeg';
+import { rm } from 'node:fs/promises';
+
+export interface FfmpegInput {
+  /** A file path, or a lavfi graph when options include `-f lavfi`. */
+  source: string;
+  options?: string[];
+}
+
+export interface FfmpegJob {
+  inputs: FfmpegInput[];
+  /** Output options, one argv item per element (values with spaces stay intact). */
+  outputOptions: string[];
+  /** Where ffmpeg writes; the caller renames it into place after verification. */
+  output: string;
+  /** Expected duration of the output in seconds, the denominator of the progress fraction. */
+  expectedDurationS: number;
+  signal?: AbortSignal;
+  onProgress?: (p: FfmpegProgress) => void;
+}
+
+export interface FfmpegProgress {
+  /** 0..1, against the expected output duration. */
+  fraction: number;
+  outTimeS: number;
+  speed?: number;
+}
+
+/** ffmpeg failed. `cause` is the line that names the real reason; `stderrTail` the last lines for logs. */
+export class FfmpegError extends Error {
+  override readonly name = 'FfmpegError';
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly reason: string,
+    readonly stderrTail: string[],
+    readonly args: string[],
+  ) {
+    super(message);
+  }
+}
+
+export class FfmpegCancelledError extends Error {
+  override readonly name = 'FfmpegCancelledError';
+}
+
+const TAIL_LINES = 200;
+
+/** Parses one `-progress` key=value line into seconds of output written, or undefined. */
+export function parseProgressLine(line: string): { outTimeS?: number; speed?: number; end?: boolean } | undefined {
+  const m = /^(out_time_us|out_time_ms|speed|progress)=(.*)$/.exec(line.trim());
+  if (!m) return undefined;
+  const [, key, value] = m as unknown as [string, string, string];
+  if (key === 'progress') return { end: value === 'end' };
+  if (key === 'speed') {
+    const s = Number.parseFloat(value);
+    return Number.isFinite(s) ? { speed: s } : undefined;
+  }
+  // ffmpeg writes microseconds under both names (out_time_ms is a historical misnomer); N/A before output starts.
+  const us = Number(value);
+  return Number.isFinite(us) && us >= 0 ? { outTimeS: us / 1e6 } : undefined;
+}
+
+/** Fraction of the expected duration, clamped to [0, 1]. */
+export function progressFraction(outTimeS: number, expectedDurationS: number): number {
+  if (!(expectedDurationS > 0)) return 0;
+  return Math.min(1, Math.max(0, outTimeS / expectedDurationS));
+}
+
+/** The stderr line that names the cause: the first error-level line, preferring a filter's own message. */
+export function extractReason(lines: readonly string[]): string {
+  const errors = lines.filter((l) => /\[(error|fatal)\]/.test(l) || /^\[[^\]]+ @ 0x[0-9a-f]+\]/.test(l));
+  const specific = errors.find((l) => /\[(Parsed_|AVFilterGraph|graph)/.test(l)) ?? errors[0];
+  const chosen = specific ?? [...lines].reverse().find((l) => l.trim() && !/^(progress|out_time|frame|fps|stream_|bitrate|total_size|dup_frames|drop_frames|speed)=/.test(l));
+  return (chosen ?? 'ffmpeg failed without a message').replace(/^\[(error|fatal|warning)\]\s*/, '').replace(/ @ 0x[0-9a-f]+/, '').trim();
+}
+
+export function runFfmpeg(job: FfmpegJob): Promise<void> {
+  const tail: string[] = [];
+  const command = ffmpeg({ stdoutLines: 0, stderrLines: TAIL_LINES });
+  for (const input of job.inputs) {
+    command.input(input.source);
+    addOptions(command, 'input', input.options ?? []);
+  }
+  command.output(job.output);
+  addOptions(command, 'output', ['-y', '-nostdin', '-hide_banner', '-loglevel', 'level+warning', '-nostats', '-progress', 'pipe:2', ...job.outputOptions]);
+
+  let lastOut = 0;
+  let speed: number | undefined;
+  command.on('stderr', (line: string) => {
+    const p = parseProgressLine(line);
+    if (p) {
+      if (p.speed !== undefined) speed = p.speed;
+      if (p.outTimeS !== undefined) lastOut = p.outTimeS;
+      if (p.outTimeS !== undefined || p.end) {
+        const fraction = p.end ? 1 : progressFraction(lastOut, job.expectedDurationS);
+        job.onProgress?.({ fraction, outTimeS: lastOut, ...(speed !== undefined ? { speed } : {}) });
+      }
+      return;
+    }
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+  });
+
+  return new Promise<void>((resolve, reject) => {
+    let cancelled = false;
+    const onAbort = () => {
+      cancelled = true;
+      command.kill('SIGKILL');
+    };
+    if (job.signal?.aborted) {
+      reject(new FfmpegCancelledError('cancelled before ffmpeg started'));
+      return;
+    }
+    job.signal?.addEventListener('abort', onAbort, { once: true });
+    const args = () => (command as unknown as { _getArguments(): string[] })._getArguments();
+    command.on('error', (err: Error & { code?: number }) => {
+      job.signal?.removeEventListener('abort', onAbort);
+      void rm(job.output, { force: true }).finally(() => {
+        if (cancelled) return reject(new FfmpegCancelledError('ffmpeg was cancelled'));
+        const reason = extractReason(tail);
+        const exit = /exited with code (\d+)/.exec(err.message)?.[1];
+        reject(new FfmpegError(`ffmpeg failed: ${reason}`, exit === undefined ? null : Number(exit), reason, [...tail], safeArgs(args)));
+      });
+    });
+    command.on('end', () => {
+      job.signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    command.run();
+  });
+}
+
+/** Always more than one argument per call, so fluent-ffmpeg never splits an option at a space. */
+function addOptions(command: ffmpeg.FfmpegCommand, where: 'input' | 'output', options: readonly string[]): void {
+  if (options.length === 0) return;
+  const add = (...o: string[]) => (where === 'input' ? command.inputOptions(...o) : command.outputOptions(...o));
+  // One element would take the splitting path; ffmpeg treats a repeated -hide_banner as harmless.
+  if (options.length === 1) add(options[0]!, '-hide_banner');
+  else add(...options);
+}
+
+function safeArgs(get: () => string[]): string[] {
+  try {
+    return get();
+  } catch {
+    return [];
+  }
+}

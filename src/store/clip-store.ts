@@ -1,0 +1,154 @@
+/**
+ * The clip store: finished clips, content-addressed by the plan's cache key, shared by every run in a work dir.
+ * A clip is stored once (atomic rename after its sha256 is verified) and never regenerated while it is here.
+ *
+ * Layout under `root`: clips/<k0k1>/<cacheKey>.mp4 and .json (the record), frames/<name>.png (derived stills).
+ * No path is built from user text: cache keys are 64 hex characters, checked on every call.
+ */
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256File, tempPathFor, writeJsonAtomic } from './files.js';
+
+export interface ClipRecord {
+  cacheKey: string;
+  /** Absolute path of the stored clip. */
+  path: string;
+  sha256: string;
+  bytes: number;
+  durationS: number;
+  width: number;
+  height: number;
+  fps: number;
+  hasAudio: boolean;
+  provider: string;
+  model: string;
+  jobId: string;
+  prompt: string;
+  productionId: string;
+  sceneId: string;
+  costUsd: number;
+  createdAt: string;
+}
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+}
+
+const KEY = /^[0-9a-f]{64}$/;
+
+export function assertCacheKey(key: string): void {
+  if (!KEY.test(key)) throw new StoreError(`not a cache key: ${JSON.stringify(key).slice(0, 80)}`);
+}
+
+export class ClipStore {
+  constructor(readonly root: string) {}
+
+  clipPath(cacheKey: string): string {
+    assertCacheKey(cacheKey);
+    return join(this.root, 'clips', cacheKey.slice(0, 2), `${cacheKey}.mp4`);
+  }
+
+  private recordPath(cacheKey: string): string {
+    return this.clipPath(cacheKey).replace(/\.mp4$/, '.json');
+  }
+
+  /** A still derived from a clip (e.g. its last frame at a given size). `name` must be ours, not user text. */
+  framePath(cacheKey: string, name: string): string {
+    assertCacheKey(cacheKey);
+    if (!/^[a-z0-9-]+$/.test(name)) throw new StoreError(`bad frame name ${name}`);
+    return join(this.root, 'frames', `${cacheKey}-${name}.png`);
+  }
+
+  /** The record when the clip is present and intact (size matches); undefined otherwise. */
+  async get(cacheKey: string): Promise<ClipRecord | undefined> {
+    let record: ClipRecord;
+    try {
+      record = JSON.parse(await readFile(this.recordPath(cacheKey), 'utf8')) as ClipRecord;
+    } catch {
+      return undefined;
+    }
+    try {
+      const s = await stat(record.path);
+      if (s.size !== record.bytes) return undefined;
+    } catch {
+      return undefined;
+    }
+    return record;
+  }
+
+  /**
+   * Moves a verified temp file into the store. Idempotent: a second put of the same key keeps the first clip
+   * (whatever a retry produced, the store's answer for a key never changes once written).
+   */
+  async put(tempFile: string, record: Omit<ClipRecord, 'path' | 'sha256' | 'bytes'>): Promise<ClipRecord> {
+    const existing = await this.get(record.cacheKey);
+    if (existing) {
+      await rm(tempFile, { force: true });
+      return existing;
+    }
+    const { sha256, bytes } = await sha256File(tempFile);
+    const path = this.clipPath(record.cacheKey);
+    await mkdir(join(this.root, 'clips', record.cacheKey.slice(0, 2)), { recursive: true });
+    await rename(tempFile, path);
+    const full: ClipRecord = { ...record, path, sha256, bytes };
+    await writeJsonAtomic(this.recordPath(record.cacheKey), full);
+    return full;
+  }
+
+  /** Copies a file into the store without consuming it (used when the source must stay, e.g. a provider output). */
+  async putCopy(source: string, record: Omit<ClipRecord, 'path' | 'sha256' | 'bytes'>): Promise<ClipRecord> {
+    const tmp = tempPathFor(this.clipPath(record.cacheKey));
+    await mkdir(join(this.root, 'clips', record.cacheKey.slice(0, 2)), { recursive: true });
+    await copyFile(source, tmp);
+    return this.put(tmp, record);
+  }
+
+  async list(): Promise<ClipRecord[]> {
+    const out: ClipRecord[] = [];
+    let shards: string[];
+    try {
+      shards = await readdir(join(this.root, 'clips'));
+    } catch {
+      return out;
+    }
+    for (const shard of shards.sort()) {
+      for (const f of (await readdir(join(this.root, 'clips', shard))).sort()) {
+        if (!f.endsWith('.json')) continue;
+        const rec = await this.get(f.slice(0, -5));
+        if (rec) out.push(rec);
+      }
+    }
+    return out;
+  }
+
+  /** Removes clips whose key is not in `keep`, and stray temp files. Returns what was removed. */
+  async gc(keep: ReadonlySet<string>, opts: { dryRun?: boolean } = {}): Promise<{ removed: string[]; bytes: number }> {
+    const removed: string[] = [];
+    let bytes = 0;
+    for (const dir of ['clips', 'frames']) {
+      const base = join(this.root, dir);
+      const walk = async (d: string): Promise<void> => {
+        let entries;
+        try {
+          entries = await readdir(d, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const e of entries) {
+          const p = join(d, e.name);
+          if (e.isDirectory()) {
+            await walk(p);
+            continue;
+          }
+          const key = /^([0-9a-f]{64})/.exec(e.name)?.[1];
+          if (key && keep.has(key) && !e.name.endsWith('.tmp')) continue;
+          bytes += (await stat(p)).size;
+          removed.push(p);
+          if (!opts.dryRun) await rm(p, { force: true });
+        }
+      };
+      await walk(base);
+    }
+    return { removed, bytes };
+  }
+}

@@ -1,0 +1,395 @@
+/**
+ * Planning: Storyboard → ProductionPlan. Pure and deterministic: the same storyboard, assets and catalog give the
+ * same plan, byte for byte. Everything a workflow needs travels in the plan as plain JSON.
+ */
+import type { Catalog } from '../providers/catalog.js';
+import type { ImageInput, PixelSize, ProviderCapabilities } from '../providers/types.js';
+import {
+  defaultJobDeadlineSeconds,
+  describeSeconds,
+  priceFor,
+  secondsAllowed,
+  sizeText,
+} from './capability-rules.js';
+import { composePrompt, bibleEntries, type BlockName } from './compose.js';
+import { StoryboardError, type InputIssue } from './errors.js';
+import { hashOf } from './hash.js';
+import type { ContinuityMode, ProviderSettings, Scene, Storyboard, Transition, TransitionType } from './schema.js';
+
+/** Bump when the meaning of a cache key changes (so old clips are not reused for a different request). */
+export const CACHE_KEY_VERSION = 1;
+
+/** A file the storyboard names, read and hashed at the edge (see src/load). Keyed by the text in the storyboard. */
+export interface AssetInfo {
+  path: string;
+  sha256: string;
+  width: number;
+  height: number;
+  mime: ImageInput['mime'];
+}
+
+export type FrameSource =
+  | { kind: 'previous-last-frame'; sceneId: string }
+  | { kind: 'image'; path: string; sha256: string; mime: ImageInput['mime'] };
+
+export interface ScenePlan {
+  index: number;
+  id: string;
+  title: string;
+  provider: string;
+  model: string;
+  /** Provider settings without secrets (baseURL, poll interval, ...). */
+  settings: ProviderSettings;
+  prompt: string;
+  negativePrompt?: string;
+  trimmedBlocks: BlockName[];
+  seconds: number;
+  /** round(seconds × fps) of the output. */
+  frames: number;
+  size: PixelSize;
+  fps: number;
+  seed?: number;
+  continuity: {
+    mode: ContinuityMode;
+    firstFrame?: FrameSource;
+    lastFrame?: FrameSource;
+    references: { path: string; sha256: string; mime: ImageInput['mime'] }[];
+    /** For extend: the scene whose provider job is extended; its seconds are trimmed from the stitched result. */
+    extendsSceneId?: string;
+    reanchored?: boolean;
+  };
+  /** Scenes that must be ready before this one starts. */
+  dependsOn: string[];
+  /** Content address of the clip: changes exactly when something that changes the clip changes. */
+  cacheKey: string;
+  estimatedCostUsd: number;
+  jobDeadlineSeconds: number;
+  maxJobAttempts: number;
+  narration?: string;
+  /** Transition INTO this scene. The first scene's is always a cut. */
+  transition: { type: TransitionType; seconds: number };
+}
+
+export interface ProductionPlan {
+  planVersion: 1;
+  productionId: string;
+  title: string;
+  storyboardSha256: string;
+  /** The production's house format: every clip is made to match it before assembly. */
+  house: { width: number; height: number; fps: number; sampleRate: 48000; channels: 2 };
+  maxParallelScenes: number;
+  output: Storyboard['output'];
+  budgetUsd?: number;
+  scenes: ScenePlan[];
+  totals: { scenes: number; seconds: number; durationSeconds: number; estimatedCostUsd: number };
+}
+
+export interface PlanInput {
+  storyboard: Storyboard;
+  /** sha256 of the storyboard file's bytes. */
+  storyboardSha256: string;
+  fileName: string;
+  /** Every image path the storyboard names, as read by src/load. */
+  assets: Record<string, AssetInfo>;
+  catalog: Catalog;
+  productionId?: string;
+  /** Fallback base URLs from the environment (OPENAI_BASE_URL), per provider; not secrets. */
+  envBaseURL?: Record<string, string | undefined>;
+  /** Scene id → replacement action text from the prompt enhancer. */
+  enhancedActions?: Record<string, string>;
+}
+
+const DEFAULT_TRANSITION_SECONDS = 0.5;
+const DEFAULT_MAX_JOB_ATTEMPTS = 3;
+
+export function planProduction(input: PlanInput): ProductionPlan {
+  const { storyboard: sb, catalog } = input;
+  const issues: InputIssue[] = [];
+  const scenes: ScenePlan[] = [];
+  let chainLinks = 0;
+
+  sb.scenes.forEach((scene, i) => {
+    const at = (field: string) => `scenes[${i}]${field ? `.${field}` : ''}`;
+    const providerName = scene.provider ?? sb.defaults.provider;
+    const providerField = scene.provider ? at('provider') : 'defaults.provider';
+    if (!catalog.knownProviders().includes(providerName)) {
+      issues.push({ path: providerField, message: `unknown provider "${providerName}"; known: ${catalog.knownProviders().join(', ')}` });
+      return;
+    }
+    const model = scene.model ?? sb.defaults.model ?? catalog.defaultModel(providerName) ?? '';
+    const caps = catalog.capabilitiesOf(providerName, model);
+    if (!caps) {
+      issues.push({
+        path: scene.model ? at('model') : 'defaults.model',
+        message: `unknown model "${model}" for ${providerName}; known: ${catalog.knownModels(providerName).join(', ')}`,
+      });
+      return;
+    }
+    const settings = sb.providers[providerName] ?? {};
+    const unavailable = catalog.unavailableReason(providerName, settings.baseURL ?? input.envBaseURL?.[providerName]);
+    if (unavailable) issues.push({ path: providerField, message: unavailable });
+    if (caps.lifecycle.status === 'shutdown') {
+      issues.push({ path: providerField, message: `${providerName}/${model} was shut down${caps.lifecycle.shutdownAt ? ` on ${caps.lifecycle.shutdownAt}` : ''}` });
+    }
+
+    const seconds = scene.seconds ?? sb.defaults.seconds;
+    if (!secondsAllowed(caps.seconds, seconds)) {
+      issues.push({
+        path: scene.seconds !== undefined ? at('seconds') : at('seconds'),
+        message: `${seconds}${scene.seconds === undefined ? ' (from defaults.seconds)' : ''} is not allowed by ${providerName}/${model}; allowed: ${describeSeconds(caps.seconds)}`,
+      });
+    }
+    const size = resolveSize(sb, caps, issues);
+    const fps = sb.defaults.fps;
+
+    const mode = scene.continuity ?? sb.defaults.continuity;
+    const previous = i > 0 ? sb.scenes[i - 1] : undefined;
+    const prevPlan = i > 0 ? scenes[i - 1] : undefined;
+    const continuity: ScenePlan['continuity'] = { mode, references: [] };
+    const dependsOn: string[] = [];
+
+    const image = (text: string, field: string): FrameSource | undefined => {
+      const path = anchorImagePath(sb, text);
+      const asset = path === undefined ? undefined : input.assets[path];
+      if (!asset) {
+        issues.push({ path: at(field), message: `image "${text}" was not loaded (is it a bible id with references, or an image file?)` });
+        return undefined;
+      }
+      return { kind: 'image', path: asset.path, sha256: asset.sha256, mime: asset.mime };
+    };
+    const needs = (ok: boolean, what: string, suggestion: string) => {
+      if (!ok) {
+        issues.push({ path: at('continuity'), message: `${providerName}/${model} cannot ${what}; ${suggestion}` });
+      }
+      return ok;
+    };
+
+    chainLinks = mode === 'chain' ? chainLinks + 1 : 0;
+    const reanchorEvery = scene.reanchorEvery ?? sb.defaults.reanchorEvery;
+    switch (mode) {
+      case 'independent':
+        break;
+      case 'chain':
+        if (!previous) break; // reported by the schema
+        if (!needs(caps.firstFrame, 'start from an image', 'use "independent", or a provider with first-frame input')) break;
+        if (reanchorEvery && scene.anchor && chainLinks % reanchorEvery === 0) {
+          const src = image(scene.anchor, 'anchor');
+          if (src) continuity.firstFrame = src;
+          continuity.reanchored = true;
+        } else {
+          continuity.firstFrame = { kind: 'previous-last-frame', sceneId: previous.id };
+          dependsOn.push(previous.id);
+        }
+        break;
+      case 'anchor':
+        if (!needs(caps.firstFrame, 'start from an anchor image', 'use "independent", or a provider with first-frame input')) break;
+        if (scene.anchor) {
+          const src = image(scene.anchor, 'anchor');
+          if (src) continuity.firstFrame = src;
+        }
+        break;
+      case 'extend': {
+        if (!previous) break;
+        const prevProvider = previous.provider ?? sb.defaults.provider;
+        const ok = needs(!!caps.extend, 'extend a previous clip', 'use "chain" (starts from the previous scene\'s last frame) instead');
+        if (ok && prevProvider !== providerName) {
+          issues.push({ path: at('continuity'), message: `"extend" needs the previous scene on the same provider (${prevProvider} ≠ ${providerName}); use "chain"` });
+        }
+        if (ok && caps.extend && !secondsAllowed(caps.extend.seconds, seconds)) {
+          issues.push({ path: at('seconds'), message: `${seconds} is not an allowed extension length for ${providerName}/${model}; allowed: ${describeSeconds(caps.extend.seconds)}` });
+        }
+        continuity.extendsSceneId = previous.id;
+        dependsOn.push(previous.id);
+        break;
+      }
+      case 'keyframes':
+        if (!needs(caps.lastFrame && caps.firstFrame, 'take first and last keyframes', 'use "chain" or "anchor" (first frame only)')) break;
+        if (scene.anchor) {
+          const src = image(scene.anchor, 'anchor');
+          if (src) continuity.firstFrame = src;
+        } else if (previous) {
+          continuity.firstFrame = { kind: 'previous-last-frame', sceneId: previous.id };
+          dependsOn.push(previous.id);
+        }
+        if (scene.lastFrame) {
+          const src = image(scene.lastFrame, 'lastFrame');
+          if (src) continuity.lastFrame = src;
+        }
+        break;
+    }
+
+    if (caps.maxReferenceImages > 0) {
+      const entries = [
+        ...bibleEntries(sb, scene.characters, 'characters'),
+        ...bibleEntries(sb, scene.location ? [scene.location] : [], 'locations'),
+        ...bibleEntries(sb, scene.props, 'props'),
+      ];
+      for (const ref of entries.flatMap((e) => e.references ?? []).slice(0, caps.maxReferenceImages)) {
+        const asset = input.assets[ref];
+        if (asset) continuity.references.push({ path: asset.path, sha256: asset.sha256, mime: asset.mime });
+      }
+    }
+
+    const continuesFrom = continuity.firstFrame?.kind === 'previous-last-frame' || continuity.extendsSceneId ? previous : undefined;
+    const composed = composePrompt({
+      storyboard: sb,
+      scene,
+      ...(continuesFrom ? { previous: continuesFrom } : {}),
+      promptLimit: caps.promptLimit,
+      negativePromptSupported: caps.negativePrompt,
+      ...(input.enhancedActions?.[scene.id] ? { actionOverride: input.enhancedActions[scene.id] } : {}),
+    });
+    if (composed.prompt.length > caps.promptLimit) {
+      issues.push({ path: at('prompt'), message: `is ${composed.prompt.length} characters; ${providerName}/${model} takes at most ${caps.promptLimit}. Shorten the scene's prompt` });
+    }
+
+    const transition = resolveTransition(i === 0 ? 'cut' : (scene.transition ?? sb.defaults.transition));
+    if (transition.seconds > 0 && prevPlan && transition.seconds >= Math.min(seconds, prevPlan.seconds)) {
+      issues.push({ path: at('transition'), message: `a ${transition.seconds} s transition must be shorter than both scenes it joins (${prevPlan.seconds} s and ${seconds} s)` });
+    }
+
+    const seed = scene.seed ?? sb.defaults.seed;
+    // Everything that changes the pixels or sound of the clip, and nothing else (not latency, not poll intervals).
+    const cacheKey = hashOf({
+      v: CACHE_KEY_VERSION,
+      provider: providerName,
+      model,
+      render: settings.render,
+      prompt: composed.prompt,
+      negativePrompt: composed.negativePrompt,
+      seconds,
+      size: sizeText(size),
+      fps,
+      seed,
+      title: providerName === 'local' ? (scene.title ?? scene.id) : undefined,
+      firstFrame: frameKey(continuity.firstFrame, scenes),
+      lastFrame: frameKey(continuity.lastFrame, scenes),
+      references: continuity.references.map((r) => r.sha256),
+      extends: continuity.extendsSceneId ? scenes.find((s) => s.id === continuity.extendsSceneId)?.cacheKey : undefined,
+    });
+
+    scenes.push({
+      index: i,
+      id: scene.id,
+      title: scene.title ?? scene.id,
+      provider: providerName,
+      model,
+      settings: { ...settings },
+      prompt: composed.prompt,
+      ...(composed.negativePrompt ? { negativePrompt: composed.negativePrompt } : {}),
+      trimmedBlocks: composed.trimmed,
+      seconds,
+      frames: Math.round(seconds * fps),
+      size,
+      fps,
+      ...(seed !== undefined ? { seed } : {}),
+      continuity,
+      dependsOn,
+      cacheKey,
+      estimatedCostUsd: priceFor(caps, size, seconds),
+      jobDeadlineSeconds: settings.jobDeadlineSeconds ?? defaultJobDeadlineSeconds(caps, seconds),
+      maxJobAttempts: settings.maxJobAttempts ?? DEFAULT_MAX_JOB_ATTEMPTS,
+      ...(scene.narration ? { narration: scene.narration } : {}),
+      transition,
+    });
+  });
+
+  if (issues.length) throw new StoryboardError(input.fileName, issues);
+
+  const first = scenes[0]!;
+  const seconds = round3(scenes.reduce((t, s) => t + s.seconds, 0));
+  const overlaps = scenes.reduce((t, s) => t + s.transition.seconds, 0);
+  return {
+    planVersion: 1,
+    productionId: input.productionId ?? defaultProductionId(sb.title, input.storyboardSha256),
+    title: sb.title,
+    storyboardSha256: input.storyboardSha256,
+    house: { width: first.size.width, height: first.size.height, fps: sb.defaults.fps, sampleRate: 48000, channels: 2 },
+    maxParallelScenes: sb.defaults.maxParallelScenes,
+    output: sb.output,
+    ...(sb.budget ? { budgetUsd: sb.budget.maxUsd } : {}),
+    scenes,
+    totals: {
+      scenes: scenes.length,
+      seconds,
+      durationSeconds: round3(seconds - overlaps),
+      estimatedCostUsd: round4(scenes.reduce((t, s) => t + s.estimatedCostUsd, 0)),
+    },
+  };
+}
+
+/** `<slug of title>-<8 hex of the storyboard hash>`: the same storyboard gives the same id, so a resubmit attaches. */
+export function defaultProductionId(title: string, storyboardSha256: string): string {
+  const slug = title
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/g, '');
+  return `${slug || 'production'}-${storyboardSha256.slice(0, 8)}`;
+}
+
+/** Production ids become directory names and Temporal workflow ids. */
+export const PRODUCTION_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,79}$/;
+
+/** The image file a bible id or a path stands for (the first reference of a bible entry). */
+export function anchorImagePath(sb: Storyboard, text: string): string | undefined {
+  const entry = [...sb.characters, ...sb.locations, ...sb.props].find((e) => e.id === text);
+  if (entry) return entry.references?.[0];
+  return text;
+}
+
+/** Every image path the storyboard names (for the loader to read and hash). */
+export function referencedImagePaths(sb: Storyboard): { path: string; where: string }[] {
+  const out: { path: string; where: string }[] = [];
+  for (const list of ['characters', 'locations', 'props'] as const) {
+    sb[list].forEach((e, i) => e.references?.forEach((r, k) => out.push({ path: r, where: `${list}[${i}].references[${k}]` })));
+  }
+  sb.scenes.forEach((s, i) => {
+    if (s.anchor && !isBibleId(sb, s.anchor)) out.push({ path: s.anchor, where: `scenes[${i}].anchor` });
+    if (s.lastFrame) out.push({ path: s.lastFrame, where: `scenes[${i}].lastFrame` });
+  });
+  return out;
+}
+
+function isBibleId(sb: Storyboard, text: string): boolean {
+  return [...sb.characters, ...sb.locations, ...sb.props].some((e) => e.id === text);
+}
+
+function resolveSize(sb: Storyboard, caps: ProviderCapabilities, issues: InputIssue[]): PixelSize {
+  if (sb.defaults.size) {
+    const [w, h] = sb.defaults.size.split('x').map(Number) as [number, number];
+    const size = { width: w, height: h };
+    if (!caps.anySize && !caps.sizes.some((s) => s.width === w && s.height === h)) {
+      issues.push({
+        path: 'defaults.size',
+        message: `${sb.defaults.size} is not offered by ${caps.provider}/${caps.model}; allowed: ${caps.sizes.map(sizeText).join(', ')}`,
+      });
+    }
+    return size;
+  }
+  const aspect = sb.defaults.aspect ?? '16:9';
+  const [aw, ah] = aspect.split(':').map(Number) as [number, number];
+  const match = caps.sizes.find((s) => Math.abs(s.width / s.height - aw / ah) < 0.02);
+  if (!match) {
+    issues.push({ path: 'defaults.aspect', message: `${caps.provider}/${caps.model} has no size with aspect ${aspect}; sizes: ${caps.sizes.map(sizeText).join(', ')}` });
+    return caps.sizes[0] ?? { width: 1280, height: 720 };
+  }
+  return match;
+}
+
+function resolveTransition(t: Transition): { type: TransitionType; seconds: number } {
+  const type = typeof t === 'string' ? t : t.type;
+  if (type === 'cut') return { type, seconds: 0 };
+  return { type, seconds: typeof t === 'string' ? DEFAULT_TRANSITION_SECONDS : (t.seconds ?? DEFAULT_TRANSITION_SECONDS) };
+}
+
+function frameKey(src: FrameSource | undefined, planned: ScenePlan[]): string | undefined {
+  if (!src) return undefined;
+  if (src.kind === 'image') return `image:${src.sha256}`;
+  return `after:${planned.find((s) => s.id === src.sceneId)?.cacheKey ?? src.sceneId}`;
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+const round4 = (n: number) => Math.round(n * 10_000) / 10_000;

@@ -1,0 +1,275 @@
+/**
+ * Storyboard format v1: the zod schemas and their inferred types (each schema and its type share one name).
+ *
+ * Pure: no node:*, no I/O. Workflows may import this module.
+ * Every object is strict: an unknown key is an error, so a typo never silently changes a paid production.
+ */
+import { z } from 'zod';
+
+/** Ids become file names and Temporal ids, so they are restricted to a safe, portable alphabet. */
+export const Id = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'must be 1-63 characters of a-z, 0-9, "-" or "_", starting with a letter or digit (ids become file names)',
+  );
+export type Id = z.infer<typeof Id>;
+
+/** Pixel size as "WIDTHxHEIGHT", e.g. "1280x720". Both sides even, as H.264 in yuv420p requires. */
+export const SizeText = z
+  .string()
+  .regex(/^\d{2,5}x\d{2,5}$/, 'must look like "1280x720" (width x height in pixels)')
+  .refine((s) => s.split('x').every((n) => Number(n) % 2 === 0), 'width and height must both be even numbers');
+
+export const Aspect = z.enum(['16:9', '9:16', '1:1', '4:3', '3:4', '21:9']);
+export type Aspect = z.infer<typeof Aspect>;
+
+/**
+ * How a scene connects to what came before:
+ * - independent: text (and references) only;
+ * - chain: the first frame is the previous scene's last frame;
+ * - anchor: the first frame is a reference image from the story bible (stops chain drift);
+ * - extend: the provider's own extension of the previous scene's clip (trimmed so nothing repeats);
+ * - keyframes: a first and a last frame image, where the provider supports both.
+ */
+export const ContinuityMode = z.enum(['independent', 'chain', 'anchor', 'extend', 'keyframes']);
+export type ContinuityMode = z.infer<typeof ContinuityMode>;
+
+export const TransitionType = z.enum([
+  'cut',
+  'crossfade',
+  'dissolve',
+  'fadeblack',
+  'fadewhite',
+  'wipeleft',
+  'wiperight',
+  'wipeup',
+  'wipedown',
+  'slideleft',
+  'slideright',
+  'slideup',
+  'slidedown',
+]);
+export type TransitionType = z.infer<typeof TransitionType>;
+
+/** The transition INTO a scene (from the one before it). A bare name uses 0.5 s. */
+export const Transition = z.union([
+  TransitionType,
+  z.strictObject({
+    type: TransitionType,
+    seconds: z.number().positive().max(5, 'must be at most 5 seconds').optional(),
+  }),
+]);
+export type Transition = z.infer<typeof Transition>;
+
+const Text = z.string().trim().min(1, 'must not be empty');
+const Seconds = z.number().positive('must be greater than 0').max(600, 'must be at most 600 seconds');
+
+/** A character, location or prop: its canonical description is injected into every scene that references it. */
+export const BibleEntry = z.strictObject({
+  id: Id,
+  name: Text,
+  description: Text,
+  /** Image files (PNG/JPEG/WebP), relative to the storyboard file. Checked when the storyboard is loaded. */
+  references: z.array(Text).max(8, 'at most 8 reference images').optional(),
+});
+export type BibleEntry = z.infer<typeof BibleEntry>;
+
+/** The style lock, applied to every scene; a scene overrides only the fields it states. */
+export const Style = z.strictObject({
+  description: Text.optional(),
+  palette: Text.optional(),
+  lighting: Text.optional(),
+  camera: Text.optional(),
+  /** Things to avoid; a negative prompt where the provider takes one, folded into the prompt otherwise. */
+  negative: z.union([Text, z.array(Text)]).optional(),
+});
+export type Style = z.infer<typeof Style>;
+
+export const Defaults = z.strictObject({
+  provider: Id.default('local'),
+  /** The provider's default model when omitted. */
+  model: Text.optional(),
+  /** Exact output size; or `aspect`, which picks the provider's default size for that aspect. */
+  size: SizeText.optional(),
+  aspect: Aspect.optional(),
+  seconds: Seconds.default(4),
+  fps: z.number().int().min(1).max(120).default(24),
+  continuity: ContinuityMode.default('independent'),
+  transition: Transition.default('cut'),
+  /** On a chain, re-anchor to the scene's anchor image every N links to stop drift. */
+  reanchorEvery: z.number().int().min(1).optional(),
+  seed: z.number().int().min(0).optional(),
+  /** How many scenes may render at once (dependencies permitting). */
+  maxParallelScenes: z.number().int().min(1).max(64).default(4),
+});
+export type Defaults = z.infer<typeof Defaults>;
+
+export const Scene = z.strictObject({
+  id: Id,
+  title: Text.optional(),
+  /** The scene's own subject and action. Never trimmed by the prompt composer. */
+  prompt: Text,
+  seconds: Seconds.optional(),
+  characters: z.array(Id).optional(),
+  location: Id.optional(),
+  props: z.array(Id).optional(),
+  camera: Text.optional(),
+  lighting: Text.optional(),
+  style: Style.optional(),
+  narration: Text.optional(),
+  continuity: ContinuityMode.optional(),
+  /** For `anchor`: a bible entry id (its first reference image) or an image file path. */
+  anchor: Text.optional(),
+  /** For `keyframes`: the image the clip must end on. */
+  lastFrame: Text.optional(),
+  reanchorEvery: z.number().int().min(1).optional(),
+  transition: Transition.optional(),
+  provider: Id.optional(),
+  model: Text.optional(),
+  seed: z.number().int().min(0).optional(),
+});
+export type Scene = z.infer<typeof Scene>;
+
+export const FitPolicy = z.enum(['pad', 'crop']);
+
+export const Output = z.strictObject({
+  /** File name of the final video inside the production's output directory. */
+  filename: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.mp4$/, 'must be a plain file name ending in .mp4')
+    .default('final.mp4'),
+  /** How clips that differ from the output size are fitted: letterbox (pad) or fill (crop). */
+  fit: FitPolicy.default('pad'),
+  chapters: z.boolean().default(true),
+  captions: z.boolean().default(true),
+});
+export type Output = z.infer<typeof Output>;
+
+/** Per-provider settings. Secrets never live in a storyboard: `apiKeyEnv` names the environment variable. */
+export const ProviderSettings = z.strictObject({
+  baseURL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable (e.g. MY_GATEWAY_KEY), not a key')
+    .optional(),
+  /** Local provider only: simulated latency per job in milliseconds (for demos and tests). */
+  latencyMs: z.number().int().min(0).optional(),
+  /** Local provider only: "instant" reuses one rendered clip per size and length (benchmarks). */
+  render: z.enum(['full', 'instant']).optional(),
+  /** Local provider only: injected failures (for demos and tests). `times: 0` fails every time. */
+  faults: z
+    .array(
+      z.strictObject({
+        scene: Id.optional(),
+        on: z.enum(['submit', 'job', 'download']),
+        kind: z.enum(['transient', 'rate_limited', 'quota_exhausted', 'invalid_request', 'content_policy', 'job_failed', 'output_corrupt']),
+        times: z.number().int().min(0).default(1),
+      }),
+    )
+    .optional(),
+  /** Time between status polls; default: the provider's hint, else its capability default. */
+  pollIntervalMs: z.number().int().min(10).max(600_000).optional(),
+  /** Abandon a job still queued/running after this long and submit a new one (default from capabilities). */
+  jobDeadlineSeconds: z.number().positive().max(86_400).optional(),
+  /** Jobs per scene before the scene fails: 1 + resubmissions after job failures, stuck jobs, expiries. */
+  maxJobAttempts: z.number().int().min(1).max(10).optional(),
+});
+export type ProviderSettings = z.infer<typeof ProviderSettings>;
+
+export const Budget = z.strictObject({ maxUsd: z.number().positive() });
+
+export const StoryboardShape = z.strictObject({
+  version: z.literal(1).default(1),
+  title: Text,
+  description: Text.optional(),
+  defaults: Defaults.prefault({}),
+  style: Style.optional(),
+  characters: z.array(BibleEntry).default([]),
+  locations: z.array(BibleEntry).default([]),
+  props: z.array(BibleEntry).default([]),
+  scenes: z.array(Scene).min(1, 'a storyboard needs at least one scene'),
+  output: Output.prefault({}),
+  providers: z.record(Id, ProviderSettings).default({}),
+  budget: Budget.optional(),
+});
+
+/** Cross-field rules: unique ids, references that resolve, continuity that has what it needs. */
+export const Storyboard = StoryboardShape.superRefine((sb, ctx) => {
+  const bibleIds = new Map<string, string>();
+  for (const list of ['characters', 'locations', 'props'] as const) {
+    sb[list].forEach((entry, i) => {
+      const seen = bibleIds.get(entry.id);
+      if (seen) {
+        ctx.addIssue({ code: 'custom', path: [list, i, 'id'], message: `duplicate id "${entry.id}" (already used in ${seen})` });
+      }
+      bibleIds.set(entry.id, list);
+    });
+  }
+  const refCheck = (list: 'characters' | 'locations' | 'props', id: string, path: (string | number)[]) => {
+    if (!sb[list].some((e) => e.id === id)) {
+      const known = sb[list].map((e) => e.id);
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `"${id}" is not defined in ${list}${known.length ? ` (defined: ${known.join(', ')})` : ' (none defined)'}`,
+      });
+    }
+  };
+  const sceneIds = new Set<string>();
+  sb.scenes.forEach((scene, i) => {
+    if (sceneIds.has(scene.id)) {
+      ctx.addIssue({ code: 'custom', path: ['scenes', i, 'id'], message: `duplicate scene id "${scene.id}"` });
+    }
+    sceneIds.add(scene.id);
+    scene.characters?.forEach((c, k) => refCheck('characters', c, ['scenes', i, 'characters', k]));
+    scene.props?.forEach((p, k) => refCheck('props', p, ['scenes', i, 'props', k]));
+    if (scene.location) refCheck('locations', scene.location, ['scenes', i, 'location']);
+
+    const mode = scene.continuity ?? sb.defaults.continuity;
+    if ((mode === 'chain' || mode === 'extend') && i === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scenes', 0, 'continuity'],
+        message: `"${mode}" continues the previous scene, and the first scene has none; use "independent" or "anchor"`,
+      });
+    }
+    if (mode === 'anchor' && !scene.anchor) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scenes', i, 'anchor'],
+        message: 'continuity "anchor" needs `anchor`: a bible entry id with reference images, or an image file',
+      });
+    }
+    if (mode === 'keyframes' && !scene.lastFrame) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scenes', i, 'lastFrame'],
+        message: 'continuity "keyframes" needs `lastFrame`: the image file the clip must end on',
+      });
+    }
+    const reanchor = scene.reanchorEvery ?? sb.defaults.reanchorEvery;
+    if (reanchor && mode === 'chain' && !scene.anchor) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scenes', i, 'anchor'],
+        message: '`reanchorEvery` on a chain needs `anchor` (the image to re-anchor to)',
+      });
+    }
+    if (scene.anchor && bibleIds.has(scene.anchor)) {
+      const entry = [...sb.characters, ...sb.locations, ...sb.props].find((e) => e.id === scene.anchor);
+      if (!entry?.references?.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scenes', i, 'anchor'],
+          message: `bible entry "${scene.anchor}" has no reference images to anchor to; add \`references\` to it`,
+        });
+      }
+    }
+  });
+  if (sb.defaults.size && sb.defaults.aspect) {
+    ctx.addIssue({ code: 'custom', path: ['defaults', 'aspect'], message: 'give either `size` or `aspect`, not both' });
+  }
+});
+export type Storyboard = z.infer<typeof Storyboard>;
+export type StoryboardInput = z.input<typeof Storyboard>;
