@@ -44,6 +44,8 @@ export interface AssemblyInput {
   workDir: string;
   signal?: AbortSignal;
   onProgress?: (fraction: number, step: string) => void;
+  /** Runs on the finished temp file before it is renamed into place; throw to reject it. */
+  verify?: (tmpPath: string, timing: { frames: number; durationS: number; scenes: SceneTiming[] }) => Promise<void>;
 }
 
 export interface SceneTiming {
@@ -357,8 +359,9 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
           '-f', 'mp4',
         ],
         ...(input.signal ? { signal: input.signal } : {}),
-        onProgress: (p) => progress(0.25 + p.fraction * 0.75, 'assembling'),
+        onProgress: (p) => progress(0.25 + p.fraction * 0.7, 'assembling'),
       });
+      await input.verify?.(tmp, { frames: totalFrames, durationS, scenes });
       await rename(tmp, input.output);
     } finally {
       await rm(tmp, { force: true });

@@ -90,7 +90,8 @@ export function extractReason(lines: readonly string[]): string {
 
 export function runFfmpeg(job: FfmpegJob): Promise<void> {
   const tail: string[] = [];
-  const command = ffmpeg({ stdoutLines: 0, stderrLines: TAIL_LINES });
+  // `stdoutLines` sizes fluent-ffmpeg's own stdout/stderr rings (untyped option).
+  const command = ffmpeg({ stdoutLines: TAIL_LINES } as ffmpeg.FfmpegCommandOptions);
   for (const input of job.inputs) {
     command.input(input.source);
     addOptions(command, 'input', input.options ?? []);

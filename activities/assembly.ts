@@ -1,0 +1,86 @@
+/**
+ * Assembly and output activities: the final video (verified before it is put in place), the manifest.
+ */
+import { cancellationSignal, heartbeat } from '@temporalio/activity';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assemble, type AssemblyClip, type AssemblyResult, type SceneTiming } from '../src/media/assemble.js';
+import { verifyVideo, type Verification } from '../src/media/verify.js';
+import { writeJsonAtomic } from '../src/store/files.js';
+import type { ProductionPlan } from '../src/storyboard/plan.js';
+
+export interface AssemblyDeps {
+  tmpDir: string;
+}
+
+export interface AssembleInput {
+  productionId: string;
+  plan: Pick<ProductionPlan, 'title' | 'house' | 'output'>;
+  clips: AssemblyClip[];
+  /** Absolute output directory; final.mp4 (or the storyboard's filename), sidecars and manifest go here. */
+  outDir: string;
+}
+
+export interface AssembleOutput extends Omit<AssemblyResult, 'scenes'> {
+  scenes: SceneTiming[];
+  verification: Verification;
+}
+
+export class VerificationError extends Error {
+  override readonly name = 'VerificationError';
+}
+
+export function assemblyActivities(deps: AssemblyDeps) {
+  return {
+    /**
+     * Assembles and verifies. The final file appears only after verification passed; a failed or cancelled run
+     * leaves no partial final.mp4. Heartbeats carry `{ fraction, step }`.
+     */
+    async assembleVideo(input: AssembleInput): Promise<AssembleOutput> {
+      const output = join(input.outDir, input.plan.output.filename);
+      await mkdir(input.outDir, { recursive: true });
+      let verification: Verification | undefined;
+      const result = await assemble({
+        clips: input.clips,
+        house: input.plan.house,
+        fit: input.plan.output.fit,
+        title: input.plan.title,
+        chapters: input.plan.output.chapters,
+        captions: input.plan.output.captions,
+        output,
+        workDir: join(deps.tmpDir, 'assembly'),
+        signal: cancellationSignal(),
+        onProgress: (fraction, step) => heartbeat({ fraction, step }),
+        verify: async (tmpPath, timing) => {
+          heartbeat({ fraction: 0.95, step: 'verifying' });
+          verification = await verifyVideo(
+            tmpPath,
+            {
+              width: input.plan.house.width,
+              height: input.plan.house.height,
+              fps: input.plan.house.fps,
+              frames: timing.frames,
+              boundaries: timing.scenes.slice(1).map((s, i) => ({ atS: s.startS, transitionS: input.clips[i + 1]!.transition.type === 'cut' ? 0 : input.clips[i + 1]!.transition.seconds })),
+              ...(input.plan.output.chapters ? { chapters: input.clips.length } : {}),
+            },
+            cancellationSignal(),
+          );
+          if (!verification.ok) throw new VerificationError(`the assembled video failed verification: ${verification.problems.join('; ')}`);
+        },
+      });
+      return { ...result, verification: verification! };
+    },
+
+    async writeManifest(input: { outDir: string; manifest: unknown }): Promise<string> {
+      const path = join(input.outDir, 'manifest.json');
+      await writeJsonAtomic(path, input.manifest);
+      return path;
+    },
+
+    /** Removes a production's scratch files (best effort). */
+    async cleanupScratch(input: { productionId: string }): Promise<void> {
+      if (!/^[a-z0-9][a-z0-9_-]*$/.test(input.productionId)) return;
+      await rm(join(deps.tmpDir, 'productions', input.productionId), { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * createActivities(deps) returns every activity by name; nothing else gets registered with a worker.
+ * Every activity leaves through toFailure (to-failure.ts), the one place errors become Temporal failures.
+ */
+import { assemblyActivities, type AssemblyDeps } from './assembly.js';
+import { sceneActivities, type SceneDeps } from './scene.js';
+import { translated } from './to-failure.js';
+
+export type ActivityDeps = SceneDeps & AssemblyDeps;
+
+export function createActivities(deps: ActivityDeps) {
+  const raw = { ...sceneActivities(deps), ...assemblyActivities(deps) };
+  return Object.fromEntries(Object.entries(raw).map(([name, fn]) => [name, translated(fn as (...a: unknown[]) => Promise<unknown>)])) as typeof raw;
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { AssembleInput, AssembleOutput } from './assembly.js';
+export type { DownloadInput, PollInput, PreparedInputs, PrepareInput, SubmitInput, SubmitResult } from './scene.js';
+export type { FailureDetails } from './to-failure.js';

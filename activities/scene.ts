@@ -1,0 +1,215 @@
+/**
+ * Scene activities: thin I/O steps around a provider and the clip store. Each takes and returns small JSON;
+ * video bytes never travel through Temporal.
+ */
+import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { extractLastFrame, fitImage } from '../src/media/frames.js';
+import { clipFacts } from '../src/media/fingerprint.js';
+import { probe, ProbeError } from '../src/media/probe.js';
+import { trimHead } from '../src/media/trim.js';
+import { ProviderError } from '../src/providers/errors.js';
+import type { ProviderRegistry } from '../src/providers/registry.js';
+import type { GenerateRequest, ImageInput, JobSnapshot } from '../src/providers/types.js';
+import type { ClipRecord, ClipStore } from '../src/store/clip-store.js';
+import { sha256File, tempPathFor } from '../src/store/files.js';
+import type { FrameSource, ScenePlan } from '../src/storyboard/plan.js';
+import type { ProviderSettings } from '../src/storyboard/schema.js';
+
+export interface SceneDeps {
+  store: ClipStore;
+  providers: ProviderRegistry;
+  /** Scratch space for downloads in progress. */
+  tmpDir: string;
+}
+
+export interface PrepareInput {
+  scene: ScenePlan;
+  /** The predecessor's clip when the scene starts from its last frame. */
+  predecessor?: ClipRecord;
+}
+
+export interface PreparedInputs {
+  firstFrame?: ImageInput;
+  lastFrame?: ImageInput;
+  referenceImages?: ImageInput[];
+}
+
+export interface SubmitInput {
+  productionId: string;
+  sceneId: string;
+  provider: string;
+  settings: ProviderSettings;
+  request: GenerateRequest;
+}
+
+export interface SubmitResult {
+  jobId: string;
+  snapshot: JobSnapshot;
+  /** True when an earlier attempt's job was found instead of posting again. */
+  reconciled: boolean;
+}
+
+export interface PollInput {
+  provider: string;
+  settings: ProviderSettings;
+  jobId: string;
+}
+
+export interface DownloadInput {
+  productionId: string;
+  scene: Pick<ScenePlan, 'id' | 'cacheKey' | 'seconds' | 'fps' | 'size' | 'provider' | 'model' | 'prompt'>;
+  settings: ProviderSettings;
+  jobId: string;
+  costUsd: number;
+  /** For provider extensions: seconds of the stitched result that belong to earlier scenes. */
+  trimStartS?: number;
+}
+
+/** Window before the first submit attempt in which an earlier attempt's job may have been created. */
+const RECONCILE_SLACK_MS = 10_000;
+
+export function sceneActivities(deps: SceneDeps) {
+  return {
+    /** The stored clip for this cache key, when it is present and intact. Costs nothing. */
+    async lookupClip(input: { cacheKey: string }): Promise<ClipRecord | null> {
+      return (await deps.store.get(input.cacheKey)) ?? null;
+    },
+
+    /** Continuity inputs as files at the exact pixel size the scene is rendered at. */
+    async prepareInputs(input: PrepareInput): Promise<PreparedInputs> {
+      const { scene } = input;
+      const out: PreparedInputs = {};
+      const resolve = async (src: FrameSource, role: 'first' | 'last'): Promise<ImageInput> => {
+        const size = scene.size;
+        if (src.kind === 'previous-last-frame') {
+          if (!input.predecessor) throw new Error(`scene ${scene.id}: predecessor clip for its first frame is missing`);
+          const dest = deps.store.framePath(input.predecessor.cacheKey, `last-${size.width}x${size.height}`);
+          await mkdir(join(dest, '..'), { recursive: true });
+          await extractLastFrame(input.predecessor.path, dest, size, cancellationSignal());
+          return { kind: 'file', path: dest, mime: 'image/png' };
+        }
+        const { sha256 } = await sha256File(src.path).catch((err: unknown) => {
+          throw new ProviderError('invalid_request', `scene ${scene.id}: ${role}-frame image ${src.path} cannot be read`, { provider: scene.provider, cause: err });
+        });
+        if (sha256 !== src.sha256) {
+          throw new ProviderError('invalid_request', `scene ${scene.id}: image ${src.path} changed after the plan was made; plan and submit again`, { provider: scene.provider });
+        }
+        const dest = deps.store.framePath(src.sha256, `fit-${size.width}x${size.height}`);
+        await mkdir(join(dest, '..'), { recursive: true });
+        await fitImage(src.path, dest, size, cancellationSignal());
+        return { kind: 'file', path: dest, mime: 'image/png' };
+      };
+      if (scene.continuity.firstFrame) out.firstFrame = await resolve(scene.continuity.firstFrame, 'first');
+      if (scene.continuity.lastFrame) out.lastFrame = await resolve(scene.continuity.lastFrame, 'last');
+      if (scene.continuity.references.length) {
+        out.referenceImages = scene.continuity.references.map((r) => ({ kind: 'file', path: r.path, mime: r.mime }));
+      }
+      return out;
+    },
+
+    /**
+     * Exactly one provider POST per call. A retry of this activity first looks for the job an earlier attempt may
+     * have created (the POST may have reached the provider even though we saw a timeout, a reset, a 5xx, or this
+     * worker died), and posts again only when none is found.
+     */
+    async submitScene(input: SubmitInput): Promise<SubmitResult> {
+      const provider = deps.providers.get(input.provider, input.settings);
+      provider.assertAvailable(input.request.model);
+      const info = activityInfo();
+      const ctx = { signal: cancellationSignal() };
+      if (info.attempt > 1) {
+        if (!provider.findSubmitted) {
+          throw new ProviderError('ambiguous_submit', `${input.provider} cannot look up earlier submissions; not posting again to avoid paying twice. Check the provider's dashboard, then resume.`, {
+            provider: input.provider,
+            retryable: false,
+          });
+        }
+        const found = await provider.findSubmitted(input.request, new Date(info.scheduledTimestampMs - RECONCILE_SLACK_MS), ctx);
+        if (found) {
+          log.info('reconciled an earlier submission', { clientRef: input.request.clientRef, jobId: found.jobId, attempt: info.attempt });
+          return { jobId: found.jobId, snapshot: found, reconciled: true };
+        }
+      }
+      const snapshot = await provider.submit(input.request, ctx);
+      log.info('submitted', { clientRef: input.request.clientRef, provider: input.provider, jobId: snapshot.jobId });
+      return { jobId: snapshot.jobId, snapshot, reconciled: false };
+    },
+
+    /** One idempotent status read. */
+    async pollScene(input: PollInput): Promise<JobSnapshot> {
+      return deps.providers.get(input.provider, input.settings).poll(input.jobId, { signal: cancellationSignal() });
+    },
+
+    /** Best effort; never fails the caller. */
+    async cancelJob(input: PollInput): Promise<{ supported: boolean }> {
+      try {
+        return await deps.providers.get(input.provider, input.settings).cancel(input.jobId, { signal: cancellationSignal() });
+      } catch (err) {
+        log.warn('cancel failed', { jobId: input.jobId, error: (err as Error).message });
+        return { supported: false };
+      }
+    },
+
+    /**
+     * Streams the output to a temp file, verifies it (a video of the expected length, sha256), and stores it under
+     * the scene's cache key. A truncated or unreadable download is output_corrupt (retried); a gone output is
+     * output_expired (the workflow submits a new job).
+     */
+    async downloadClip(input: DownloadInput): Promise<ClipRecord> {
+      const existing = await deps.store.get(input.scene.cacheKey);
+      if (existing) return existing;
+      const provider = deps.providers.get(input.scene.provider, input.settings);
+      await mkdir(deps.tmpDir, { recursive: true });
+      const tmp = `${tempPathFor(join(deps.tmpDir, `${input.scene.cacheKey}.mp4`))}.mp4`;
+      const trimmed = `${tmp}.trim.mp4`;
+      try {
+        await provider.download(input.jobId, tmp, {
+          signal: cancellationSignal(),
+          onProgress: (fraction) => heartbeat({ fraction }),
+        });
+        let facts;
+        try {
+          facts = clipFacts(await probe(tmp, { countFrames: true, signal: cancellationSignal() }));
+        } catch (err) {
+          if (!(err instanceof ProbeError) && !(err instanceof Error && err.message === 'no video stream')) throw err;
+          throw new ProviderError('output_corrupt', `scene ${input.scene.id}: the downloaded clip is not a readable video`, { provider: input.scene.provider, jobId: input.jobId, cause: err });
+        }
+        const expected = input.scene.seconds + (input.trimStartS ?? 0);
+        // Providers round lengths to their own frame grid; more than half a second off means a truncated file.
+        if (Math.abs(facts.videoSeconds - expected) > 0.5) {
+          throw new ProviderError('output_corrupt', `scene ${input.scene.id}: the clip is ${facts.videoSeconds.toFixed(3)} s, expected ${expected} s`, {
+            provider: input.scene.provider,
+            jobId: input.jobId,
+          });
+        }
+        let source = tmp;
+        if (input.trimStartS) {
+          await trimHead(tmp, trimmed, input.trimStartS, input.scene.fps, cancellationSignal());
+          facts = clipFacts(await probe(trimmed, { countFrames: true }));
+          source = trimmed;
+        }
+        return await deps.store.put(source, {
+          cacheKey: input.scene.cacheKey,
+          durationS: facts.videoSeconds,
+          width: facts.width,
+          height: facts.height,
+          fps: facts.fps,
+          hasAudio: facts.hasAudio,
+          provider: input.scene.provider,
+          model: input.scene.model,
+          jobId: input.jobId,
+          prompt: input.scene.prompt,
+          productionId: input.productionId,
+          sceneId: input.scene.id,
+          costUsd: input.costUsd,
+          createdAt: new Date().toISOString(),
+        });
+      } finally {
+        await rm(tmp, { force: true });
+        await rm(trimmed, { force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The one translation from our errors into Temporal failures. Workflows branch on the failure `type`
+ * (the ErrorKind for provider errors, the error class name otherwise), never on messages.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { ProviderError } from '../src/providers/errors.js';
+import { FfmpegCancelledError, FfmpegError } from '../src/media/ffmpeg.js';
+import { StoryboardError } from '../src/storyboard/errors.js';
+
+/** Details attached to every failure: small, JSON, free of secrets. */
+export interface FailureDetails {
+  kind: string;
+  message: string;
+  provider?: string;
+  providerCode?: string;
+  requestId?: string;
+  jobId?: string;
+  input?: string;
+  retryAfterMs?: number;
+}
+
+export function toFailure(err: unknown): unknown {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof ProviderError) {
+    const details = err.toJSON() as unknown as FailureDetails;
+    return ApplicationFailure.create({
+      message: err.message,
+      type: err.kind,
+      nonRetryable: !err.retryable,
+      details: [details],
+      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: Math.max(1, Math.ceil(err.retryAfterMs)) } : {}),
+    });
+  }
+  if (err instanceof StoryboardError) {
+    return ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [{ kind: err.name, message: err.message }] });
+  }
+  if (err instanceof FfmpegCancelledError) return err;
+  if (err instanceof FfmpegError) {
+    // Deterministic for the same inputs: a retry runs the same command. A few retries cover disk hiccups.
+    return ApplicationFailure.create({ message: err.message, type: err.name, details: [{ kind: err.name, message: err.reason }] });
+  }
+  if (err instanceof Error) {
+    return ApplicationFailure.create({ message: err.message, type: err.name || 'Error', details: [{ kind: err.name || 'Error', message: err.message }] });
+  }
+  return err;
+}
+
+/** Wraps an activity implementation so every error leaves through toFailure. */
+export function translated<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      throw toFailure(err);
+    }
+  };
+}

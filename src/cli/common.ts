@@ -1,0 +1,149 @@
+/**
+ * What CLI commands share: exit codes, config, connecting (to TEMPORAL_ADDRESS or the work dir's embedded
+ * server), progress rendering.
+ */
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { StoryreelClient } from '../client.js';
+import { loadConfig, type Config } from '../config.js';
+import { StoryboardError } from '../storyboard/errors.js';
+import { ensureWorkDirServer, resolveTemporalCli, TemporalCliMissingError, type DevServer } from '../temporal/dev-server.js';
+import type { ProductionProgress } from '../../workflows/definitions.js';
+import cliProgress from 'cli-progress';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A user error: message to stderr, exit 2, nothing started. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  isTTY: boolean;
+}
+
+export const stdio: Io = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+  isTTY: !!process.stdout.isTTY,
+};
+
+let runtimeInstalled = false;
+/** Before any worker or native connection exists in this process. */
+export function installRuntime(level: LogLevel = 'WARN'): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger(level) });
+  runtimeInstalled = true;
+}
+
+export function config(): Config {
+  return loadConfig();
+}
+
+export interface Connected {
+  client: StoryreelClient;
+  address: string;
+  server: (DevServer & { reused: boolean }) | undefined;
+  close(): Promise<void>;
+}
+
+/** Connects to TEMPORAL_ADDRESS, or (embedded mode) to this work dir's dev server, starting it if needed. */
+export async function connect(cfg: Config, opts: { embedded: boolean; ui?: boolean; io: Io }): Promise<Connected> {
+  let address = cfg.temporalAddress;
+  let server: Connected['server'];
+  if (!address) {
+    if (!opts.embedded) throw new UsageError('set TEMPORAL_ADDRESS (host:port of your Temporal server), or use `storyreel run`, which starts one');
+    const cli = resolveTemporalCli({ explicit: cfg.temporalCliPath, cacheDir: cfg.cacheDir });
+    if (!cli) throw new TemporalCliMissingError();
+    server = await ensureWorkDirServer({ cliPath: cli.path, workDir: cfg.workDir, ui: opts.ui ?? true });
+    address = server.address;
+    opts.io.err(`temporal: ${server.reused ? 'using the running' : 'started a'} dev server at ${address}${server.uiUrl ? ` (Web UI: ${server.uiUrl})` : ''}`);
+  }
+  const client = await StoryreelClient.connect({ address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, outDir: cfg.outDir, envBaseURL: cfg.envBaseURL });
+  return {
+    client,
+    address,
+    server,
+    close: async () => {
+      await client.close();
+    },
+  };
+}
+
+export async function nativeConnection(address: string): Promise<NativeConnection> {
+  return NativeConnection.connect({ address });
+}
+
+/** Maps an error to an exit code and a message for the user. */
+export function reportError(err: unknown, io: Io): number {
+  if (err instanceof StoryboardError || err instanceof UsageError) {
+    io.err(err.message);
+    return EXIT.usage;
+  }
+  if (err instanceof TemporalCliMissingError) {
+    io.err(err.message);
+    return EXIT.usage;
+  }
+  io.err(`error: ${(err as Error).message ?? String(err)}`);
+  return EXIT.failed;
+}
+
+const SCENE_STATE_LABEL: Record<string, string> = {
+  planned: 'waiting',
+  submitted: 'submitted',
+  rendering: 'rendering',
+  downloaded: 'downloading',
+  ready: 'ready',
+  failed: 'FAILED',
+};
+
+/** Progress: a bar per scene on a TTY, one plain line per change otherwise. */
+export function progressRenderer(io: Io): { update(p: ProductionProgress): void; stop(): void } {
+  if (!io.isTTY) {
+    const seen = new Map<string, string>();
+    let lastState = '';
+    return {
+      update(p) {
+        for (const s of p.scenes) {
+          const line = `${SCENE_STATE_LABEL[s.state] ?? s.state}${s.state === 'rendering' ? ` ${Math.round(s.progress * 100)}%` : ''}${s.cached ? ' (from cache)' : ''}${s.reason ? `: ${s.reason.message}` : ''}`;
+          if (seen.get(s.id) !== line) {
+            seen.set(s.id, line);
+            io.out(`[${p.percent.toFixed(0).padStart(3)}%] scene ${s.id}: ${line}`);
+          }
+        }
+        if (p.state !== lastState) {
+          lastState = p.state;
+          io.out(`[${p.percent.toFixed(0).padStart(3)}%] production ${p.productionId}: ${p.state}${p.message ? ` — ${p.message}` : ''}`);
+        }
+      },
+      stop() {},
+    };
+  }
+  const multi = new cliProgress.MultiBar(
+    { format: ' {label} |{bar}| {percentage}% {status}', hideCursor: true, clearOnComplete: false, barsize: 24, stopOnComplete: false },
+    cliProgress.Presets.shades_grey,
+  );
+  const bars = new Map<string, cliProgress.SingleBar>();
+  let total: cliProgress.SingleBar | undefined;
+  return {
+    update(p) {
+      const width = Math.max(10, ...p.scenes.map((s) => s.id.length));
+      total ??= multi.create(100, 0, { label: 'production'.padEnd(width), status: '' });
+      for (const s of p.scenes) {
+        let bar = bars.get(s.id);
+        if (!bar) bars.set(s.id, (bar = multi.create(100, 0, { label: s.id.padEnd(width), status: '' })));
+        const pct = s.state === 'ready' ? 100 : s.state === 'downloaded' ? 95 : s.state === 'rendering' ? 10 + 80 * s.progress : s.state === 'submitted' ? 10 : 0;
+        bar.update(Math.round(pct), { status: `${SCENE_STATE_LABEL[s.state] ?? s.state}${s.cached ? ' (cache)' : ''}${s.reason ? `: ${s.reason.message.slice(0, 60)}` : ''}` });
+      }
+      total.update(Math.round(p.percent), { status: `${p.state} · $${p.costUsd.toFixed(2)}` });
+    },
+    stop() {
+      multi.stop();
+    },
+  };
+}
+
+export function formatUsd(n: number): string {
+  return `$${n.toFixed(2)}`;
+}

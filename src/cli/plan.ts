@@ -1,0 +1,49 @@
+/** `storyreel plan <storyboard>` and `storyreel validate <storyboard>`: nothing is generated or started. */
+import { catalog } from '../providers/catalog.js';
+import { planFile } from '../load/load-storyboard.js';
+import { ClipStore } from '../store/clip-store.js';
+import { storePaths } from '../worker.js';
+import { config, EXIT, formatUsd, type Io } from './common.js';
+
+export async function planCommand(file: string, opts: { json?: boolean; id?: string }, io: Io): Promise<number> {
+  const cfg = config();
+  const { plan } = await planFile(file, { catalog, envBaseURL: cfg.envBaseURL, ...(opts.id ? { productionId: opts.id } : {}) });
+  const store = new ClipStore(storePaths(cfg.workDir).store);
+  const cached = new Set<string>();
+  for (const s of plan.scenes) if (await store.get(s.cacheKey)) cached.add(s.id);
+  if (opts.json) {
+    io.out(JSON.stringify({ ...plan, cachedScenes: [...cached] }, null, 2));
+    return EXIT.ok;
+  }
+  io.out(`${plan.title} — production ${plan.productionId}`);
+  io.out(`${plan.house.width}x${plan.house.height} @ ${plan.house.fps} fps · ${plan.scenes.length} scenes · ${plan.totals.durationSeconds} s · max ${plan.maxParallelScenes} at once`);
+  io.out('');
+  const rows = plan.scenes.map((s) => [
+    String(s.index + 1),
+    s.id,
+    `${s.provider}/${s.model}`,
+    `${s.seconds}s`,
+    s.continuity.mode + (s.continuity.reanchored ? ' (re-anchor)' : ''),
+    s.dependsOn.join(',') || '-',
+    s.transition.type === 'cut' ? 'cut' : `${s.transition.type} ${s.transition.seconds}s`,
+    cached.has(s.id) ? 'cached' : formatUsd(s.estimatedCostUsd),
+    s.cacheKey.slice(0, 12),
+  ]);
+  const header = ['#', 'scene', 'provider/model', 'len', 'continuity', 'after', 'transition', 'cost', 'cache key'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  io.out(line(header));
+  for (const r of rows) io.out(line(r));
+  const toGenerate = plan.scenes.filter((s) => !cached.has(s.id));
+  io.out('');
+  io.out(`would generate ${toGenerate.length} of ${plan.scenes.length} scenes, est. ${formatUsd(toGenerate.reduce((t, s) => t + s.estimatedCostUsd, 0))} (${cached.size} from the clip store)`);
+  return EXIT.ok;
+}
+
+export async function validateCommand(file: string, opts: { json?: boolean }, io: Io): Promise<number> {
+  const cfg = config();
+  const { plan } = await planFile(file, { catalog, envBaseURL: cfg.envBaseURL });
+  if (opts.json) io.out(JSON.stringify({ ok: true, productionId: plan.productionId, scenes: plan.scenes.length }));
+  else io.out(`${file}: valid (${plan.scenes.length} scenes, ${plan.totals.durationSeconds} s, est. ${formatUsd(plan.totals.estimatedCostUsd)})`);
+  return EXIT.ok;
+}

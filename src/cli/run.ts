@@ -1,0 +1,63 @@
+/**
+ * `storyreel run <storyboard>`: the embedded default. Plans (bad input exits 2 before anything starts), connects
+ * to TEMPORAL_ADDRESS or starts this work dir's dev server (SQLite, Web UI), runs a worker in-process, submits,
+ * shows live progress and prints where the video is.
+ */
+import { createWorker } from '../worker.js';
+import { connect, config, EXIT, installRuntime, nativeConnection, progressRenderer, type Io } from './common.js';
+import { ProductionFailedError } from '../client.js';
+
+export interface RunOptions {
+  id?: string;
+  out?: string;
+  json?: boolean;
+  keepServer?: boolean;
+}
+
+export async function runCommand(file: string, opts: RunOptions, io: Io): Promise<number> {
+  const cfg = config();
+  installRuntime('WARN');
+  const conn = await connect(cfg, { embedded: true, ui: true, io });
+  const { plan } = await conn.client.plan(file, opts.id ? { productionId: opts.id } : {}).catch(async (err: unknown) => {
+    await conn.close();
+    throw err;
+  });
+  const native = await nativeConnection(conn.address);
+  const worker = await createWorker({
+    connection: native,
+    namespace: cfg.namespace,
+    taskQueue: cfg.taskQueue,
+    workDir: cfg.workDir,
+    maxConcurrentActivities: cfg.maxConcurrentActivities,
+  });
+  const running = worker.run();
+  const renderer = progressRenderer(opts.json ? { ...io, out: () => {}, isTTY: false } : io);
+  let code: number = EXIT.ok;
+  try {
+    const submitted = await conn.client.submit(plan, opts.out ? { outDir: opts.out } : {});
+    io.err(`production ${submitted.productionId}: ${submitted.attached ? `already ${submitted.state.toLowerCase()}, attaching` : 'started'} (${plan.scenes.length} scenes, ${plan.totals.seconds} s, est. $${plan.totals.estimatedCostUsd.toFixed(2)})`);
+    try {
+      const result = await conn.client.watch(submitted.productionId, (p) => renderer.update(p));
+      renderer.stop();
+      if (opts.json) io.out(JSON.stringify(result, null, 2));
+      else {
+        io.out(`\n${result.state}: ${result.outputPath}`);
+        io.out(`manifest: ${result.manifestPath}`);
+        io.out(`duration ${result.durationS?.toFixed(3)} s · ${result.scenes.filter((s) => s.cached).length} of ${result.scenes.length} scenes from cache · cost ${'$'}${result.costUsd.toFixed(2)}`);
+      }
+    } catch (err) {
+      renderer.stop();
+      if (!(err instanceof ProductionFailedError)) throw err;
+      if (opts.json) io.out(JSON.stringify({ state: 'failed', error: err.message, progress: err.progress }, null, 2));
+      io.err(`\nproduction failed: ${err.message}`);
+      code = EXIT.failed;
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    await native.close();
+    await conn.close();
+    if (conn.server && !conn.server.reused && !opts.keepServer) await conn.server.stop();
+  }
+  return code;
+}

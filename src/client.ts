@@ -1,0 +1,232 @@
+/**
+ * The programmatic API (the CLI uses it too): plan a storyboard, submit it, watch it, get its result.
+ *
+ *   const client = await StoryreelClient.connect({ address: 'localhost:7233' });
+ *   const { productionId } = await client.submit(plan);
+ *   const result = await client.result(productionId);
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { resolve } from 'node:path';
+import { catalog } from './providers/catalog.js';
+import { planFile, type LoadedStoryboard } from './load/load-storyboard.js';
+import { StoryboardError } from './storyboard/errors.js';
+import { PRODUCTION_ID_PATTERN, type ProductionPlan } from './storyboard/plan.js';
+import { productionWorkflowId, SEARCH_ATTRIBUTES, DEFAULT_TASK_QUEUE } from './temporal/names.js';
+import {
+  progressQuery,
+  type ProduceInput,
+  type ProductionProgress,
+  type ProductionResult,
+  type Timeouts,
+} from '../workflows/definitions.js';
+import type { produceStoryboard } from '../workflows/produce-storyboard.js';
+
+export interface ConnectOptions {
+  address: string;
+  namespace?: string;
+  taskQueue?: string;
+  /** Root for outputs: <outDir>/<production id>/. */
+  outDir?: string;
+  /** Non-secret defaults from the environment (OPENAI_BASE_URL), used by plan-time checks. */
+  envBaseURL?: Record<string, string | undefined>;
+}
+
+export interface SubmitOptions {
+  /** Output directory for this production (default <outDir>/<production id>). */
+  outDir?: string;
+  timeouts?: Timeouts;
+}
+
+export interface Submitted {
+  productionId: string;
+  workflowId: string;
+  runId: string;
+  /** True when a production with this id already existed (running or completed): nothing new was started. */
+  attached: boolean;
+  /** Temporal execution status at submission (RUNNING, COMPLETED, ...). */
+  state: string;
+  outDir: string;
+}
+
+export class ProductionFailedError extends Error {
+  override readonly name = 'ProductionFailedError';
+  constructor(
+    message: string,
+    readonly productionId: string,
+    readonly progress: ProductionProgress | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export class StoryreelClient {
+  private constructor(
+    readonly client: Client,
+    private readonly connection: Connection,
+    private readonly opts: Required<Pick<ConnectOptions, 'taskQueue' | 'outDir'>> & ConnectOptions,
+  ) {}
+
+  static async connect(opts: ConnectOptions): Promise<StoryreelClient> {
+    const connection = await Connection.connect({ address: opts.address });
+    const client = new Client({ connection, namespace: opts.namespace ?? 'default' });
+    return new StoryreelClient(client, connection, { taskQueue: DEFAULT_TASK_QUEUE, outDir: resolve('out'), ...opts });
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  /** Loads, validates and plans a storyboard file. Throws StoryboardError (naming paths) on bad input. */
+  async plan(file: string, opts: { productionId?: string } = {}): Promise<{ loaded: LoadedStoryboard; plan: ProductionPlan }> {
+    if (opts.productionId !== undefined && !PRODUCTION_ID_PATTERN.test(opts.productionId)) {
+      throw new StoryboardError(file, [{ path: '--id', message: 'must be 1-80 characters of a-z, 0-9, "-" or "_", starting with a letter or digit' }]);
+    }
+    return planFile(file, { catalog, ...(opts.productionId ? { productionId: opts.productionId } : {}), ...(this.opts.envBaseURL ? { envBaseURL: this.opts.envBaseURL } : {}) });
+  }
+
+  /**
+   * Starts the production, idempotently: the workflow id is the production id, so submitting the same production
+   * again while it runs attaches to it, and a completed one is not produced again.
+   */
+  async submit(plan: ProductionPlan, opts: SubmitOptions = {}): Promise<Submitted> {
+    const workflowId = productionWorkflowId(plan.productionId);
+    const outDir = resolve(opts.outDir ?? resolve(this.opts.outDir, plan.productionId));
+    const existing = await this.client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      });
+    if (existing && existing.status.name !== 'FAILED' && existing.status.name !== 'CANCELLED' && existing.status.name !== 'TERMINATED' && existing.status.name !== 'TIMED_OUT') {
+      // Running: attach. Completed: it was produced already; nothing is started twice.
+      return { productionId: plan.productionId, workflowId, runId: existing.runId, attached: true, state: existing.status.name, outDir };
+    }
+    const input: ProduceInput = { plan, outDir, ...(opts.timeouts ? { timeouts: opts.timeouts } : {}) };
+    try {
+      const handle = await this.client.workflow.start<typeof produceStoryboard>('produceStoryboard', {
+        workflowId,
+        taskQueue: this.opts.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        typedSearchAttributes: [
+          { key: SEARCH_ATTRIBUTES.productionId, value: plan.productionId },
+          { key: SEARCH_ATTRIBUTES.provider, value: plan.scenes[0]?.provider ?? 'local' },
+        ],
+      });
+      return { productionId: plan.productionId, workflowId, runId: handle.firstExecutionRunId, attached: false, state: 'RUNNING', outDir };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const desc = await this.client.workflow.getHandle(workflowId).describe();
+      return { productionId: plan.productionId, workflowId, runId: desc.runId, attached: true, state: desc.status.name, outDir };
+    }
+  }
+
+  handle(productionId: string): WorkflowHandle<typeof produceStoryboard> {
+    return this.client.workflow.getHandle<typeof produceStoryboard>(productionWorkflowId(productionId));
+  }
+
+  /**
+   * Live progress while running (a query, answered by a worker); after it closed, the final state from the
+   * workflow's result or failure (no worker needed).
+   */
+  async status(productionId: string): Promise<ProductionProgress> {
+    const handle = this.handle(productionId);
+    let desc;
+    try {
+      desc = await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new Error(`no production "${productionId}" on this server`);
+      throw err;
+    }
+    if (desc.status.name === 'RUNNING') return handle.query(progressQuery);
+    try {
+      const r = await handle.result();
+      return {
+        productionId,
+        title: r.title,
+        state: r.state,
+        percent: 100,
+        scenes: r.scenes,
+        costUsd: r.costUsd,
+        estimatedCostUsd: r.estimatedCostUsd,
+        startedAt: desc.startTime.toISOString(),
+        updatedAt: (desc.closeTime ?? desc.startTime).toISOString(),
+        ...(r.outputPath ? { outputPath: r.outputPath } : {}),
+      };
+    } catch (err) {
+      const p = closedProgress(err);
+      if (p) return p;
+      return {
+        productionId,
+        title: productionId,
+        state: desc.status.name === 'CANCELLED' ? 'cancelled' : 'failed',
+        percent: 0,
+        scenes: [],
+        costUsd: 0,
+        estimatedCostUsd: 0,
+        startedAt: desc.startTime.toISOString(),
+        updatedAt: (desc.closeTime ?? desc.startTime).toISOString(),
+        message: `${desc.status.name.toLowerCase()}: ${(err as Error).message}`,
+      };
+    }
+  }
+
+  /** Waits for the production to finish; throws ProductionFailedError with its progress when it failed. */
+  async result(productionId: string): Promise<ProductionResult> {
+    const handle = this.handle(productionId);
+    try {
+      return await handle.result();
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) {
+        throw new ProductionFailedError(err.cause?.message ?? err.message, productionId, closedProgress(err));
+      }
+      throw err;
+    }
+  }
+
+  /** Polls progress until the production closes, calling `onProgress` on every change. */
+  async watch(productionId: string, onProgress: (p: ProductionProgress) => void, intervalMs = 500): Promise<ProductionResult> {
+    const done = this.result(productionId);
+    let closed = false;
+    done.then(
+      () => (closed = true),
+      () => (closed = true),
+    );
+    let last = '';
+    while (!closed) {
+      try {
+        const p = await this.status(productionId);
+        const key = JSON.stringify(p.scenes.map((s) => [s.state, s.progress, s.attempts.length])) + p.state;
+        if (key !== last) onProgress(p);
+        last = key;
+      } catch {
+        // the query can fail briefly while a worker restarts; the result promise decides
+      }
+      await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+    }
+    try {
+      onProgress(await this.status(productionId));
+    } catch {
+      // closed workflows answer queries only while a worker runs; the result carries what matters
+    }
+    return done;
+  }
+
+  async cancel(productionId: string): Promise<void> {
+    await this.handle(productionId).cancel();
+  }
+}
+
+/** The progress a closed production attached to its failure (details[0].progress), if any. */
+function closedProgress(err: unknown): ProductionProgress | undefined {
+  if (!(err instanceof WorkflowFailedError)) return undefined;
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    const d = cause.details?.[0] as { progress?: ProductionProgress } | undefined;
+    return d?.progress;
+  }
+  return undefined;
+}

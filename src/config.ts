@@ -1,0 +1,63 @@
+/**
+ * Environment → typed configuration (zod). Only worker.ts, client.ts and cli/ read process.env, through this.
+ * Secrets (provider API keys) are NOT read here: provider factories read them from the environment at the last
+ * moment, so they never enter a config object that could be logged.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const Env = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  STORYREEL_TASK_QUEUE: z.string().min(1).default('storyreel'),
+  STORYREEL_WORK_DIR: z.string().min(1).default('.storyreel'),
+  STORYREEL_OUT_DIR: z.string().min(1).default('out'),
+  STORYREEL_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(16),
+  STORYREEL_MAX_WORKFLOWS: z.coerce.number().int().min(1).max(10_000).default(200),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  XDG_CACHE_HOME: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.string().min(1).optional(),
+});
+
+export interface Config {
+  /** undefined: start an embedded dev server (storyreel run). */
+  temporalAddress: string | undefined;
+  namespace: string;
+  taskQueue: string;
+  /** Absolute; clip store, local provider jobs, the embedded server's database, scratch. */
+  workDir: string;
+  /** Absolute; productions are written to <outDir>/<production id>/ unless told otherwise. */
+  outDir: string;
+  maxConcurrentActivities: number;
+  maxCachedWorkflows: number;
+  temporalCliPath: string | undefined;
+  /** Per-user cache outside any clone (the Temporal CLI build lives here). */
+  cacheDir: string;
+  /** Non-secret per-provider defaults from the environment (for planning checks). */
+  envBaseURL: Record<string, string | undefined>;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, cwd = process.cwd()): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  const e = parsed.data;
+  return {
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.STORYREEL_TASK_QUEUE,
+    workDir: resolve(cwd, e.STORYREEL_WORK_DIR),
+    outDir: resolve(cwd, e.STORYREEL_OUT_DIR),
+    maxConcurrentActivities: e.STORYREEL_MAX_ACTIVITIES,
+    maxCachedWorkflows: e.STORYREEL_MAX_WORKFLOWS,
+    temporalCliPath: e.TEMPORAL_CLI_PATH,
+    cacheDir: join(e.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'storyreel'),
+    envBaseURL: { 'openai-videos': e.OPENAI_BASE_URL },
+  };
+}

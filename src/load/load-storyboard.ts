@@ -1,0 +1,81 @@
+/**
+ * The edge where a storyboard file meets the disk: read and parse it, then read, check and hash every image it
+ * names (they exist, are PNG/JPEG/WebP, are big enough). Produces what the pure planner needs.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Catalog } from '../providers/catalog.js';
+import { probeImage, ProbeError } from '../media/probe.js';
+import { StoryboardError, type InputIssue } from '../storyboard/errors.js';
+import { parseStoryboardText } from '../storyboard/parse.js';
+import { planProduction, referencedImagePaths, type AssetInfo, type ProductionPlan } from '../storyboard/plan.js';
+import type { Storyboard } from '../storyboard/schema.js';
+
+/** Reference images smaller than this on either side are refused: providers upscale them into mush. */
+export const MIN_REFERENCE_PIXELS = 64;
+
+export interface LoadedStoryboard {
+  file: string;
+  storyboard: Storyboard;
+  sha256: string;
+  assets: Record<string, AssetInfo>;
+}
+
+export async function loadStoryboard(file: string): Promise<LoadedStoryboard> {
+  const abs = resolve(file);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(abs);
+  } catch (err) {
+    throw new StoryboardError(file, [{ path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }], { cause: err });
+  }
+  const storyboard = parseStoryboardText(bytes.toString('utf8'), file);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const assets: Record<string, AssetInfo> = {};
+  const issues: InputIssue[] = [];
+  for (const ref of referencedImagePaths(storyboard)) {
+    if (assets[ref.path]) continue;
+    const path = resolve(dirname(abs), ref.path);
+    let data: Buffer;
+    try {
+      data = await readFile(path);
+    } catch {
+      issues.push({ path: ref.where, message: `image "${ref.path}" not found (looked at ${path})` });
+      continue;
+    }
+    try {
+      const info = await probeImage(path);
+      if (info.width < MIN_REFERENCE_PIXELS || info.height < MIN_REFERENCE_PIXELS) {
+        issues.push({ path: ref.where, message: `image "${ref.path}" is ${info.width}x${info.height}; use at least ${MIN_REFERENCE_PIXELS}x${MIN_REFERENCE_PIXELS} pixels` });
+        continue;
+      }
+      assets[ref.path] = { path, sha256: createHash('sha256').update(data).digest('hex'), ...info };
+    } catch (err) {
+      if (!(err instanceof ProbeError)) throw err;
+      issues.push({ path: ref.where, message: `"${ref.path}" is not a PNG, JPEG or WebP image` });
+    }
+  }
+  if (issues.length) throw new StoryboardError(file, issues);
+  return { file, storyboard, sha256, assets };
+}
+
+export interface PlanFileOptions {
+  catalog: Catalog;
+  productionId?: string;
+  envBaseURL?: Record<string, string | undefined>;
+}
+
+export async function planFile(file: string, opts: PlanFileOptions): Promise<{ loaded: LoadedStoryboard; plan: ProductionPlan }> {
+  const loaded = await loadStoryboard(file);
+  const plan = planProduction({
+    storyboard: loaded.storyboard,
+    storyboardSha256: loaded.sha256,
+    fileName: file,
+    assets: loaded.assets,
+    catalog: opts.catalog,
+    ...(opts.productionId ? { productionId: opts.productionId } : {}),
+    ...(opts.envBaseURL ? { envBaseURL: opts.envBaseURL } : {}),
+  });
+  return { loaded, plan };
+}

@@ -1,0 +1,3 @@
+/** Every workflow by name: a workflow's function name is its Temporal type (renaming it is a breaking change). */
+export { produceStoryboard } from './produce-storyboard.js';
+export { renderScene } from './render-scene.js';

@@ -1,0 +1,228 @@
+/**
+ * renderScene: one scene from plan to stored clip.
+ *   lookupClip → (prepareInputs) → submitScene (exactly one POST per job) → poll until done → downloadClip
+ * A submit is never repeated by waiting: polling reads the job id from history. Job-level failures get a NEW job,
+ * bounded by the scene's maxJobAttempts: job_failed, job_stuck (past the deadline), output_expired.
+ * content_policy fails the scene at once with the provider's reason; the same input is never retried.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities, FailureDetails, PreparedInputs } from '../activities/index.js';
+import type { JobSnapshot } from '../src/providers/types.js';
+import type { ClipRecord } from '../src/store/clip-store.js';
+import type { ScenePlan } from '../src/storyboard/plan.js';
+import { sceneUpdateSignal, type AttemptRecord, type SceneUpdate, type Timeouts } from './definitions.js';
+
+export interface RenderSceneInput {
+  productionId: string;
+  scene: ScenePlan;
+  /** The clip this scene's first frame or extension comes from. */
+  predecessor?: ClipRecord;
+  /** The predecessor's provider job, for provider-native extension. */
+  predecessorJobId?: string;
+  timeouts?: Timeouts;
+  /** Take number (operator retries, review rejections): part of each job's client reference. */
+  take?: number;
+}
+
+export interface SceneResult {
+  sceneId: string;
+  clip: ClipRecord;
+  cached: boolean;
+  attempts: AttemptRecord[];
+  costUsd: number;
+}
+
+type JobOutcome = { done: true } | { done: false; kind: string; details: FailureDetails };
+
+/** Kinds that mean "this job is lost, a new job may succeed". */
+const RESUBMIT = new Set(['job_failed', 'job_stuck', 'output_expired']);
+
+export async function renderScene(input: RenderSceneInput): Promise<SceneResult> {
+  const { scene, productionId } = input;
+  const t = input.timeouts ?? {};
+  const heartbeatTimeout = `${t.heartbeatS ?? 30}s`;
+  // Reads of our own disk: quick, safe to retry.
+  const local = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
+  // One POST per attempt; retries reconcile before posting again. Rate limits come back with nextRetryDelay.
+  const submit = proxyActivities<Activities>({
+    startToCloseTimeout: `${t.submitS ?? 120}s`,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
+  });
+  // Idempotent GETs: retry freely; the job deadline bounds the whole wait.
+  const poll = proxyActivities<Activities>({
+    startToCloseTimeout: `${t.pollS ?? 60}s`,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  });
+  // Streams to disk with heartbeats; a truncated file (output_corrupt) is downloaded again.
+  const download = proxyActivities<Activities>({
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+  });
+
+  const parent = workflowInfo().parent;
+  const report = async (u: Omit<SceneUpdate, 'sceneId'>) => {
+    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(sceneUpdateSignal, { sceneId: scene.id, ...u });
+  };
+
+  const cached = await local.lookupClip({ cacheKey: scene.cacheKey });
+  if (cached) return { sceneId: scene.id, clip: cached, cached: true, attempts: [], costUsd: 0 };
+
+  const needsInputs = scene.continuity.firstFrame || scene.continuity.lastFrame || scene.continuity.references.length > 0;
+  const prepared: PreparedInputs = needsInputs
+    ? await local.prepareInputs({ scene, ...(input.predecessor ? { predecessor: input.predecessor } : {}) })
+    : {};
+
+  const attempts: AttemptRecord[] = [];
+  let lastFailure: FailureDetails | undefined;
+  for (let jobAttempt = 1; jobAttempt <= scene.maxJobAttempts; jobAttempt++) {
+    const submitted = await submit.submitScene({
+      productionId,
+      sceneId: scene.id,
+      provider: scene.provider,
+      settings: scene.settings,
+      request: {
+        clientRef: `${productionId}:${scene.id}:${input.take ?? 1}.${jobAttempt}`,
+        model: scene.model,
+        prompt: scene.prompt,
+        ...(scene.negativePrompt ? { negativePrompt: scene.negativePrompt } : {}),
+        seconds: scene.seconds,
+        size: scene.size,
+        fps: scene.fps,
+        ...(scene.seed !== undefined ? { seed: scene.seed } : {}),
+        title: scene.title,
+        ...prepared,
+        ...(scene.continuity.extendsSceneId && input.predecessorJobId ? { extendJobId: input.predecessorJobId } : {}),
+      },
+    });
+    const attempt: AttemptRecord = {
+      jobId: submitted.jobId,
+      outcome: 'ready',
+      estimatedCostUsd: scene.estimatedCostUsd,
+      submittedAt: new Date().toISOString(),
+      reconciled: submitted.reconciled,
+    };
+    attempts.push(attempt);
+    await report({ state: 'submitted', jobId: submitted.jobId, progress: 0, attempt });
+
+    let outcome: JobOutcome;
+    try {
+      outcome = await waitForJob(submitted.snapshot);
+    } catch (err) {
+      if (isCancellation(err)) {
+        attempt.outcome = 'cancelled';
+        await CancellationScope.nonCancellable(() => local.cancelJob({ provider: scene.provider, settings: scene.settings, jobId: submitted.jobId }));
+      }
+      throw err;
+    }
+    if (outcome.done) {
+      try {
+        const clip = await download.downloadClip({
+          productionId,
+          scene,
+          settings: scene.settings,
+          jobId: submitted.jobId,
+          costUsd: scene.estimatedCostUsd,
+          ...(scene.continuity.extendsSceneId && input.predecessor ? { trimStartS: input.predecessor.durationS } : {}),
+        });
+        attempt.finishedAt = new Date().toISOString();
+        await report({ state: 'downloaded', progress: 1, attempt });
+        return { sceneId: scene.id, clip, cached: false, attempts, costUsd: sum(attempts) };
+      } catch (err) {
+        const details = failureDetails(err);
+        if (details?.kind !== 'output_expired') throw err;
+        outcome = { done: false, kind: 'output_expired', details };
+      }
+    }
+    if (outcome.done) continue; // unreachable: a finished job returned above
+    attempt.outcome = outcome.kind as AttemptRecord['outcome'];
+    attempt.message = outcome.details.message;
+    attempt.finishedAt = new Date().toISOString();
+    lastFailure = outcome.details;
+    await report({ state: 'submitted', attempt });
+    if (outcome.kind === 'content_policy') {
+      const which = outcome.details.input ? ` (input: ${outcome.details.input})` : '';
+      throw ApplicationFailure.create({
+        type: 'content_policy',
+        nonRetryable: true,
+        message: `scene ${scene.id} was rejected by ${scene.provider}'s content policy${which}: ${outcome.details.message}. Edit the scene's prompt or references; the same input is never retried.`,
+        details: [{ ...outcome.details, attempts }],
+      });
+    }
+    if (!RESUBMIT.has(outcome.kind)) break;
+    if (outcome.kind === 'job_stuck') await local.cancelJob({ provider: scene.provider, settings: scene.settings, jobId: submitted.jobId });
+  }
+  throw ApplicationFailure.create({
+    type: lastFailure?.kind ?? 'job_failed',
+    nonRetryable: true,
+    message: `scene ${scene.id} failed after ${attempts.length} job${attempts.length === 1 ? '' : 's'}: ${lastFailure?.message ?? 'unknown reason'}`,
+    details: [{ ...(lastFailure ?? { kind: 'job_failed', message: 'unknown' }), attempts }],
+  });
+
+  /** Polls until the job finishes or passes its deadline. Never submits. */
+  async function waitForJob(first: JobSnapshot): Promise<JobOutcome> {
+    const deadline = Date.now() + scene.jobDeadlineSeconds * 1000;
+    let snap = first;
+    let lastReported = -1;
+    for (;;) {
+      if (snap.state === 'succeeded') return { done: true };
+      if (snap.state === 'failed' || snap.state === 'canceled') {
+        const f = snap.failure ?? { kind: 'job_failed' as const, message: `the job was ${snap.state}` };
+        return {
+          done: false,
+          kind: f.kind,
+          details: {
+            kind: f.kind,
+            message: f.message,
+            provider: scene.provider,
+            jobId: snap.jobId,
+            ...(f.code ? { providerCode: f.code } : {}),
+            ...(f.kind === 'content_policy' ? { input: prepared.firstFrame || prepared.referenceImages ? 'prompt or reference image' : 'prompt' } : {}),
+          },
+        };
+      }
+      const progress = snap.progress ?? 0;
+      if (snap.state === 'running' && (lastReported < 0 || progress - lastReported >= 0.25)) {
+        lastReported = progress;
+        await report({ state: 'rendering', progress });
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        return {
+          done: false,
+          kind: 'job_stuck',
+          details: { kind: 'job_stuck', message: `job ${snap.jobId} was still ${snap.state} after ${scene.jobDeadlineSeconds} s`, provider: scene.provider, jobId: snap.jobId },
+        };
+      }
+      const interval = scene.settings.pollIntervalMs ?? snap.pollAfterMs ?? 10_000;
+      await sleep(Math.max(10, Math.min(interval, remaining)));
+      snap = await poll.pollScene({ provider: scene.provider, settings: scene.settings, jobId: snap.jobId });
+    }
+  }
+}
+
+function sum(attempts: AttemptRecord[]): number {
+  return Math.round(attempts.reduce((t, a) => t + a.estimatedCostUsd, 0) * 10_000) / 10_000;
+}
+
+/** The FailureDetails an activity attached, when the error is one of ours. */
+export function failureDetails(err: unknown): FailureDetails | undefined {
+  let cause: unknown = err;
+  while (cause instanceof Error) {
+    if (cause instanceof ApplicationFailure) {
+      const d = cause.details?.[0] as FailureDetails | undefined;
+      return d && typeof d === 'object' ? d : { kind: cause.type ?? 'Error', message: cause.message };
+    }
+    cause = cause instanceof ActivityFailure || 'cause' in cause ? (cause as { cause?: unknown }).cause : undefined;
+  }
+  return undefined;
+}
