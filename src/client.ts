@@ -79,10 +79,11 @@ export class StoryreelClient {
 
   /** Loads, validates and plans a storyboard file. Throws StoryboardError (naming paths) on bad input. */
   async plan(file: string, opts: { productionId?: string } = {}): Promise<{ loaded: LoadedStoryboard; plan: ProductionPlan }> {
-    if (opts.productionId !== undefined && !PRODUCTION_ID_PATTERN.test(opts.productionId)) {
-      throw new StoryboardError(file, [{ path: '--id', message: 'must be 1-80 characters of a-z, 0-9, "-" or "_", starting with a letter or digit' }]);
-    }
-    return planFile(file, { catalog, ...(opts.productionId ? { productionId: opts.productionId } : {}), ...(this.opts.envBaseURL ? { envBaseURL: this.opts.envBaseURL } : {}) });
+    return planFile(file, {
+      catalog,
+      ...(opts.productionId !== undefined ? { productionId: checkedId(opts.productionId) } : {}),
+      ...(this.opts.envBaseURL ? { envBaseURL: this.opts.envBaseURL } : {}),
+    });
   }
 
   /**
@@ -218,6 +219,14 @@ export class StoryreelClient {
   async cancel(productionId: string): Promise<void> {
     await this.handle(productionId).cancel();
   }
+}
+
+/** A production id given by a user, checked (it becomes a workflow id and a directory name). */
+export function checkedId(id: string): string {
+  if (!PRODUCTION_ID_PATTERN.test(id)) {
+    throw new StoryboardError('--id', [{ path: 'production id', message: 'must be 1-80 characters of a-z, 0-9, "-" or "_", starting with a letter or digit' }]);
+  }
+  return id;
 }
 
 /** The progress a closed production attached to its failure (details[0].progress), if any. */

@@ -5,7 +5,9 @@
  */
 import { createWorker } from '../worker.js';
 import { connect, config, EXIT, installRuntime, nativeConnection, progressRenderer, type Io } from './common.js';
-import { ProductionFailedError } from '../client.js';
+import { ProductionFailedError, checkedId } from '../client.js';
+import { planFile } from '../load/load-storyboard.js';
+import { catalog } from '../providers/catalog.js';
 
 export interface RunOptions {
   id?: string;
@@ -16,12 +18,10 @@ export interface RunOptions {
 
 export async function runCommand(file: string, opts: RunOptions, io: Io): Promise<number> {
   const cfg = config();
+  // Bad input exits 2 before any server, worker or workflow exists.
+  const { plan } = await planFile(file, { catalog, envBaseURL: cfg.envBaseURL, ...(opts.id ? { productionId: checkedId(opts.id) } : {}) });
   installRuntime('WARN');
   const conn = await connect(cfg, { embedded: true, ui: true, io });
-  const { plan } = await conn.client.plan(file, opts.id ? { productionId: opts.id } : {}).catch(async (err: unknown) => {
-    await conn.close();
-    throw err;
-  });
   const native = await nativeConnection(conn.address);
   const worker = await createWorker({
     connection: native,

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // forks, never threads: the Temporal native bridge crashes under worker threads.
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
+    teardownTimeout: 60_000,
+    globalSetup: ['./test/helpers/global-setup.ts'],
+    setupFiles: ['./test/helpers/runtime.ts'],
+    include: ['test/**/*.test.ts'],
+    reporters: ['default'],
+  },
+});
