@@ -2,7 +2,7 @@
  * Scene activities: thin I/O steps around a provider and the clip store. Each takes and returns small JSON;
  * video bytes never travel through Temporal.
  */
-import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, cancellationSignal, heartbeat, log, sleep } from '@temporalio/activity';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractLastFrame, fitImage } from '../src/media/frames.js';
@@ -55,6 +55,13 @@ export interface PollInput {
   provider: string;
   settings: ProviderSettings;
   jobId: string;
+}
+
+export interface AwaitInput extends PollInput {
+  /** Return the latest snapshot after this long even if the job is still running (the workflow calls again). */
+  maxWaitMs: number;
+  /** Wait between polls unless the provider hints otherwise. */
+  pollIntervalMs: number;
 }
 
 export interface DownloadInput {
@@ -142,6 +149,25 @@ export function sceneActivities(deps: SceneDeps) {
       return deps.providers.get(input.provider, input.settings).poll(input.jobId, { signal: cancellationSignal() });
     },
 
+    /**
+     * Polls until the job is finished or `maxWaitMs` passed, whichever is first, and returns the last snapshot.
+     * Never submits. Heartbeats carry `{ jobId, state, progress }`; short intervals happen here rather than as
+     * workflow timers (which the server rounds up to about a second) so fast jobs finish fast.
+     */
+    async awaitJob(input: AwaitInput): Promise<JobSnapshot> {
+      const provider = deps.providers.get(input.provider, input.settings);
+      const signal = cancellationSignal();
+      const until = Date.now() + input.maxWaitMs;
+      for (;;) {
+        const snap = await provider.poll(input.jobId, { signal });
+        if (snap.state === 'succeeded' || snap.state === 'failed' || snap.state === 'canceled') return snap;
+        heartbeat({ jobId: input.jobId, state: snap.state, progress: snap.progress ?? 0 });
+        const interval = input.settings.pollIntervalMs ?? snap.pollAfterMs ?? input.pollIntervalMs;
+        if (Date.now() + interval > until) return snap;
+        await sleep(interval);
+      }
+    },
+
     /** Best effort; never fails the caller. */
     async cancelJob(input: PollInput): Promise<{ supported: boolean }> {
       try {
@@ -165,13 +191,14 @@ export function sceneActivities(deps: SceneDeps) {
       const tmp = `${tempPathFor(join(deps.tmpDir, `${input.scene.cacheKey}.mp4`))}.mp4`;
       const trimmed = `${tmp}.trim.mp4`;
       try {
-        await provider.download(input.jobId, tmp, {
+        const downloaded = await provider.download(input.jobId, tmp, {
           signal: cancellationSignal(),
           onProgress: (fraction) => heartbeat({ fraction }),
         });
         let facts;
         try {
-          facts = clipFacts(await probe(tmp, { countFrames: true, signal: cancellationSignal() }));
+          // Counting packets reads the whole file (a truncated one comes up short) without decoding it.
+          facts = clipFacts(await probe(tmp, { countPackets: true, signal: cancellationSignal() }));
         } catch (err) {
           if (!(err instanceof ProbeError) && !(err instanceof Error && err.message === 'no video stream')) throw err;
           throw new ProviderError('output_corrupt', `scene ${input.scene.id}: the downloaded clip is not a readable video`, { provider: input.scene.provider, jobId: input.jobId, cause: err });
@@ -187,7 +214,7 @@ export function sceneActivities(deps: SceneDeps) {
         let source = tmp;
         if (input.trimStartS) {
           await trimHead(tmp, trimmed, input.trimStartS, input.scene.fps, cancellationSignal());
-          facts = clipFacts(await probe(trimmed, { countFrames: true }));
+          facts = clipFacts(await probe(trimmed, { countPackets: true }));
           source = trimmed;
         }
         return await deps.store.put(source, {
@@ -205,7 +232,7 @@ export function sceneActivities(deps: SceneDeps) {
           sceneId: input.scene.id,
           costUsd: input.costUsd,
           createdAt: new Date().toISOString(),
-        });
+        }, source === tmp ? { sha256: downloaded.sha256, bytes: downloaded.bytes } : undefined);
       } finally {
         await rm(tmp, { force: true });
         await rm(trimmed, { force: true });

@@ -12,7 +12,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, FailureDetails, PreparedInputs } from '../activities/index.js';
@@ -57,9 +56,11 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     startToCloseTimeout: `${t.submitS ?? 120}s`,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
   });
-  // Idempotent GETs: retry freely; the job deadline bounds the whole wait.
+  // Waits on a job with idempotent GETs, up to a minute per call, heartbeating each poll; retried freely. The
+  // job deadline (job_stuck) bounds the whole wait.
   const poll = proxyActivities<Activities>({
-    startToCloseTimeout: `${t.pollS ?? 60}s`,
+    startToCloseTimeout: `${60 + (t.pollS ?? 60)}s`,
+    heartbeatTimeout: `${Math.max(t.heartbeatS ?? 30, (t.pollS ?? 60) + 5)}s`,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
   });
   // Streams to disk with heartbeats; a truncated file (output_corrupt) is downloaded again.
@@ -203,9 +204,13 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
           details: { kind: 'job_stuck', message: `job ${snap.jobId} was still ${snap.state} after ${scene.jobDeadlineSeconds} s`, provider: scene.provider, jobId: snap.jobId },
         };
       }
-      const interval = scene.settings.pollIntervalMs ?? snap.pollAfterMs ?? 10_000;
-      await sleep(Math.max(10, Math.min(interval, remaining)));
-      snap = await poll.pollScene({ provider: scene.provider, settings: scene.settings, jobId: snap.jobId });
+      snap = await poll.awaitJob({
+        provider: scene.provider,
+        settings: scene.settings,
+        jobId: snap.jobId,
+        maxWaitMs: Math.max(100, Math.min(60_000, remaining)),
+        pollIntervalMs: 10_000,
+      });
     }
   }
 }

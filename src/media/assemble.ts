@@ -220,6 +220,21 @@ export function toVtt(cues: Cue[]): string {
   return `WEBVTT\n\n${cues.map((c) => `${stamp(c.startS, '.')} --> ${stamp(c.endS, '.')}\n${c.text.trim()}\n`).join('\n')}`;
 }
 
+/** Runs `fn` over `items` with at most `limit` at once, keeping order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
 interface Prepared {
   clip: AssemblyClip;
   path: string;
@@ -258,19 +273,20 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
   const scratch = await mkdtemp(join(input.workDir, 'assembly-'));
   const progress = input.onProgress ?? (() => {});
   try {
-    // 1. Probe and normalize only what differs from the house format.
+    // 1. Probe (in parallel; clips were verified when stored) and normalize only what differs from the house format.
+    const facts = await mapLimit(input.clips, 4, async (clip) => clipFacts(await probe(clip.path, input.signal ? { signal: input.signal } : {})));
     const prepared: Prepared[] = [];
     for (const [i, clip] of input.clips.entries()) {
-      const facts = clipFacts(await probe(clip.path, { countFrames: true, ...(input.signal ? { signal: input.signal } : {}) }));
-      const mismatches = houseMismatches(facts, house);
+      const f = facts[i]!;
+      const mismatches = houseMismatches(f, house);
       if (mismatches.length === 0) {
-        prepared.push({ clip, path: clip.path, facts, normalized: [] });
+        prepared.push({ clip, path: clip.path, facts: f, normalized: [] });
         continue;
       }
       const dest = join(scratch, `norm-${i}.mp4`);
       progress(i / input.clips.length / 4, `normalizing ${clip.sceneId} (${mismatches.join(', ')})`);
-      await normalizeClip(clip, facts, input, dest);
-      prepared.push({ clip, path: dest, facts: clipFacts(await probe(dest, { countFrames: true })), normalized: mismatches });
+      await normalizeClip(clip, f, input, dest);
+      prepared.push({ clip, path: dest, facts: clipFacts(await probe(dest, { countPackets: true })), normalized: mismatches });
     }
 
     const fps = house.fps;

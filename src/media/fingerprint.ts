@@ -38,7 +38,8 @@ export function clipFacts(p: ProbeResult): ClipFacts {
   const a = audioStream(p);
   const fps = rate(v.avg_frame_rate) || rate(v.r_frame_rate);
   const duration = Number(v.duration ?? p.format?.duration ?? 0);
-  const frames = Number(v.nb_read_frames ?? v.nb_frames ?? Math.round(duration * fps));
+  // Counted frames or packets when the probe counted them (they expose truncation); else the container's count.
+  const frames = Number(v.nb_read_frames ?? v.nb_read_packets ?? v.nb_frames ?? Math.round(duration * fps));
   const sar = v.sample_aspect_ratio && v.sample_aspect_ratio !== '0:1' ? v.sample_aspect_ratio : '1:1';
   return {
     width: v.width ?? 0,

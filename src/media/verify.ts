@@ -114,14 +114,15 @@ function decodePass(path: string, signal?: AbortSignal): Promise<{ stderr: strin
 export async function verifyVideo(path: string, exp: Expectation, signal?: AbortSignal): Promise<Verification> {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const p = await probe(path, { countFrames: true, countPackets: true, ...(signal ? { signal } : {}) });
+  // Packets, not decoded frames: the decode pass below already reads every frame once.
+  const p = await probe(path, { countPackets: true, ...(signal ? { signal } : {}) });
   const v = videoStream(p);
   const a = audioStream(p);
   const videoCount = p.streams.filter((s) => s.codec_type === 'video').length;
   const audioCount = p.streams.filter((s) => s.codec_type === 'audio').length;
   if (videoCount !== 1) problems.push(`expected 1 video stream, found ${videoCount}`);
   if (audioCount !== 1) problems.push(`expected 1 audio stream, found ${audioCount}`);
-  const frames = Number(v?.nb_read_frames ?? 0);
+  const frames = Number(v?.nb_read_packets ?? 0);
   const fps = rate(v?.avg_frame_rate);
   const vDur = Number(v?.duration ?? 0);
   if (v) {

@@ -7,6 +7,7 @@ import type { ProviderSettings } from '../storyboard/schema.js';
 import { canonicalJson } from '../storyboard/hash.js';
 import { ProviderError } from './errors.js';
 import { LocalProvider } from './local.js';
+import { OpenAIVideosProvider } from './openai-videos.js';
 import type { VideoProvider } from './types.js';
 
 export type ProviderFactory = (settings: ProviderSettings, ctx: { workDir: string; env: Readonly<Record<string, string | undefined>> }) => VideoProvider;
@@ -20,6 +21,7 @@ export interface RegistryOptions {
 
 const BUILT_IN: Record<string, ProviderFactory> = {
   local: (settings, ctx) => new LocalProvider(join(ctx.workDir, 'local-provider'), settings),
+  'openai-videos': (settings, ctx) => new OpenAIVideosProvider({ settings, env: ctx.env }),
 };
 
 /** Serialises "not before" across all calls to one provider instance. */

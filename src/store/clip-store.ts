@@ -80,13 +80,14 @@ export class ClipStore {
    * Moves a verified temp file into the store. Idempotent: a second put of the same key keeps the first clip
    * (whatever a retry produced, the store's answer for a key never changes once written).
    */
-  async put(tempFile: string, record: Omit<ClipRecord, 'path' | 'sha256' | 'bytes'>): Promise<ClipRecord> {
+  async put(tempFile: string, record: Omit<ClipRecord, 'path' | 'sha256' | 'bytes'>, known?: { sha256: string; bytes: number }): Promise<ClipRecord> {
     const existing = await this.get(record.cacheKey);
     if (existing) {
       await rm(tempFile, { force: true });
       return existing;
     }
-    const { sha256, bytes } = await sha256File(tempFile);
+    // `known`: the hash computed while the file was streamed in; saves reading it again.
+    const { sha256, bytes } = known ?? (await sha256File(tempFile));
     const path = this.clipPath(record.cacheKey);
     await mkdir(join(this.root, 'clips', record.cacheKey.slice(0, 2)), { recursive: true });
     await rename(tempFile, path);

@@ -1,0 +1,99 @@
+/** Shared benchmark plumbing: a fresh dev server, a worker with the product's activities plus a no-op. */
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from '../activities/index.js';
+import { loadConfig } from '../src/config.js';
+import { ProviderRegistry } from '../src/providers/registry.js';
+import { ClipStore } from '../src/store/clip-store.js';
+import { resolveTemporalCli, startDevServer, TemporalCliMissingError, type DevServer } from '../src/temporal/dev-server.js';
+import { StoryreelClient } from '../src/client.js';
+import { storePaths } from '../src/worker.js';
+
+export interface Bench {
+  server: DevServer;
+  client: StoryreelClient;
+  temporal: Client;
+  taskQueue: string;
+  workDir: string;
+  startWorker(opts?: { maxConcurrentActivities?: number }): Promise<{ worker: Worker; stop(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+export async function openBench(extraArgs: string[] = []): Promise<Bench> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const cfg = loadConfig();
+  const cli = resolveTemporalCli({ explicit: cfg.temporalCliPath, cacheDir: cfg.cacheDir });
+  if (!cli) throw new TemporalCliMissingError();
+  const workDir = await mkdtemp(join(tmpdir(), 'storyreel-bench-'));
+  const server = await startDevServer({ cliPath: cli.path, logFile: join(workDir, 'temporal.log'), extraArgs });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+    logger: new DefaultLogger('ERROR'),
+  });
+  const taskQueue = 'bench';
+  const client = await StoryreelClient.connect({ address: server.address, taskQueue, outDir: join(workDir, 'out') });
+  const connection = await Connection.connect({ address: server.address });
+  const temporal = new Client({ connection });
+  return {
+    server,
+    client,
+    temporal,
+    taskQueue,
+    workDir,
+    async startWorker(opts = {}) {
+      const native = await NativeConnection.connect({ address: server.address });
+      const paths = storePaths(workDir);
+      const activities = {
+        ...createActivities({ store: new ClipStore(paths.store), providers: new ProviderRegistry({ workDir, env: process.env }), tmpDir: paths.tmp }),
+        noop: async (i: number) => i,
+      };
+      const worker = await Worker.create({
+        connection: native,
+        taskQueue,
+        workflowBundle: bundle,
+        activities,
+        maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 64,
+        maxCachedWorkflows: 2000,
+      });
+      const running = worker.run();
+      return {
+        worker,
+        async stop() {
+          worker.shutdown();
+          await running;
+          await native.close();
+        },
+      };
+    },
+    async close() {
+      await client.close();
+      await connection.close();
+      await server.stop();
+    },
+  };
+}
+
+export const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+/** Duration of each activity type in a workflow history (ms), from scheduled to completed events. */
+export async function activityTimes(temporal: Client, workflowId: string): Promise<Map<string, number>> {
+  const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const totals = new Map<string, number>();
+  for (const e of history.events ?? []) {
+    const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+    if (e.activityTaskScheduledEventAttributes) {
+      scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
+    }
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const s = scheduled.get(String(done.scheduledEventId));
+      if (s) totals.set(s.type, (totals.get(s.type) ?? 0) + at - s.at);
+    }
+  }
+  return totals;
+}
