@@ -148,7 +148,7 @@ export class OpenAIVideosProvider implements VideoProvider {
       ...(this.baseURL ? { baseURL: this.baseURL } : {}),
       // Never let the SDK repeat a request: a repeated POST is a second paid job. Temporal retries instead.
       maxRetries: 0,
-      timeout: this.opts.requestTimeoutMs ?? 60_000,
+      timeout: this.opts.settings.requestTimeoutMs ?? this.opts.requestTimeoutMs ?? 60_000,
     });
     return this.clientInstance;
   }
@@ -181,7 +181,7 @@ export class OpenAIVideosProvider implements VideoProvider {
   async poll(jobId: string, ctx: CallContext): Promise<JobSnapshot> {
     try {
       const { data, response } = await this.client()
-        .videos.retrieve(jobId, { maxRetries: 0, timeout: 30_000, ...(ctx.signal ? { signal: ctx.signal } : {}) })
+        .videos.retrieve(jobId, { maxRetries: 0, timeout: this.readTimeoutMs(), ...(ctx.signal ? { signal: ctx.signal } : {}) })
         .withResponse();
       return this.snapshot(data, response.headers);
     } catch (err) {
@@ -192,7 +192,7 @@ export class OpenAIVideosProvider implements VideoProvider {
   async download(jobId: string, dest: string, ctx: CallContext): Promise<DownloadedFile> {
     let response: Response;
     try {
-      response = await this.client().videos.downloadContent(jobId, { variant: 'video' }, { maxRetries: 0, timeout: 60_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      response = await this.client().videos.downloadContent(jobId, { variant: 'video' }, { maxRetries: 0, timeout: this.opts.settings.requestTimeoutMs ?? 60_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     } catch (err) {
       throw classifyOpenAIError(err, 'download', jobId);
     }
@@ -217,6 +217,10 @@ export class OpenAIVideosProvider implements VideoProvider {
     return { path: dest, ...result };
   }
 
+  private readTimeoutMs(): number {
+    return Math.min(30_000, this.opts.settings.requestTimeoutMs ?? 30_000);
+  }
+
   /** The Videos API has no cancel endpoint; a queued or running job cannot be stopped. */
   async cancel(): Promise<{ supported: boolean }> {
     return { supported: false };
@@ -231,7 +235,7 @@ export class OpenAIVideosProvider implements VideoProvider {
     const sinceS = Math.floor(since.getTime() / 1000);
     const size = sizeText(request.size);
     try {
-      const page = this.client().videos.list({ order: 'desc', limit: 100 }, { maxRetries: 0, timeout: 30_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const page = this.client().videos.list({ order: 'desc', limit: 100 }, { maxRetries: 0, timeout: this.readTimeoutMs(), ...(ctx.signal ? { signal: ctx.signal } : {}) });
       for await (const v of page) {
         if (v.created_at < sinceS) break;
         const matches =

@@ -168,6 +168,8 @@ export const ProviderSettings = z.strictObject({
       }),
     )
     .optional(),
+  /** Give up on one HTTP request after this long without response headers (it is then retried). */
+  requestTimeoutMs: z.number().int().min(100).max(600_000).optional(),
   /** Time between status polls; default: the provider's hint, else its capability default. */
   pollIntervalMs: z.number().int().min(10).max(600_000).optional(),
   /** Abandon a job still queued/running after this long and submit a new one (default from capabilities). */
