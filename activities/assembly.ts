@@ -8,6 +8,7 @@ import { assemble, type AssemblyClip, type AssemblyResult, type SceneTiming } fr
 import { verifyVideo, type Verification } from '../src/media/verify.js';
 import { writeJsonAtomic } from '../src/store/files.js';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
+import { CaptionStyle } from '../src/storyboard/schema.js';
 
 export interface AssemblyDeps {
   tmpDir: string;
@@ -15,7 +16,7 @@ export interface AssemblyDeps {
 
 export interface AssembleInput {
   productionId: string;
-  plan: Pick<ProductionPlan, 'title' | 'house' | 'output'>;
+  plan: Pick<ProductionPlan, 'title' | 'house' | 'output' | 'soundtrack'>;
   clips: AssemblyClip[];
   /** Absolute output directory; final.mp4 (or the storyboard's filename), sidecars and manifest go here. */
   outDir: string;
@@ -47,6 +48,21 @@ export function assemblyActivities(deps: AssemblyDeps) {
         title: input.plan.title,
         chapters: input.plan.output.chapters,
         captions: input.plan.output.captions,
+        burnCaptions: input.plan.output.burnCaptions === true ? CaptionStyle.parse({}) : input.plan.output.burnCaptions,
+        loudness: input.plan.output.loudness,
+        poster: input.plan.output.poster,
+        contactSheet: input.plan.output.contactSheet,
+        ...(input.plan.soundtrack
+          ? {
+              soundtrack: {
+                path: input.plan.soundtrack.path,
+                volumeDb: input.plan.soundtrack.volumeDb,
+                duck: input.plan.soundtrack.duck,
+                fadeInSeconds: input.plan.soundtrack.fadeInSeconds,
+                fadeOutSeconds: input.plan.soundtrack.fadeOutSeconds,
+              },
+            }
+          : {}),
         output,
         workDir: join(deps.tmpDir, 'assembly'),
         signal: cancellationSignal(),

@@ -192,6 +192,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
         path: clipOf(s.id)!.path,
         transition: s.transition,
         ...(s.narration ? { narration: s.narration } : {}),
+        ...(s.narrationAudio ? { narrationAudio: s.narrationAudio.path } : {}),
       })),
     });
     assemblyFraction = 1;

@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Catalog } from '../providers/catalog.js';
-import { probeImage, ProbeError } from '../media/probe.js';
+import { audioStream, probe, probeImage, ProbeError } from '../media/probe.js';
 import { StoryboardError, type InputIssue } from '../storyboard/errors.js';
 import { parseStoryboardText } from '../storyboard/parse.js';
-import { planProduction, referencedImagePaths, type AssetInfo, type ProductionPlan } from '../storyboard/plan.js';
+import { planProduction, referencedAudioPaths, referencedImagePaths, type AssetInfo, type AudioAsset, type ProductionPlan } from '../storyboard/plan.js';
 import type { Storyboard } from '../storyboard/schema.js';
 
 /** Reference images smaller than this on either side are refused: providers upscale them into mush. */
@@ -20,6 +20,7 @@ export interface LoadedStoryboard {
   storyboard: Storyboard;
   sha256: string;
   assets: Record<string, AssetInfo>;
+  audio: Record<string, AudioAsset>;
 }
 
 export async function loadStoryboard(file: string): Promise<LoadedStoryboard> {
@@ -56,8 +57,27 @@ export async function loadStoryboard(file: string): Promise<LoadedStoryboard> {
       issues.push({ path: ref.where, message: `"${ref.path}" is not a PNG, JPEG or WebP image` });
     }
   }
+  const audio: Record<string, AudioAsset> = {};
+  for (const ref of referencedAudioPaths(storyboard)) {
+    if (audio[ref.path]) continue;
+    const path = resolve(dirname(abs), ref.path);
+    let data: Buffer;
+    try {
+      data = await readFile(path);
+    } catch {
+      issues.push({ path: ref.where, message: `audio file "${ref.path}" not found (looked at ${path})` });
+      continue;
+    }
+    const a = await probe(path).then(audioStream, () => undefined);
+    const durationS = Number(a?.duration ?? 0);
+    if (!a || !(durationS > 0)) {
+      issues.push({ path: ref.where, message: `"${ref.path}" has no readable audio` });
+      continue;
+    }
+    audio[ref.path] = { path, sha256: createHash('sha256').update(data).digest('hex'), durationS };
+  }
   if (issues.length) throw new StoryboardError(file, issues);
-  return { file, storyboard, sha256, assets };
+  return { file, storyboard, sha256, assets, audio };
 }
 
 export interface PlanFileOptions {
@@ -73,6 +93,7 @@ export async function planFile(file: string, opts: PlanFileOptions): Promise<{ l
     storyboardSha256: loaded.sha256,
     fileName: file,
     assets: loaded.assets,
+    audio: loaded.audio,
     catalog: opts.catalog,
     ...(opts.productionId ? { productionId: opts.productionId } : {}),
     ...(opts.envBaseURL ? { envBaseURL: opts.envBaseURL } : {}),

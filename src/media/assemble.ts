@@ -28,7 +28,25 @@ export interface AssemblyClip {
   path: string;
   /** Transition INTO this clip; ignored for the first. */
   transition: { type: TransitionName; seconds: number };
+  /** Caption text for this scene. */
   narration?: string;
+  /** Narration audio file, mixed over the scene from its start. */
+  narrationAudio?: string;
+}
+
+export interface SoundtrackInput {
+  path: string;
+  volumeDb: number;
+  duck: boolean;
+  fadeInSeconds: number;
+  fadeOutSeconds: number;
+}
+
+export interface CaptionStyleInput {
+  fontSize: number;
+  color: string;
+  outline: number;
+  position: 'bottom' | 'top';
 }
 
 export interface AssemblyInput {
@@ -38,6 +56,14 @@ export interface AssemblyInput {
   title: string;
   chapters: boolean;
   captions: boolean;
+  /** Burn captions into the picture (forces a video re-encode). */
+  burnCaptions?: false | CaptionStyleInput;
+  soundtrack?: SoundtrackInput;
+  /** EBU R128 normalization of the final mix. */
+  loudness?: false | { targetLufs: number; truePeakDb: number; loudnessRange: number };
+  /** Write poster.jpg and contact-sheet.jpg beside the output. */
+  poster?: boolean;
+  contactSheet?: boolean;
   /** Final path, e.g. out/<id>/final.mp4. Sidecars go beside it (final.srt, final.vtt). */
   output: string;
   /** Scratch space; removed afterwards. */

@@ -28,6 +28,13 @@ export interface AssetInfo {
   mime: ImageInput['mime'];
 }
 
+/** An audio file the storyboard names (soundtrack, narration), read and hashed at the edge. */
+export interface AudioAsset {
+  path: string;
+  sha256: string;
+  durationS: number;
+}
+
 export type FrameSource =
   | { kind: 'previous-last-frame'; sceneId: string }
   | { kind: 'image'; path: string; sha256: string; mime: ImageInput['mime'] };
@@ -66,6 +73,8 @@ export interface ScenePlan {
   jobDeadlineSeconds: number;
   maxJobAttempts: number;
   narration?: string;
+  /** Narration audio mixed over this scene from its start. */
+  narrationAudio?: AudioAsset;
   /** Transition INTO this scene. The first scene's is always a cut. */
   transition: { type: TransitionType; seconds: number };
 }
@@ -79,6 +88,8 @@ export interface ProductionPlan {
   house: { width: number; height: number; fps: number; sampleRate: 48000; channels: 2 };
   maxParallelScenes: number;
   output: Storyboard['output'];
+  /** The soundtrack file, resolved (output.soundtrack names it). */
+  soundtrack?: AudioAsset & Omit<NonNullable<Storyboard['output']['soundtrack']>, 'file'>;
   budgetUsd?: number;
   scenes: ScenePlan[];
   totals: { scenes: number; seconds: number; durationSeconds: number; estimatedCostUsd: number };
@@ -91,6 +102,8 @@ export interface PlanInput {
   fileName: string;
   /** Every image path the storyboard names, as read by src/load. */
   assets: Record<string, AssetInfo>;
+  /** Every audio path the storyboard names, as read by src/load. */
+  audio?: Record<string, AudioAsset>;
   catalog: Catalog;
   productionId?: string;
   /** Fallback base URLs from the environment (OPENAI_BASE_URL), per provider; not secrets. */
@@ -107,6 +120,15 @@ export function planProduction(input: PlanInput): ProductionPlan {
   const issues: InputIssue[] = [];
   const scenes: ScenePlan[] = [];
   let chainLinks = 0;
+
+  const audioField = <K extends string>(key: K, text: string, path: string): Record<K, AudioAsset> | Record<string, never> => {
+    const asset = input.audio?.[text];
+    if (!asset) {
+      issues.push({ path, message: `audio file "${text}" was not loaded` });
+      return {};
+    }
+    return { [key]: asset } as Record<K, AudioAsset>;
+  };
 
   sb.scenes.forEach((scene, i) => {
     const at = (field: string) => `scenes[${i}]${field ? `.${field}` : ''}`;
@@ -290,10 +312,12 @@ export function planProduction(input: PlanInput): ProductionPlan {
       jobDeadlineSeconds: settings.jobDeadlineSeconds ?? defaultJobDeadlineSeconds(caps, seconds),
       maxJobAttempts: settings.maxJobAttempts ?? DEFAULT_MAX_JOB_ATTEMPTS,
       ...(scene.narration ? { narration: scene.narration } : {}),
+      ...(scene.narrationAudio ? audioField('narrationAudio', scene.narrationAudio, at('narrationAudio')) : {}),
       transition,
     });
   });
 
+  const soundtrack = sb.output.soundtrack ? audioField('file', sb.output.soundtrack.file, 'output.soundtrack.file') : {};
   if (issues.length) throw new StoryboardError(input.fileName, issues);
 
   const first = scenes[0]!;
@@ -307,6 +331,9 @@ export function planProduction(input: PlanInput): ProductionPlan {
     house: { width: first.size.width, height: first.size.height, fps: sb.defaults.fps, sampleRate: 48000, channels: 2 },
     maxParallelScenes: sb.defaults.maxParallelScenes,
     output: sb.output,
+    ...(sb.output.soundtrack && 'file' in soundtrack
+      ? { soundtrack: { ...sb.output.soundtrack, ...(soundtrack.file as AudioAsset) } }
+      : {}),
     ...(sb.budget ? { budgetUsd: sb.budget.maxUsd } : {}),
     scenes,
     totals: {
@@ -338,6 +365,14 @@ export function anchorImagePath(sb: Storyboard, text: string): string | undefine
   const entry = [...sb.characters, ...sb.locations, ...sb.props].find((e) => e.id === text);
   if (entry) return entry.references?.[0];
   return text;
+}
+
+/** Every audio path the storyboard names (for the loader to read and hash). */
+export function referencedAudioPaths(sb: Storyboard): { path: string; where: string }[] {
+  const out: { path: string; where: string }[] = [];
+  if (sb.output.soundtrack) out.push({ path: sb.output.soundtrack.file, where: 'output.soundtrack.file' });
+  sb.scenes.forEach((s, i) => s.narrationAudio && out.push({ path: s.narrationAudio, where: `scenes[${i}].narrationAudio` }));
+  return out;
 }
 
 /** Every image path the storyboard names (for the loader to read and hash). */

@@ -118,6 +118,8 @@ export const Scene = z.strictObject({
   lighting: Text.optional(),
   style: Style.optional(),
   narration: Text.optional(),
+  /** A narration audio file for this scene, mixed over the clip's own sound from the scene's start. */
+  narrationAudio: Text.optional(),
   continuity: ContinuityMode.optional(),
   /** For `anchor`: a bible entry id (its first reference image) or an image file path. */
   anchor: Text.optional(),
@@ -133,6 +135,33 @@ export type Scene = z.infer<typeof Scene>;
 
 export const FitPolicy = z.enum(['pad', 'crop']);
 
+export const CaptionStyle = z.strictObject({
+  fontSize: z.number().int().min(8).max(120).default(28),
+  /** ASS colour as hex RRGGBB. */
+  color: z.string().regex(/^[0-9a-fA-F]{6}$/, 'must be a hex colour like "ffffff"').default('ffffff'),
+  outline: z.number().min(0).max(10).default(2),
+  position: z.enum(['bottom', 'top']).default('bottom'),
+});
+
+export const Soundtrack = z.strictObject({
+  /** Audio file (relative to the storyboard). Looped or cut to the video's length. */
+  file: Text,
+  /** Gain in dB applied to the soundtrack before mixing (negative = quieter). */
+  volumeDb: z.number().min(-60).max(12).default(-12),
+  /** Lower the soundtrack while clip audio or narration is speaking (sidechain compression). */
+  duck: z.boolean().default(true),
+  fadeInSeconds: z.number().min(0).max(30).default(1),
+  fadeOutSeconds: z.number().min(0).max(30).default(2),
+});
+
+export const Loudness = z.strictObject({
+  /** Integrated loudness target, LUFS (EBU R128). Streaming platforms use about -14 to -16. */
+  targetLufs: z.number().min(-70).max(-5).default(-16),
+  /** Maximum true peak, dBTP. */
+  truePeakDb: z.number().min(-9).max(0).default(-1.5),
+  loudnessRange: z.number().min(1).max(20).default(11),
+});
+
 export const Output = z.strictObject({
   /** File name of the final video inside the production's output directory. */
   filename: z
@@ -141,8 +170,18 @@ export const Output = z.strictObject({
     .default('final.mp4'),
   /** How clips that differ from the output size are fitted: letterbox (pad) or fill (crop). */
   fit: FitPolicy.default('pad'),
+  /** One chapter per scene, titled with the scene's title. */
   chapters: z.boolean().default(true),
+  /** Captions from scene narration: SRT and WebVTT sidecars and a mov_text track. */
   captions: z.boolean().default(true),
+  /** Burn the captions into the picture (forces a video re-encode). */
+  burnCaptions: z.union([z.boolean(), CaptionStyle]).default(false),
+  soundtrack: Soundtrack.optional(),
+  /** Loudness normalization of the final mix (EBU R128); false keeps levels as they are. */
+  loudness: z.union([z.literal(false), Loudness]).default(false),
+  /** poster.jpg (a frame from the middle of the first scene) and contact-sheet.jpg (one tile per scene). */
+  poster: z.boolean().default(true),
+  contactSheet: z.boolean().default(true),
 });
 export type Output = z.infer<typeof Output>;
 
