@@ -63,15 +63,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<storyboard>')
     .option('--json', 'the full plan as JSON')
     .option('--id <production-id>')
+    .option('--strict', 'treat prompt lint warnings as errors')
     .description('show what would be generated, in what order, at what cost; generates nothing')
-    .action(wrap((file: string, o: { json?: boolean; id?: string }) => planCommand(file, o, io)));
+    .action(wrap((file: string, o: { json?: boolean; id?: string; strict?: boolean }) => planCommand(file, o, io)));
 
   program
     .command('validate')
     .argument('<storyboard>')
     .option('--json')
+    .option('--strict', 'treat prompt lint warnings as errors')
     .description('check a storyboard; exit 2 with every problem named by its path')
-    .action(wrap((file: string, o: { json?: boolean }) => validateCommand(file, o, io)));
+    .action(wrap((file: string, o: { json?: boolean; strict?: boolean }) => validateCommand(file, o, io)));
 
   program
     .command('schema')

@@ -4,15 +4,25 @@ import { planFile } from '../load/load-storyboard.js';
 import { ClipStore } from '../store/clip-store.js';
 import { storePaths } from '../worker.js';
 import { config, EXIT, formatUsd, type Io } from './common.js';
+import { lintStoryboard, type LintWarning } from '../storyboard/lint.js';
+import { StoryboardError } from '../storyboard/errors.js';
 
-export async function planCommand(file: string, opts: { json?: boolean; id?: string }, io: Io): Promise<number> {
+/** Prints lint warnings; with `strict` they are errors (exit 2, like any bad input). */
+export function reportLint(file: string, warnings: LintWarning[], strict: boolean | undefined, io: Io): void {
+  if (strict && warnings.length) throw new StoryboardError(file, warnings.map((w) => ({ path: w.path, message: `${w.message} [${w.rule}]` })));
+  for (const w of warnings) io.err(`warning: ${w.path}: ${w.message} [${w.rule}]`);
+}
+
+export async function planCommand(file: string, opts: { json?: boolean; id?: string; strict?: boolean }, io: Io): Promise<number> {
   const cfg = config();
-  const { plan } = await planFile(file, { catalog, envBaseURL: cfg.envBaseURL, ...(opts.id ? { productionId: opts.id } : {}) });
+  const { plan, loaded } = await planFile(file, { catalog, envBaseURL: cfg.envBaseURL, ...(opts.id ? { productionId: opts.id } : {}) });
+  const warnings = lintStoryboard(loaded.storyboard, plan);
+  reportLint(file, warnings, opts.strict, io);
   const store = new ClipStore(storePaths(cfg.workDir).store);
   const cached = new Set<string>();
   for (const s of plan.scenes) if (await store.get(s.cacheKey)) cached.add(s.id);
   if (opts.json) {
-    io.out(JSON.stringify({ ...plan, cachedScenes: [...cached] }, null, 2));
+    io.out(JSON.stringify({ ...plan, cachedScenes: [...cached], warnings }, null, 2));
     return EXIT.ok;
   }
   io.out(`${plan.title} — production ${plan.productionId}`);
@@ -40,10 +50,12 @@ export async function planCommand(file: string, opts: { json?: boolean; id?: str
   return EXIT.ok;
 }
 
-export async function validateCommand(file: string, opts: { json?: boolean }, io: Io): Promise<number> {
+export async function validateCommand(file: string, opts: { json?: boolean; strict?: boolean }, io: Io): Promise<number> {
   const cfg = config();
-  const { plan } = await planFile(file, { catalog, envBaseURL: cfg.envBaseURL });
-  if (opts.json) io.out(JSON.stringify({ ok: true, productionId: plan.productionId, scenes: plan.scenes.length }));
+  const { plan, loaded } = await planFile(file, { catalog, envBaseURL: cfg.envBaseURL });
+  const warnings = lintStoryboard(loaded.storyboard, plan);
+  reportLint(file, warnings, opts.strict, io);
+  if (opts.json) io.out(JSON.stringify({ ok: true, productionId: plan.productionId, scenes: plan.scenes.length, warnings }));
   else io.out(`${file}: valid (${plan.scenes.length} scenes, ${plan.totals.durationSeconds} s, est. ${formatUsd(plan.totals.estimatedCostUsd)})`);
   return EXIT.ok;
 }

@@ -88,10 +88,10 @@ export function composeBlocks(ctx: ComposeContext): PromptBlock[] {
   if (style.camera) blocks.push({ name: 'camera', text: `Camera: ${sentence(style.camera)}` });
   if (style.description) blocks.push({ name: 'style', text: `Style: ${sentence(style.description)}` });
   if (ctx.previous) {
-    const title = ctx.previous.title ? ` ("${ctx.previous.title}")` : '';
+    const title = ctx.previous.title ? ` "${ctx.previous.title}"` : '';
     blocks.push({
       name: 'continuity',
-      text: `Continuity: continues directly from the previous shot${title}, where ${lowerFirst(sentence(ctx.previous.prompt))} Keep characters, wardrobe, props and lighting consistent with it.`,
+      text: `Continuity: continues directly from the previous shot${title} (${sentence(ctx.previous.prompt)}) Keep characters, wardrobe, props and lighting consistent with it.`,
     });
   }
   const avoid = negativeTerms(style);
@@ -117,8 +117,4 @@ export function composePrompt(ctx: ComposeContext): ComposedPrompt {
     trimmed,
     blocks,
   };
-}
-
-function lowerFirst(s: string): string {
-  return s.length > 1 && /^[A-Z][a-z]/.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s;
 }
