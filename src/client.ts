@@ -7,7 +7,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { catalog } from './providers/catalog.js';
 import { planFile, type LoadedStoryboard } from './load/load-storyboard.js';
 import { StoryboardError } from './storyboard/errors.js';
@@ -30,6 +30,8 @@ export interface ConnectOptions {
   outDir?: string;
   /** Non-secret defaults from the environment (OPENAI_BASE_URL), used by plan-time checks. */
   envBaseURL?: Record<string, string | undefined>;
+  /** Work dir for client-side caches (the prompt enhancer's answers). Default .storyreel */
+  workDir?: string;
 }
 
 export interface SubmitOptions {
@@ -81,6 +83,7 @@ export class StoryreelClient {
   async plan(file: string, opts: { productionId?: string } = {}): Promise<{ loaded: LoadedStoryboard; plan: ProductionPlan }> {
     return planFile(file, {
       catalog,
+      enhancer: { cacheDir: join(resolve(this.opts.workDir ?? '.storyreel'), 'enhancer'), env: process.env },
       ...(opts.productionId !== undefined ? { productionId: checkedId(opts.productionId) } : {}),
       ...(this.opts.envBaseURL ? { envBaseURL: this.opts.envBaseURL } : {}),
     });

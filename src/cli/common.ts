@@ -3,7 +3,10 @@
  * server), progress rendering.
  */
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
-import { StoryreelClient } from '../client.js';
+import { join } from 'node:path';
+import { checkedId, StoryreelClient } from '../client.js';
+import { planFile } from '../load/load-storyboard.js';
+import { catalog } from '../providers/catalog.js';
 import { loadConfig, type Config } from '../config.js';
 import { StoryboardError } from '../storyboard/errors.js';
 import { ensureWorkDirServer, resolveTemporalCli, TemporalCliMissingError, type DevServer } from '../temporal/dev-server.js';
@@ -41,6 +44,16 @@ export function config(): Config {
   return loadConfig();
 }
 
+/** Loads, checks and plans a storyboard the way every command does (bad input throws StoryboardError → exit 2). */
+export function planStoryboard(cfg: Config, file: string, opts: { id?: string | undefined } = {}) {
+  return planFile(file, {
+    catalog,
+    envBaseURL: cfg.envBaseURL,
+    enhancer: { cacheDir: join(cfg.workDir, 'enhancer'), env: process.env },
+    ...(opts.id ? { productionId: checkedId(opts.id) } : {}),
+  });
+}
+
 export interface Connected {
   client: StoryreelClient;
   address: string;
@@ -60,7 +73,7 @@ export async function connect(cfg: Config, opts: { embedded: boolean; ui?: boole
     address = server.address;
     opts.io.err(`temporal: ${server.reused ? 'using the running' : 'started a'} dev server at ${address}${server.uiUrl ? ` (Web UI: ${server.uiUrl})` : ''}`);
   }
-  const client = await StoryreelClient.connect({ address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, outDir: cfg.outDir, envBaseURL: cfg.envBaseURL });
+  const client = await StoryreelClient.connect({ address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, outDir: cfg.outDir, envBaseURL: cfg.envBaseURL, workDir: cfg.workDir });
   return {
     client,
     address,

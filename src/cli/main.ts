@@ -33,7 +33,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--out <dir>', 'output directory (default: out/<production id>)')
     .option('--json', 'print the result as JSON')
     .option('--keep-server', 'leave the embedded Temporal server running afterwards')
-    .action(wrap((file: string, o: { id?: string; out?: string; json?: boolean; keepServer?: boolean }) => runCommand(file, o, io)));
+    .option('--strict', 'treat prompt lint warnings as errors')
+    .action(wrap((file: string, o: { id?: string; out?: string; json?: boolean; keepServer?: boolean; strict?: boolean }) => runCommand(file, o, io)));
 
   program
     .command('submit')

@@ -1,9 +1,7 @@
 /** `storyreel plan <storyboard>` and `storyreel validate <storyboard>`: nothing is generated or started. */
-import { catalog } from '../providers/catalog.js';
-import { planFile } from '../load/load-storyboard.js';
 import { ClipStore } from '../store/clip-store.js';
 import { storePaths } from '../worker.js';
-import { config, EXIT, formatUsd, type Io } from './common.js';
+import { config, EXIT, formatUsd, planStoryboard, type Io } from './common.js';
 import { lintStoryboard, type LintWarning } from '../storyboard/lint.js';
 import { StoryboardError } from '../storyboard/errors.js';
 
@@ -15,7 +13,7 @@ export function reportLint(file: string, warnings: LintWarning[], strict: boolea
 
 export async function planCommand(file: string, opts: { json?: boolean; id?: string; strict?: boolean }, io: Io): Promise<number> {
   const cfg = config();
-  const { plan, loaded } = await planFile(file, { catalog, envBaseURL: cfg.envBaseURL, ...(opts.id ? { productionId: opts.id } : {}) });
+  const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id });
   const warnings = lintStoryboard(loaded.storyboard, plan);
   reportLint(file, warnings, opts.strict, io);
   const store = new ClipStore(storePaths(cfg.workDir).store);
@@ -52,7 +50,7 @@ export async function planCommand(file: string, opts: { json?: boolean; id?: str
 
 export async function validateCommand(file: string, opts: { json?: boolean; strict?: boolean }, io: Io): Promise<number> {
   const cfg = config();
-  const { plan, loaded } = await planFile(file, { catalog, envBaseURL: cfg.envBaseURL });
+  const { plan, loaded } = await planStoryboard(cfg, file);
   const warnings = lintStoryboard(loaded.storyboard, plan);
   reportLint(file, warnings, opts.strict, io);
   if (opts.json) io.out(JSON.stringify({ ok: true, productionId: plan.productionId, scenes: plan.scenes.length, warnings }));

@@ -4,22 +4,24 @@
  * shows live progress and prints where the video is.
  */
 import { createWorker } from '../worker.js';
-import { connect, config, EXIT, installRuntime, nativeConnection, progressRenderer, type Io } from './common.js';
-import { ProductionFailedError, checkedId } from '../client.js';
-import { planFile } from '../load/load-storyboard.js';
-import { catalog } from '../providers/catalog.js';
+import { connect, config, EXIT, installRuntime, nativeConnection, planStoryboard, progressRenderer, type Io } from './common.js';
+import { ProductionFailedError } from '../client.js';
+import { lintStoryboard } from '../storyboard/lint.js';
+import { reportLint } from './plan.js';
 
 export interface RunOptions {
   id?: string;
   out?: string;
   json?: boolean;
   keepServer?: boolean;
+  strict?: boolean;
 }
 
 export async function runCommand(file: string, opts: RunOptions, io: Io): Promise<number> {
   const cfg = config();
   // Bad input exits 2 before any server, worker or workflow exists.
-  const { plan } = await planFile(file, { catalog, envBaseURL: cfg.envBaseURL, ...(opts.id ? { productionId: checkedId(opts.id) } : {}) });
+  const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id });
+  reportLint(file, lintStoryboard(loaded.storyboard, plan), opts.strict, io);
   installRuntime('WARN');
   const conn = await connect(cfg, { embedded: true, ui: true, io });
   const native = await nativeConnection(conn.address);

@@ -11,6 +11,7 @@ import { StoryboardError, type InputIssue } from '../storyboard/errors.js';
 import { parseStoryboardText } from '../storyboard/parse.js';
 import { planProduction, referencedAudioPaths, referencedImagePaths, type AssetInfo, type AudioAsset, type ProductionPlan } from '../storyboard/plan.js';
 import type { Storyboard } from '../storyboard/schema.js';
+import { enhancePrompts } from './enhance-prompts.js';
 
 /** Reference images smaller than this on either side are refused: providers upscale them into mush. */
 export const MIN_REFERENCE_PIXELS = 64;
@@ -84,10 +85,17 @@ export interface PlanFileOptions {
   catalog: Catalog;
   productionId?: string;
   envBaseURL?: Record<string, string | undefined>;
+  /** Needed only when the storyboard has an `enhancer`: where its answers are cached, and the environment. */
+  enhancer?: { cacheDir: string; env: Readonly<Record<string, string | undefined>> };
 }
 
 export async function planFile(file: string, opts: PlanFileOptions): Promise<{ loaded: LoadedStoryboard; plan: ProductionPlan }> {
   const loaded = await loadStoryboard(file);
+  let enhancedActions: Record<string, string> | undefined;
+  if (loaded.storyboard.enhancer) {
+    if (!opts.enhancer) throw new StoryboardError(file, [{ path: 'enhancer', message: 'this command cannot run the prompt enhancer (no cache directory)' }]);
+    enhancedActions = (await enhancePrompts(loaded.storyboard, file, opts.enhancer)).actions;
+  }
   const plan = planProduction({
     storyboard: loaded.storyboard,
     storyboardSha256: loaded.sha256,
@@ -97,6 +105,7 @@ export async function planFile(file: string, opts: PlanFileOptions): Promise<{ l
     catalog: opts.catalog,
     ...(opts.productionId ? { productionId: opts.productionId } : {}),
     ...(opts.envBaseURL ? { envBaseURL: opts.envBaseURL } : {}),
+    ...(enhancedActions ? { enhancedActions } : {}),
   });
   return { loaded, plan };
 }

@@ -220,6 +220,23 @@ export type ProviderSettings = z.infer<typeof ProviderSettings>;
 
 export const Budget = z.strictObject({ maxUsd: z.number().positive() });
 
+/**
+ * Optional LLM prompt enhancer (OpenAI-compatible chat completions). It rewrites each scene's own action text
+ * into a more specific shot description; never the bible, the style or the list of scenes. Its output is cached
+ * by input, so a rerun plans the same prompts.
+ */
+export const Enhancer = z.strictObject({
+  model: Text,
+  baseURL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable, not a key')
+    .optional(),
+  /** Extra guidance appended to the built-in instructions. */
+  instructions: Text.optional(),
+});
+export type Enhancer = z.infer<typeof Enhancer>;
+
 export const StoryboardShape = z.strictObject({
   version: z.literal(1).default(1),
   title: Text,
@@ -233,6 +250,7 @@ export const StoryboardShape = z.strictObject({
   output: Output.prefault({}),
   providers: z.record(Id, ProviderSettings).default({}),
   budget: Budget.optional(),
+  enhancer: Enhancer.optional(),
 });
 
 /** Cross-field rules: unique ids, references that resolve, continuity that has what it needs. */
