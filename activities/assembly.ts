@@ -2,7 +2,9 @@
  * Assembly and output activities: the final video (verified before it is put in place), the manifest.
  */
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { checkMediaTools } from '../src/media/probe.js';
 import { join } from 'node:path';
 import { assemble, type AssemblyClip, type AssemblyResult, type SceneTiming } from '../src/media/assemble.js';
 import { verifyVideo, type Verification } from '../src/media/verify.js';
@@ -25,6 +27,17 @@ export interface AssembleInput {
 export interface AssembleOutput extends Omit<AssemblyResult, 'scenes'> {
   scenes: SceneTiming[];
   verification: Verification;
+}
+
+let versions: Promise<Record<string, string>> | undefined;
+/** storyreel, Node, ffmpeg and Temporal SDK versions (read once per process). */
+function toolVersions(): Promise<Record<string, string>> {
+  versions ??= (async () => {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const sdk = JSON.parse(await readFile(createRequire(import.meta.url).resolve('@temporalio/workflow/package.json'), 'utf8')) as { version: string };
+    return { storyreel: pkg.version, node: process.version, ffmpeg: await checkMediaTools(), temporalSdk: sdk.version };
+  })();
+  return versions;
 }
 
 export class VerificationError extends Error {
@@ -90,6 +103,13 @@ export function assemblyActivities(deps: AssemblyDeps) {
     async writeManifest(input: { outDir: string; manifest: unknown }): Promise<string> {
       const path = join(input.outDir, 'manifest.json');
       await writeJsonAtomic(path, input.manifest);
+      return path;
+    },
+
+    /** storyreel.lock.json: the run as it really happened, plus the versions of every tool involved. */
+    async writeLockfile(input: { outDir: string; lock: Record<string, unknown> }): Promise<string> {
+      const path = join(input.outDir, 'storyreel.lock.json');
+      await writeJsonAtomic(path, { ...input.lock, tools: await toolVersions() });
       return path;
     },
 

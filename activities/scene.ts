@@ -9,6 +9,8 @@ import { extractLastFrame, fitImage } from '../src/media/frames.js';
 import { clipFacts } from '../src/media/fingerprint.js';
 import { probe, ProbeError } from '../src/media/probe.js';
 import { trimHead } from '../src/media/trim.js';
+import { renderSlate, renderStill } from '../src/media/placeholder.js';
+import { hashOf } from '../src/storyboard/hash.js';
 import { ProviderError } from '../src/providers/errors.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import type { GenerateRequest, ImageInput, JobSnapshot } from '../src/providers/types.js';
@@ -165,6 +167,43 @@ export function sceneActivities(deps: SceneDeps) {
         const interval = input.settings.pollIntervalMs ?? snap.pollAfterMs ?? input.pollIntervalMs;
         if (Date.now() + interval > until) return snap;
         await sleep(interval);
+      }
+    },
+
+    /**
+     * A placeholder clip for a skipped scene (a slate, or the previous scene's last frame held), stored under its
+     * own key so it is never mistaken for the real clip.
+     */
+    async makePlaceholder(input: { productionId: string; scene: ScenePlan; kind: 'slate' | 'last-frame'; reason: string; still?: ClipRecord }): Promise<ClipRecord> {
+      const { scene } = input;
+      const cacheKey = hashOf({ placeholder: input.kind, of: scene.cacheKey, reason: input.reason, still: input.still?.sha256 ?? null });
+      const existing = await deps.store.get(cacheKey);
+      if (existing) return existing;
+      await mkdir(deps.tmpDir, { recursive: true });
+      const tmp = `${tempPathFor(join(deps.tmpDir, `${cacheKey}.mp4`))}.mp4`;
+      try {
+        const spec = { width: scene.size.width, height: scene.size.height, fps: scene.fps, seconds: scene.seconds, title: scene.title, reason: input.reason };
+        if (input.kind === 'last-frame' && input.still) await renderStill(spec, input.still.path, tmp, cancellationSignal());
+        else await renderSlate(spec, tmp, cancellationSignal());
+        const facts = clipFacts(await probe(tmp, { countPackets: true }));
+        return await deps.store.put(tmp, {
+          cacheKey,
+          durationS: facts.videoSeconds,
+          width: facts.width,
+          height: facts.height,
+          fps: facts.fps,
+          hasAudio: facts.hasAudio,
+          provider: 'placeholder',
+          model: input.kind,
+          jobId: `placeholder-${input.kind}`,
+          prompt: input.reason,
+          productionId: input.productionId,
+          sceneId: scene.id,
+          costUsd: 0,
+          createdAt: new Date().toISOString(),
+        });
+      } finally {
+        await rm(tmp, { force: true });
       }
     },
 

@@ -2,11 +2,16 @@
  * Messages and shared types of the production workflows: what clients send and read. Renaming a message or a
  * workflow is a breaking change for running productions.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
 import type { ClipRecord } from '../src/store/clip-store.js';
 
-export type SceneState = 'planned' | 'submitted' | 'rendering' | 'downloaded' | 'ready' | 'failed';
+/**
+ * planned → submitted → rendering → downloaded → (awaiting_review) → ready
+ * failed: permanently, with a reason; blocked: waits on a failed scene it continues from;
+ * skipped: replaced by a placeholder on an operator's decision.
+ */
+export type SceneState = 'planned' | 'submitted' | 'rendering' | 'downloaded' | 'awaiting_review' | 'ready' | 'failed' | 'blocked' | 'skipped';
 
 export type ProductionState =
   | 'running'
@@ -40,11 +45,39 @@ export interface AttemptRecord {
   message?: string;
 }
 
+/** One take of a scene that was not kept (rejected in review). */
+export interface RejectedTake {
+  take: number;
+  note: string;
+  clip: Pick<ClipRecord, 'path' | 'sha256' | 'jobId'>;
+}
+
+/** One line of the cost ledger: a job that was (or was about to be) paid for. */
+export interface LedgerEntry {
+  sceneId: string;
+  take: number;
+  jobAttempt: number;
+  jobId?: string;
+  estimatedUsd: number;
+  /** From what the provider reports (seconds generated × price), when it reports; else the estimate. */
+  actualUsd?: number;
+  outcome: 'reserved' | 'denied' | AttemptRecord['outcome'];
+  at: string;
+}
+
 export interface SceneStatus {
   id: string;
   index: number;
   title: string;
   state: SceneState;
+  /** 1 for the first take; operator retries and review rejections start new takes. */
+  take: number;
+  /** The prompt of the current take (operators can edit it). */
+  prompt: string;
+  provider: string;
+  model: string;
+  placeholder?: 'slate' | 'last-frame';
+  rejectedTakes: RejectedTake[];
   /** 0..1 within the scene's own work. */
   progress: number;
   cached: boolean;
@@ -72,11 +105,17 @@ export interface ProductionProgress {
   updatedAt: string;
   message?: string;
   outputPath?: string;
+  budgetUsd?: number;
+  ledger: LedgerEntry[];
+  /** While waiting_for_operator (or for reviews): until when, and on what. */
+  waitingUntil?: string;
+  waitingFor?: string[];
 }
 
 /** Child → parent: a scene moved on. */
 export interface SceneUpdate {
   sceneId: string;
+  take: number;
   state: SceneState;
   progress?: number;
   jobId?: string;
@@ -104,6 +143,8 @@ export interface ProductionResult {
   title: string;
   state: ProductionState;
   estimatedCostUsd: number;
+  ledger: LedgerEntry[];
+  lockfilePath?: string;
   outputPath?: string;
   manifestPath: string;
   durationS?: number;
@@ -111,8 +152,49 @@ export interface ProductionResult {
   scenes: SceneStatus[];
 }
 
+/** An operator's decision on a failed scene. */
+export interface SceneDecision {
+  sceneId: string;
+  action: 'retry' | 'skip' | 'abort';
+  /** retry: replaces the scene's own action text (bible, style and continuity context stay). */
+  prompt?: string;
+  /** retry on another provider/model (checked by the provider when submitted). */
+  provider?: string;
+  model?: string;
+  /** skip: what to show instead (default: the storyboard's operator.placeholder). */
+  placeholder?: 'slate' | 'last-frame';
+}
+
+export interface ReviewDecision {
+  sceneId: string;
+  decision: 'approve' | 'reject';
+  /** reject: what to change; steers the new take (a remix where the provider has one). */
+  note?: string;
+}
+
+/** Child → parent: may this job be paid for? (only when the production has a budget) */
+export interface BudgetRequest {
+  sceneId: string;
+  take: number;
+  jobAttempt: number;
+  estimatedUsd: number;
+}
+
+/** Parent → child: the answer to a BudgetRequest. */
+export interface BudgetGrant {
+  take: number;
+  jobAttempt: number;
+  granted: boolean;
+}
+
 export const progressQuery = defineQuery<ProductionProgress>('progress');
 export const sceneUpdateSignal = defineSignal<[SceneUpdate]>('sceneUpdate');
+export const budgetRequestSignal = defineSignal<[BudgetRequest]>('budgetRequest');
+export const budgetGrantSignal = defineSignal<[BudgetGrant]>('budgetGrant');
+/** Operator: retry (optionally edited), skip with a placeholder, or abort. Returns the scene afterwards. */
+export const decideSceneUpdate = defineUpdate<SceneStatus, [SceneDecision]>('decideScene');
+/** Reviewer: approve a downloaded take, or reject it with a note (a new take is made; the old one is kept). */
+export const reviewSceneUpdate = defineUpdate<SceneStatus, [ReviewDecision]>('reviewScene');
 
 /** Workflow ids: the production id itself, and one child per scene under it. */
 export const sceneWorkflowId = (productionWorkflowId: string, sceneId: string) => `${productionWorkflowId}/scene/${sceneId}`;

@@ -74,3 +74,49 @@ export function buildManifest(plan: ProductionPlan, progress: ProductionProgress
 }
 
 export type Manifest = ReturnType<typeof buildManifest>;
+
+export const LOCKFILE_VERSION = 1;
+
+/**
+ * storyreel.lock.json: what was really run — provider and model, resolved prompts, input hashes, job ids, costs —
+ * enough to audit the run or reproduce it. The activity that writes it adds tool versions.
+ */
+export function buildLockfile(plan: ProductionPlan, progress: ProductionProgress, runId: string) {
+  return {
+    lockfileVersion: LOCKFILE_VERSION,
+    productionId: plan.productionId,
+    runId,
+    state: progress.state,
+    storyboardSha256: plan.storyboardSha256,
+    house: plan.house,
+    scenes: plan.scenes.map((s) => {
+      const st = progress.scenes.find((x) => x.id === s.id);
+      return {
+        id: s.id,
+        take: st?.take ?? 1,
+        provider: st?.provider ?? s.provider,
+        model: st?.model ?? s.model,
+        prompt: st?.prompt ?? s.prompt,
+        ...(s.negativePrompt ? { negativePrompt: s.negativePrompt } : {}),
+        seconds: s.seconds,
+        size: s.size,
+        fps: s.fps,
+        ...(s.seed !== undefined ? { seed: s.seed } : {}),
+        inputs: {
+          firstFrame: s.continuity.firstFrame?.kind === 'image' ? { image: s.continuity.firstFrame.sha256 } : s.continuity.firstFrame ? { lastFrameOf: s.continuity.firstFrame.sceneId } : null,
+          lastFrame: s.continuity.lastFrame?.kind === 'image' ? { image: s.continuity.lastFrame.sha256 } : null,
+          references: s.continuity.references.map((r) => r.sha256),
+          extends: s.continuity.extendsSceneId ?? null,
+        },
+        cacheKey: s.cacheKey,
+        state: st?.state ?? 'planned',
+        placeholder: st?.placeholder ?? null,
+        jobIds: (st?.attempts ?? []).map((a) => a.jobId),
+        clipSha256: st?.clip?.sha256 ?? null,
+        costUsd: st?.costUsd ?? 0,
+      };
+    }),
+    ledger: progress.ledger,
+    totals: { costUsd: progress.costUsd, estimatedCostUsd: plan.totals.estimatedCostUsd },
+  };
+}

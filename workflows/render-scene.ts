@@ -1,39 +1,51 @@
 /**
- * renderScene: one scene from plan to stored clip.
- *   lookupClip → (prepareInputs) → submitScene (exactly one POST per job) → poll until done → downloadClip
- * A submit is never repeated by waiting: polling reads the job id from history. Job-level failures get a NEW job,
- * bounded by the scene's maxJobAttempts: job_failed, job_stuck (past the deadline), output_expired.
+ * renderScene: one take of one scene, from plan to stored clip.
+ *   lookupClip → (prepareInputs) → [budget] → submitScene (exactly one POST per job) → awaitJob… → downloadClip
+ * A submit is never repeated by waiting: the job id is in history and waiting only reads. Job-level failures get a
+ * NEW job, bounded by the scene's maxJobAttempts: job_failed, job_stuck (past the deadline), output_expired.
  * content_policy fails the scene at once with the provider's reason; the same input is never retried.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
+  setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, FailureDetails, PreparedInputs } from '../activities/index.js';
 import type { JobSnapshot } from '../src/providers/types.js';
 import type { ClipRecord } from '../src/store/clip-store.js';
 import type { ScenePlan } from '../src/storyboard/plan.js';
-import { sceneUpdateSignal, type AttemptRecord, type SceneUpdate, type Timeouts } from './definitions.js';
+import {
+  budgetGrantSignal,
+  budgetRequestSignal,
+  sceneUpdateSignal,
+  type AttemptRecord,
+  type SceneUpdate,
+  type Timeouts,
+} from './definitions.js';
 
 export interface RenderSceneInput {
   productionId: string;
   scene: ScenePlan;
   /** The clip this scene's first frame or extension comes from. */
   predecessor?: ClipRecord;
-  /** The predecessor's provider job, for provider-native extension. */
-  predecessorJobId?: string;
   timeouts?: Timeouts;
   /** Take number (operator retries, review rejections): part of each job's client reference. */
   take?: number;
+  /** A new take as a remix of this earlier job (providers with remix). */
+  remixOfJobId?: string;
+  /** Ask the parent before paying for each job (the production has a budget). */
+  budgeted?: boolean;
 }
 
 export interface SceneResult {
   sceneId: string;
+  take: number;
   clip: ClipRecord;
   cached: boolean;
   attempts: AttemptRecord[];
@@ -47,36 +59,47 @@ const RESUBMIT = new Set(['job_failed', 'job_stuck', 'output_expired']);
 
 export async function renderScene(input: RenderSceneInput): Promise<SceneResult> {
   const { scene, productionId } = input;
+  const take = input.take ?? 1;
   const t = input.timeouts ?? {};
-  const heartbeatTimeout = `${t.heartbeatS ?? 30}s`;
-  // Reads of our own disk: quick, safe to retry.
+  // Reads and writes of our own disk: quick, safe to retry.
   const local = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
   // One POST per attempt; retries reconcile before posting again. Rate limits come back with nextRetryDelay.
   const submit = proxyActivities<Activities>({
     startToCloseTimeout: `${t.submitS ?? 120}s`,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
   });
-  // Waits on a job with idempotent GETs, up to a minute per call, heartbeating each poll; retried freely. The
-  // job deadline (job_stuck) bounds the whole wait.
+  // Waits on a job with idempotent GETs, up to a minute per call, heartbeating each poll; retried freely.
+  // The job deadline (job_stuck) bounds the whole wait.
   const poll = proxyActivities<Activities>({
     startToCloseTimeout: `${60 + (t.pollS ?? 60)}s`,
-    heartbeatTimeout: `${Math.max(t.heartbeatS ?? 30, (t.pollS ?? 60) + 5)}s`,
+    heartbeatTimeout: `${Math.max(t.heartbeatS ?? 30, 15)}s`,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
   });
   // Streams to disk with heartbeats; a truncated file (output_corrupt) is downloaded again.
   const download = proxyActivities<Activities>({
     startToCloseTimeout: '30 minutes',
-    heartbeatTimeout,
+    heartbeatTimeout: `${t.heartbeatS ?? 30}s`,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
   });
 
   const parent = workflowInfo().parent;
-  const report = async (u: Omit<SceneUpdate, 'sceneId'>) => {
-    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(sceneUpdateSignal, { sceneId: scene.id, ...u });
+  const report = async (u: Omit<SceneUpdate, 'sceneId' | 'take'>) => {
+    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(sceneUpdateSignal, { sceneId: scene.id, take, ...u });
+  };
+  const grants = new Map<number, boolean>();
+  setHandler(budgetGrantSignal, (g) => {
+    if (g.take === take) grants.set(g.jobAttempt, g.granted);
+  });
+  /** Asks the parent (which keeps the ledger) whether this job may be paid for. */
+  const mayPay = async (jobAttempt: number): Promise<boolean> => {
+    if (!input.budgeted || !parent) return true;
+    await getExternalWorkflowHandle(parent.workflowId).signal(budgetRequestSignal, { sceneId: scene.id, take, jobAttempt, estimatedUsd: scene.estimatedCostUsd });
+    await condition(() => grants.has(jobAttempt));
+    return grants.get(jobAttempt)!;
   };
 
   const cached = await local.lookupClip({ cacheKey: scene.cacheKey });
-  if (cached) return { sceneId: scene.id, clip: cached, cached: true, attempts: [], costUsd: 0 };
+  if (cached) return { sceneId: scene.id, take, clip: cached, cached: true, attempts: [], costUsd: 0 };
 
   const needsInputs = scene.continuity.firstFrame || scene.continuity.lastFrame || scene.continuity.references.length > 0;
   const prepared: PreparedInputs = needsInputs
@@ -86,13 +109,21 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   const attempts: AttemptRecord[] = [];
   let lastFailure: FailureDetails | undefined;
   for (let jobAttempt = 1; jobAttempt <= scene.maxJobAttempts; jobAttempt++) {
+    if (!(await mayPay(jobAttempt))) {
+      throw ApplicationFailure.create({
+        type: 'budget_exhausted',
+        nonRetryable: true,
+        message: `scene ${scene.id}: not submitted, the production's budget is used up`,
+        details: [{ kind: 'budget_exhausted', message: 'budget used up', attempts }],
+      });
+    }
     const submitted = await submit.submitScene({
       productionId,
       sceneId: scene.id,
       provider: scene.provider,
       settings: scene.settings,
       request: {
-        clientRef: `${productionId}:${scene.id}:${input.take ?? 1}.${jobAttempt}`,
+        clientRef: `${productionId}:${scene.id}:${take}.${jobAttempt}`,
         model: scene.model,
         prompt: scene.prompt,
         ...(scene.negativePrompt ? { negativePrompt: scene.negativePrompt } : {}),
@@ -102,7 +133,8 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
         ...(scene.seed !== undefined ? { seed: scene.seed } : {}),
         title: scene.title,
         ...prepared,
-        ...(scene.continuity.extendsSceneId && input.predecessorJobId ? { extendJobId: input.predecessorJobId } : {}),
+        ...(scene.continuity.extendsSceneId && input.predecessor ? { extendJobId: input.predecessor.jobId } : {}),
+        ...(input.remixOfJobId && jobAttempt === 1 ? { remixJobId: input.remixOfJobId } : {}),
       },
     });
     const attempt: AttemptRecord = {
@@ -121,7 +153,9 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     } catch (err) {
       if (isCancellation(err)) {
         attempt.outcome = 'cancelled';
-        await CancellationScope.nonCancellable(() => local.cancelJob({ provider: scene.provider, settings: scene.settings, jobId: submitted.jobId }));
+        if (scene.features.cancel) {
+          await CancellationScope.nonCancellable(() => local.cancelJob({ provider: scene.provider, settings: scene.settings, jobId: submitted.jobId }));
+        }
       }
       throw err;
     }
@@ -137,10 +171,10 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
         });
         attempt.finishedAt = new Date().toISOString();
         await report({ state: 'downloaded', progress: 1, attempt });
-        return { sceneId: scene.id, clip, cached: false, attempts, costUsd: sum(attempts) };
+        return { sceneId: scene.id, take, clip, cached: false, attempts, costUsd: sum(attempts) };
       } catch (err) {
         const details = failureDetails(err);
-        if (details?.kind !== 'output_expired') throw err;
+        if (details?.kind !== 'output_expired' || isCancellation(err)) throw err;
         outcome = { done: false, kind: 'output_expired', details };
       }
     }
@@ -155,12 +189,14 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
       throw ApplicationFailure.create({
         type: 'content_policy',
         nonRetryable: true,
-        message: `scene ${scene.id} was rejected by ${scene.provider}'s content policy${which}: ${outcome.details.message}. Edit the scene's prompt or references; the same input is never retried.`,
+        message: `scene ${scene.id} was rejected by ${scene.provider}'s content policy${which}: ${outcome.details.message} Edit the scene's prompt or references; the same input is never retried.`,
         details: [{ ...outcome.details, attempts }],
       });
     }
     if (!RESUBMIT.has(outcome.kind)) break;
-    if (outcome.kind === 'job_stuck') await local.cancelJob({ provider: scene.provider, settings: scene.settings, jobId: submitted.jobId });
+    if (outcome.kind === 'job_stuck' && scene.features.cancel) {
+      await local.cancelJob({ provider: scene.provider, settings: scene.settings, jobId: submitted.jobId });
+    }
   }
   throw ApplicationFailure.create({
     type: lastFailure?.kind ?? 'job_failed',
@@ -169,7 +205,7 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     details: [{ ...(lastFailure ?? { kind: 'job_failed', message: 'unknown' }), attempts }],
   });
 
-  /** Polls until the job finishes or passes its deadline. Never submits. */
+  /** Waits until the job finishes or passes its deadline. Never submits. */
   async function waitForJob(first: JobSnapshot): Promise<JobOutcome> {
     const deadline = Date.now() + scene.jobDeadlineSeconds * 1000;
     let snap = first;
@@ -219,7 +255,7 @@ function sum(attempts: AttemptRecord[]): number {
   return Math.round(attempts.reduce((t, a) => t + a.estimatedCostUsd, 0) * 10_000) / 10_000;
 }
 
-/** The FailureDetails an activity attached, when the error is one of ours. */
+/** The FailureDetails an activity or child attached, when the error is one of ours. */
 export function failureDetails(err: unknown): FailureDetails | undefined {
   let cause: unknown = err;
   while (cause instanceof Error) {

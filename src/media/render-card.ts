@@ -18,6 +18,7 @@ export interface CardSpec {
   seconds: number;
   /** 0xRRGGBB background. */
   color: number;
+  /** Sine tone in Hz; 0 for silence. */
   toneHz: number;
   title: string;
   body: string;
@@ -108,7 +109,10 @@ export async function renderCard(
     const exact = (frames / spec.fps).toFixed(6);
     const inputs = [
       { source: `color=c=${hex(spec.color)}:s=${spec.width}x${spec.height}:r=${spec.fps}:d=${exact}`, options: ['-f', 'lavfi'] },
-      { source: `sine=frequency=${spec.toneHz}:sample_rate=48000:duration=${exact}`, options: ['-f', 'lavfi'] },
+      {
+        source: spec.toneHz > 0 ? `sine=frequency=${spec.toneHz}:sample_rate=48000:duration=${exact}` : `anullsrc=r=48000:cl=stereo:d=${exact}`,
+        options: ['-f', 'lavfi'],
+      },
     ];
     const images: { first?: number; last?: number } = {};
     for (const [key, path] of [['first', spec.firstFrame], ['last', spec.lastFrame]] as const) {

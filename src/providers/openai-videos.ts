@@ -162,6 +162,10 @@ export class OpenAIVideosProvider implements VideoProvider {
     const size = sizeText(request.size) as OpenAI.Videos.VideoSize;
     const options = { maxRetries: 0, ...(ctx.signal ? { signal: ctx.signal } : {}) };
     try {
+      if (request.remixJobId) {
+        const { data, response } = await client.videos.remix(request.remixJobId, { prompt: request.prompt }, options).withResponse();
+        return this.snapshot(data, response.headers);
+      }
       if (request.extendJobId) {
         const { data, response } = await client.videos.extend({ video: { id: request.extendJobId }, prompt: request.prompt, seconds }, options).withResponse();
         return this.snapshot(data, response.headers);

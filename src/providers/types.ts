@@ -71,6 +71,8 @@ export interface GenerateRequest {
   referenceImages?: ImageInput[];
   /** Provider-native extension of an earlier job of the same provider. */
   extendJobId?: string;
+  /** A new take of an earlier job of the same provider, steered by `prompt` (providers with remix). */
+  remixJobId?: string;
   seed?: number;
   /** Shown on the local provider's clips; ignored by remote providers. */
   title?: string;

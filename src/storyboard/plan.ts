@@ -48,6 +48,8 @@ export interface ScenePlan {
   /** Provider settings without secrets (baseURL, poll interval, ...). */
   settings: ProviderSettings;
   prompt: string;
+  /** The scene's own action as it opens `prompt` (an operator's edit replaces exactly this). */
+  actionText: string;
   negativePrompt?: string;
   trimmedBlocks: BlockName[];
   seconds: number;
@@ -72,6 +74,10 @@ export interface ScenePlan {
   estimatedCostUsd: number;
   jobDeadlineSeconds: number;
   maxJobAttempts: number;
+  /** Provider features the workflow acts on (it cannot read the catalog). */
+  features: { remix: boolean; cancel: boolean };
+  /** Waits for approve/reject after download. */
+  review: boolean;
   narration?: string;
   /** Narration audio mixed over this scene from its start. */
   narrationAudio?: AudioAsset;
@@ -87,6 +93,10 @@ export interface ProductionPlan {
   /** The production's house format: every clip is made to match it before assembly. */
   house: { width: number; height: number; fps: number; sampleRate: 48000; channels: 2 };
   maxParallelScenes: number;
+  /** How long failed scenes wait for an operator decision (0: fail at once). */
+  operatorWaitSeconds: number;
+  placeholder: 'slate' | 'last-frame';
+  reviewWaitSeconds: number;
   output: Storyboard['output'];
   /** The soundtrack file, resolved (output.soundtrack names it). */
   soundtrack?: AudioAsset & Omit<NonNullable<Storyboard['output']['soundtrack']>, 'file'>;
@@ -298,6 +308,7 @@ export function planProduction(input: PlanInput): ProductionPlan {
       model,
       settings: { ...settings },
       prompt: composed.prompt,
+      actionText: composed.blocks.find((b) => b.name === 'action')!.text,
       ...(composed.negativePrompt ? { negativePrompt: composed.negativePrompt } : {}),
       trimmedBlocks: composed.trimmed,
       seconds,
@@ -311,6 +322,8 @@ export function planProduction(input: PlanInput): ProductionPlan {
       estimatedCostUsd: priceFor(caps, size, seconds),
       jobDeadlineSeconds: settings.jobDeadlineSeconds ?? defaultJobDeadlineSeconds(caps, seconds),
       maxJobAttempts: settings.maxJobAttempts ?? DEFAULT_MAX_JOB_ATTEMPTS,
+      features: { remix: caps.remix, cancel: caps.cancel === 'server' },
+      review: !!sb.review && (sb.review.scenes === 'all' || sb.review.scenes.includes(scene.id)),
       ...(scene.narration ? { narration: scene.narration } : {}),
       ...(scene.narrationAudio ? audioField('narrationAudio', scene.narrationAudio, at('narrationAudio')) : {}),
       transition,
@@ -330,6 +343,9 @@ export function planProduction(input: PlanInput): ProductionPlan {
     storyboardSha256: input.storyboardSha256,
     house: { width: first.size.width, height: first.size.height, fps: sb.defaults.fps, sampleRate: 48000, channels: 2 },
     maxParallelScenes: sb.defaults.maxParallelScenes,
+    operatorWaitSeconds: sb.operator.waitSeconds,
+    placeholder: sb.operator.placeholder,
+    reviewWaitSeconds: sb.review?.waitSeconds ?? 0,
     output: sb.output,
     ...(sb.output.soundtrack && 'file' in soundtrack
       ? { soundtrack: { ...sb.output.soundtrack, ...(soundtrack.file as AudioAsset) } }

@@ -220,6 +220,20 @@ export type ProviderSettings = z.infer<typeof ProviderSettings>;
 
 export const Budget = z.strictObject({ maxUsd: z.number().positive() });
 
+/** What happens when a scene fails for good: the other scenes go on, then the production waits this long
+ * for an operator's retry / skip / abort (0: fail at once; resume later). */
+export const Operator = z.strictObject({
+  waitSeconds: z.number().int().min(0).max(30 * 86_400).default(0),
+  /** What `skip` puts in place of the scene unless the operator says otherwise. */
+  placeholder: z.enum(['slate', 'last-frame']).default('slate'),
+});
+
+/** Review gate: listed scenes wait for approve/reject after their clip is downloaded. */
+export const Review = z.strictObject({
+  scenes: z.union([z.literal('all'), z.array(Id).min(1)]),
+  waitSeconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
+});
+
 /**
  * Optional LLM prompt enhancer (OpenAI-compatible chat completions). It rewrites each scene's own action text
  * into a more specific shot description; never the bible, the style or the list of scenes. Its output is cached
@@ -250,6 +264,8 @@ export const StoryboardShape = z.strictObject({
   output: Output.prefault({}),
   providers: z.record(Id, ProviderSettings).default({}),
   budget: Budget.optional(),
+  operator: Operator.prefault({}),
+  review: Review.optional(),
   enhancer: Enhancer.optional(),
 });
 
@@ -326,6 +342,11 @@ export const Storyboard = StoryboardShape.superRefine((sb, ctx) => {
       }
     }
   });
+  if (sb.review && sb.review.scenes !== 'all') {
+    sb.review.scenes.forEach((id, k) => {
+      if (!sceneIds.has(id)) ctx.addIssue({ code: 'custom', path: ['review', 'scenes', k], message: `"${id}" is not a scene id` });
+    });
+  }
   if (sb.defaults.size && sb.defaults.aspect) {
     ctx.addIssue({ code: 'custom', path: ['defaults', 'aspect'], message: 'give either `size` or `aspect`, not both' });
   }
