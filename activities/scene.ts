@@ -83,7 +83,9 @@ export function sceneActivities(deps: SceneDeps) {
   return {
     /** The stored clip for this cache key, when it is present and intact. Costs nothing. */
     async lookupClip(input: { cacheKey: string }): Promise<ClipRecord | null> {
-      return (await deps.store.get(input.cacheKey)) ?? null;
+      const clip = await deps.store.get(input.cacheKey);
+      if (clip) await deps.store.touch(input.cacheKey);
+      return clip ?? null;
     },
 
     /** Continuity inputs as files at the exact pixel size the scene is rendered at. */

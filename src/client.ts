@@ -5,8 +5,8 @@
  *   const { productionId } = await client.submit(plan);
  *   const result = await client.result(productionId);
  */
-import { ApplicationFailure } from '@temporalio/common';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { join, resolve } from 'node:path';
 import { catalog } from './providers/catalog.js';
 import { planFile, type LoadedStoryboard } from './load/load-storyboard.js';
@@ -14,7 +14,12 @@ import { StoryboardError } from './storyboard/errors.js';
 import { PRODUCTION_ID_PATTERN, type ProductionPlan } from './storyboard/plan.js';
 import { productionWorkflowId, SEARCH_ATTRIBUTES, DEFAULT_TASK_QUEUE } from './temporal/names.js';
 import {
+  decideSceneUpdate,
   progressQuery,
+  reviewSceneUpdate,
+  type ReviewDecision,
+  type SceneDecision,
+  type SceneStatus,
   type ProduceInput,
   type ProductionProgress,
   type ProductionResult,
@@ -223,6 +228,56 @@ export class StoryreelClient {
 
   async cancel(productionId: string): Promise<void> {
     await this.handle(productionId).cancel();
+  }
+
+  /** An operator's decision on a failed scene (retry, optionally edited; skip; abort). */
+  async decide(productionId: string, decision: SceneDecision): Promise<SceneStatus> {
+    return unwrapUpdate(this.handle(productionId).executeUpdate(decideSceneUpdate, { args: [decision] }));
+  }
+
+  /** A reviewer's decision on a downloaded take. */
+  async review(productionId: string, decision: ReviewDecision): Promise<SceneStatus> {
+    return unwrapUpdate(this.handle(productionId).executeUpdate(reviewSceneUpdate, { args: [decision] }));
+  }
+
+  /** The input of the production's latest run (its plan), read from history: no worker needed. */
+  async lastInput(productionId: string): Promise<ProduceInput> {
+    const history = await this.handle(productionId).fetchHistory();
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const payload = started?.input?.payloads?.[0];
+    if (!payload) throw new Error(`production ${productionId} has no readable input`);
+    return defaultPayloadConverter.fromPayload<ProduceInput>(payload);
+  }
+
+  /**
+   * Starts a new run of a production that failed, was cancelled, terminated or ran out of budget. Every finished
+   * clip comes from the store; only what is missing is generated. `budgetUsd` raises (or sets) the cap.
+   */
+  async resume(productionId: string, opts: { budgetUsd?: number; operatorWaitSeconds?: number } = {}): Promise<Submitted> {
+    const desc = await this.handle(productionId).describe();
+    if (desc.status.name === 'RUNNING') throw new Error(`production ${productionId} is still running; nothing to resume`);
+    if (desc.status.name === 'COMPLETED') throw new Error(`production ${productionId} completed; nothing to resume`);
+    const input = await this.lastInput(productionId);
+    const plan: ProductionPlan = {
+      ...input.plan,
+      ...(opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : {}),
+      ...(opts.operatorWaitSeconds !== undefined ? { operatorWaitSeconds: opts.operatorWaitSeconds } : {}),
+    };
+    return this.submit(plan, { outDir: input.outDir, ...(input.timeouts ? { timeouts: input.timeouts } : {}) });
+  }
+}
+
+/** The production refused a decision (its validator said why). */
+export class DecisionRejectedError extends Error {
+  override readonly name = 'DecisionRejectedError';
+}
+
+async function unwrapUpdate<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new DecisionRejectedError((err.cause as Error | undefined)?.message ?? err.message);
+    throw err;
   }
 }
 

@@ -167,11 +167,14 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   setHandler(
     decideSceneUpdate,
     (d) => {
-      const e = entries.get(d.sceneId)!;
       if (d.action === 'abort') {
         aborted = true;
-        message = `aborted by an operator (scene ${d.sceneId})`;
-      } else if (d.action === 'skip') {
+        message = 'aborted by an operator';
+        bump();
+        return list()[0]!.status;
+      }
+      const e = entries.get(d.sceneId)!;
+      if (d.action === 'skip') {
         e.status.state = 'skipped';
         e.status.placeholder = d.placeholder ?? plan.placeholder;
         e.clip = undefined;
@@ -188,11 +191,12 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     },
     {
       validator: (d) => {
+        if (state !== 'running' && state !== 'waiting_for_operator') throw new Error(`the production is ${state}`);
+        if (d.action === 'abort') return;
         const e = entries.get(d.sceneId);
         if (!e) throw new Error(`no scene "${d.sceneId}" in this production`);
-        if (d.action !== 'abort' && e.status.state !== 'failed') throw new Error(`scene ${d.sceneId} is ${e.status.state}; only a failed scene can be retried or skipped`);
+        if (e.status.state !== 'failed') throw new Error(`scene ${d.sceneId} is ${e.status.state}; only a failed scene can be retried or skipped`);
         if (d.prompt !== undefined && !d.prompt.trim()) throw new Error('the edited prompt is empty');
-        if (state !== 'running' && state !== 'waiting_for_operator') throw new Error(`the production is ${state}`);
       },
     },
   );

@@ -2,7 +2,10 @@
  * The storyreel command line. Exit codes: 0 ok, 1 production failed, 2 bad input or usage.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT, reportError, stdio, type Io } from './common.js';
+import { cacheGcCommand, cacheLsCommand } from './cache.js';
+import { EXIT, reportError, stdio, UsageError, type Io } from './common.js';
+import { cancelCommand, decideCommand, reviewCommand, scenesCommand } from './control.js';
+import { resumeCommand } from './resume.js';
 import { planCommand, validateCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
@@ -65,8 +68,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'the full plan as JSON')
     .option('--id <production-id>')
     .option('--strict', 'treat prompt lint warnings as errors')
+    .option('--against <production-id>', 'what would be generated compared with that production, and why')
     .description('show what would be generated, in what order, at what cost; generates nothing')
-    .action(wrap((file: string, o: { json?: boolean; id?: string; strict?: boolean }) => planCommand(file, o, io)));
+    .action(wrap((file: string, o: { json?: boolean; id?: string; strict?: boolean; against?: string }) => planCommand(file, o, io)));
 
   program
     .command('validate')
@@ -75,6 +79,82 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--strict', 'treat prompt lint warnings as errors')
     .description('check a storyboard; exit 2 with every problem named by its path')
     .action(wrap((file: string, o: { json?: boolean; strict?: boolean }) => validateCommand(file, o, io)));
+
+  program
+    .command('resume')
+    .argument('<production-or-storyboard>', 'a production id, or a (possibly edited) storyboard file')
+    .description('a new run that takes every finished clip from the store and generates only what is missing')
+    .option('--budget <usd>', 'set or raise the budget cap (USD)')
+    .option('--operator-wait <seconds>', 'how long failed scenes wait for an operator decision')
+    .option('--id <production-id>', 'with a storyboard: the production id')
+    .option('--json')
+    .action(wrap((target: string, o: { budget?: string; operatorWait?: string; id?: string; json?: boolean }) => resumeCommand(target, o, io)));
+
+  program
+    .command('scenes')
+    .argument('<production-id>')
+    .option('--json')
+    .description('scenes of a production with state, take and reason (what an operator decides on)')
+    .action(wrap((id: string, o: { json?: boolean }) => scenesCommand(id, o, io)));
+
+  program
+    .command('retry')
+    .argument('<production-id>')
+    .argument('<scene>')
+    .option('--prompt <text>', "replace the scene's own action text")
+    .option('--provider <name>')
+    .option('--model <name>')
+    .description('retry a failed scene (a new take), optionally edited or on another provider/model')
+    .action(
+      wrap((id: string, scene: string, o: { prompt?: string; provider?: string; model?: string }) =>
+        decideCommand(id, { sceneId: scene, action: 'retry', ...(o.prompt ? { prompt: o.prompt } : {}), ...(o.provider ? { provider: o.provider } : {}), ...(o.model ? { model: o.model } : {}) }, io),
+      ),
+    );
+
+  program
+    .command('skip')
+    .argument('<production-id>')
+    .argument('<scene>')
+    .option('--placeholder <kind>', 'slate or last-frame')
+    .description('skip a failed scene: a placeholder takes its place')
+    .action(
+      wrap((id: string, scene: string, o: { placeholder?: string }) => {
+        if (o.placeholder && o.placeholder !== 'slate' && o.placeholder !== 'last-frame') throw new UsageError('--placeholder must be slate or last-frame');
+        return decideCommand(id, { sceneId: scene, action: 'skip', ...(o.placeholder ? { placeholder: o.placeholder as 'slate' | 'last-frame' } : {}) }, io);
+      }),
+    );
+
+  program
+    .command('abort')
+    .argument('<production-id>')
+    .description('give up on a production waiting for an operator (finished clips are kept)')
+    .action(wrap((id: string) => decideCommand(id, { sceneId: '*', action: 'abort' }, io)));
+
+  program
+    .command('review')
+    .argument('<production-id>')
+    .argument('<scene>')
+    .option('--approve')
+    .option('--reject <note>', 'what to change; a new take is made and this one is kept')
+    .description('approve or reject a scene waiting for review')
+    .action(wrap((id: string, scene: string, o: { approve?: boolean; reject?: string }) => reviewCommand(id, scene, o, io)));
+
+  program
+    .command('cancel')
+    .argument('<production-id>')
+    .description('cancel a production: provider jobs are cancelled where supported, finished clips are kept')
+    .action(wrap((id: string) => cancelCommand(id, io)));
+
+  const cache = program.command('cache').description('the clip store of this work dir');
+  cache
+    .command('ls')
+    .option('--json')
+    .action(wrap((o: { json?: boolean }) => cacheLsCommand(o, io)));
+  cache
+    .command('gc')
+    .option('--older-than-days <days>', 'remove clips unused for this many days (default 30)')
+    .option('--dry-run')
+    .action(wrap((o: { olderThanDays?: string; dryRun?: boolean }) => cacheGcCommand(o, io)));
 
   program
     .command('schema')

@@ -1,7 +1,9 @@
 /** `storyreel plan <storyboard>` and `storyreel validate <storyboard>`: nothing is generated or started. */
 import { ClipStore } from '../store/clip-store.js';
 import { storePaths } from '../worker.js';
-import { config, EXIT, formatUsd, planStoryboard, type Io } from './common.js';
+import { config, connect, EXIT, formatUsd, planStoryboard, type Io } from './common.js';
+import { diffPlans } from '../storyboard/diff.js';
+import type { ProductionPlan } from '../storyboard/plan.js';
 import { lintStoryboard, type LintWarning } from '../storyboard/lint.js';
 import { StoryboardError } from '../storyboard/errors.js';
 
@@ -11,7 +13,7 @@ export function reportLint(file: string, warnings: LintWarning[], strict: boolea
   for (const w of warnings) io.err(`warning: ${w.path}: ${w.message} [${w.rule}]`);
 }
 
-export async function planCommand(file: string, opts: { json?: boolean; id?: string; strict?: boolean }, io: Io): Promise<number> {
+export async function planCommand(file: string, opts: { json?: boolean; id?: string; strict?: boolean; against?: string }, io: Io): Promise<number> {
   const cfg = config();
   const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id });
   const warnings = lintStoryboard(loaded.storyboard, plan);
@@ -19,6 +21,7 @@ export async function planCommand(file: string, opts: { json?: boolean; id?: str
   const store = new ClipStore(storePaths(cfg.workDir).store);
   const cached = new Set<string>();
   for (const s of plan.scenes) if (await store.get(s.cacheKey)) cached.add(s.id);
+  if (opts.against) return againstCommand(plan, opts.against, store, opts.json, io);
   if (opts.json) {
     io.out(JSON.stringify({ ...plan, cachedScenes: [...cached], warnings }, null, 2));
     return EXIT.ok;
@@ -55,5 +58,28 @@ export async function validateCommand(file: string, opts: { json?: boolean; stri
   reportLint(file, warnings, opts.strict, io);
   if (opts.json) io.out(JSON.stringify({ ok: true, productionId: plan.productionId, scenes: plan.scenes.length, warnings }));
   else io.out(`${file}: valid (${plan.scenes.length} scenes, ${plan.totals.durationSeconds} s, est. ${formatUsd(plan.totals.estimatedCostUsd)})`);
+  return EXIT.ok;
+}
+
+/** `plan --against <id>`: what would be generated compared with that production, why, and what it would cost. */
+async function againstCommand(plan: ProductionPlan, against: string, store: ClipStore, json: boolean | undefined, io: Io): Promise<number> {
+  const conn = await connect(config(), { embedded: true, ui: false, io });
+  let previous: ProductionPlan;
+  try {
+    previous = (await conn.client.lastInput(against)).plan;
+  } finally {
+    await conn.close();
+    if (conn.server && !conn.server.reused) await conn.server.stop();
+  }
+  const stored = new Set<string>();
+  for (const s of plan.scenes) if (await store.get(s.cacheKey)) stored.add(s.cacheKey);
+  const diff = diffPlans(plan, previous, stored);
+  if (json) {
+    io.out(JSON.stringify(diff, null, 2));
+    return EXIT.ok;
+  }
+  for (const d of diff.scenes) io.out(`${d.action === 'generate' ? 'generate' : 'reuse   '}  ${d.sceneId.padEnd(24)} ${d.action === 'generate' ? formatUsd(d.estimatedCostUsd).padEnd(8) : ''.padEnd(8)} ${d.reasons.join('; ')}`);
+  io.out('');
+  io.out(`against ${against}: would generate ${diff.generate} of ${plan.scenes.length} scenes, est. ${formatUsd(diff.estimatedCostUsd)}; ${diff.reuse} from the clip store`);
   return EXIT.ok;
 }

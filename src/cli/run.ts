@@ -5,7 +5,8 @@
  */
 import { createWorker } from '../worker.js';
 import { connect, config, EXIT, installRuntime, nativeConnection, planStoryboard, progressRenderer, type Io } from './common.js';
-import { ProductionFailedError } from '../client.js';
+import { ProductionFailedError, type StoryreelClient } from '../client.js';
+import type { Config } from '../config.js';
 import { lintStoryboard } from '../storyboard/lint.js';
 import { reportLint } from './plan.js';
 
@@ -22,6 +23,23 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   // Bad input exits 2 before any server, worker or workflow exists.
   const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id });
   reportLint(file, lintStoryboard(loaded.storyboard, plan), opts.strict, io);
+  return withEmbeddedWorker(cfg, io, opts, async (client) => {
+    const submitted = await client.submit(plan, opts.out ? { outDir: opts.out } : {});
+    io.err(`production ${submitted.productionId}: ${submitted.attached ? `already ${submitted.state.toLowerCase()}, attaching` : 'started'} (${plan.scenes.length} scenes, ${plan.totals.seconds} s, est. $${plan.totals.estimatedCostUsd.toFixed(2)})`);
+    return submitted.productionId;
+  });
+}
+
+/**
+ * Connects (TEMPORAL_ADDRESS, or the work dir's dev server), runs a worker in this process, calls `start` to
+ * submit, follows the production with live progress, and prints where the video is. Exit 0, or 1 when it failed.
+ */
+export async function withEmbeddedWorker(
+  cfg: Config,
+  io: Io,
+  opts: { json?: boolean; keepServer?: boolean },
+  start: (client: StoryreelClient) => Promise<string>,
+): Promise<number> {
   installRuntime('WARN');
   const conn = await connect(cfg, { embedded: true, ui: true, io });
   const native = await nativeConnection(conn.address);
@@ -36,22 +54,21 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   const renderer = progressRenderer(opts.json ? { ...io, out: () => {}, isTTY: false } : io);
   let code: number = EXIT.ok;
   try {
-    const submitted = await conn.client.submit(plan, opts.out ? { outDir: opts.out } : {});
-    io.err(`production ${submitted.productionId}: ${submitted.attached ? `already ${submitted.state.toLowerCase()}, attaching` : 'started'} (${plan.scenes.length} scenes, ${plan.totals.seconds} s, est. $${plan.totals.estimatedCostUsd.toFixed(2)})`);
+    const productionId = await start(conn.client);
     try {
-      const result = await conn.client.watch(submitted.productionId, (p) => renderer.update(p));
+      const result = await conn.client.watch(productionId, (p) => renderer.update(p));
       renderer.stop();
       if (opts.json) io.out(JSON.stringify(result, null, 2));
       else {
         io.out(`\n${result.state}: ${result.outputPath}`);
         io.out(`manifest: ${result.manifestPath}`);
-        io.out(`duration ${result.durationS?.toFixed(3)} s · ${result.scenes.filter((s) => s.cached).length} of ${result.scenes.length} scenes from cache · cost ${'$'}${result.costUsd.toFixed(2)}`);
+        io.out(`duration ${result.durationS?.toFixed(3)} s · ${result.scenes.filter((s) => s.cached).length} of ${result.scenes.length} scenes from cache · cost $${result.costUsd.toFixed(2)}`);
       }
     } catch (err) {
       renderer.stop();
       if (!(err instanceof ProductionFailedError)) throw err;
-      if (opts.json) io.out(JSON.stringify({ state: 'failed', error: err.message, progress: err.progress }, null, 2));
-      io.err(`\nproduction failed: ${err.message}`);
+      if (opts.json) io.out(JSON.stringify({ state: err.progress?.state ?? 'failed', error: err.message, progress: err.progress }, null, 2));
+      io.err(`\nproduction ${err.progress?.state ?? 'failed'}: ${err.message}`);
       code = EXIT.failed;
     }
   } finally {

@@ -5,7 +5,7 @@
  * Layout under `root`: clips/<k0k1>/<cacheKey>.mp4 and .json (the record), frames/<name>.png (derived stills).
  * No path is built from user text: cache keys are 64 hex characters, checked on every call.
  */
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File, tempPathFor, writeJsonAtomic } from './files.js';
 
@@ -122,12 +122,31 @@ export class ClipStore {
     return out;
   }
 
-  /** Removes clips whose key is not in `keep`, and stray temp files. Returns what was removed. */
-  async gc(keep: ReadonlySet<string>, opts: { dryRun?: boolean } = {}): Promise<{ removed: string[]; bytes: number }> {
+  /** Records that a clip was used now (gc keeps recently used clips). */
+  async touch(cacheKey: string): Promise<void> {
+    const now = new Date();
+    await utimes(this.recordPath(cacheKey), now, now).catch(() => undefined);
+  }
+
+  /**
+   * Removes clips (and their derived stills) not used for `unusedForMs`, and stray temp files.
+   * A clip's last use is its record's mtime (set when stored and on every cache hit).
+   */
+  async gc(opts: { unusedForMs: number; dryRun?: boolean; now?: number }): Promise<{ removed: string[]; bytes: number }> {
+    const cutoff = (opts.now ?? Date.now()) - opts.unusedForMs;
     const removed: string[] = [];
     let bytes = 0;
+    const remove = async (p: string) => {
+      bytes += (await stat(p)).size;
+      removed.push(p);
+      if (!opts.dryRun) await rm(p, { force: true });
+    };
+    const stale = new Set<string>();
+    for (const rec of await this.list()) {
+      const { mtimeMs } = await stat(this.recordPath(rec.cacheKey));
+      if (mtimeMs < cutoff) stale.add(rec.cacheKey);
+    }
     for (const dir of ['clips', 'frames']) {
-      const base = join(this.root, dir);
       const walk = async (d: string): Promise<void> => {
         let entries;
         try {
@@ -137,18 +156,11 @@ export class ClipStore {
         }
         for (const e of entries) {
           const p = join(d, e.name);
-          if (e.isDirectory()) {
-            await walk(p);
-            continue;
-          }
-          const key = /^([0-9a-f]{64})/.exec(e.name)?.[1];
-          if (key && keep.has(key) && !e.name.endsWith('.tmp')) continue;
-          bytes += (await stat(p)).size;
-          removed.push(p);
-          if (!opts.dryRun) await rm(p, { force: true });
+          if (e.isDirectory()) await walk(p);
+          else if (e.name.endsWith('.tmp') || stale.has(/^([0-9a-f]{64})/.exec(e.name)?.[1] ?? '')) await remove(p);
         }
       };
-      await walk(base);
+      await walk(join(this.root, dir));
     }
     return { removed, bytes };
   }
