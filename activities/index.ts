@@ -3,13 +3,14 @@
  * Every activity leaves through toFailure (to-failure.ts), the one place errors become Temporal failures.
  */
 import { assemblyActivities, type AssemblyDeps } from './assembly.js';
+import { batchActivities, type BatchDeps } from './batch.js';
 import { sceneActivities, type SceneDeps } from './scene.js';
 import { translated } from './to-failure.js';
 
-export type ActivityDeps = SceneDeps & AssemblyDeps;
+export type ActivityDeps = SceneDeps & AssemblyDeps & BatchDeps;
 
 export function createActivities(deps: ActivityDeps) {
-  const raw = { ...sceneActivities(deps), ...assemblyActivities(deps) };
+  const raw = { ...sceneActivities(deps), ...assemblyActivities(deps), ...batchActivities(deps) };
   return Object.fromEntries(Object.entries(raw).map(([name, fn]) => [name, translated(fn as (...a: unknown[]) => Promise<unknown>)])) as typeof raw;
 }
 
@@ -17,3 +18,4 @@ export type Activities = ReturnType<typeof createActivities>;
 export type { AssembleInput, AssembleOutput } from './assembly.js';
 export type { AwaitInput, DownloadInput, PollInput, PreparedInputs, PrepareInput, SubmitInput, SubmitResult } from './scene.js';
 export type { FailureDetails } from './to-failure.js';
+export type { BatchItem, PlannedItem } from './batch.js';

@@ -48,7 +48,7 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
       const native = await NativeConnection.connect({ address: server.address });
       const paths = storePaths(workDir);
       const activities = {
-        ...createActivities({ store: new ClipStore(paths.store), providers: new ProviderRegistry({ workDir, env: process.env }), tmpDir: paths.tmp }),
+        ...createActivities({ store: new ClipStore(paths.store), providers: new ProviderRegistry({ workDir, env: process.env }), tmpDir: paths.tmp, env: process.env, workDir }),
         noop: async (i: number) => i,
       };
       const worker = await Worker.create({

@@ -7,15 +7,29 @@
  */
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { catalog } from './providers/catalog.js';
 import { planFile, type LoadedStoryboard } from './load/load-storyboard.js';
 import { StoryboardError } from './storyboard/errors.js';
 import { PRODUCTION_ID_PATTERN, type ProductionPlan } from './storyboard/plan.js';
 import { productionWorkflowId, SEARCH_ATTRIBUTES, DEFAULT_TASK_QUEUE } from './temporal/names.js';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { BatchManifest, deepMerge, itemKeyFromFile, PRIORITY_KEY } from './storyboard/batch.js';
+import { parseStoryboardDocument, zodIssues } from './storyboard/parse.js';
+import { writeJsonAtomic } from './store/files.js';
+import type { BatchItem } from '../activities/index.js';
+import type { produceBatch } from '../workflows/produce-batch.js';
 import {
+  batchProgressQuery,
+  batchWorkflowId,
   decideSceneUpdate,
   progressQuery,
+  type BatchInput,
+  type BatchProgress,
+  type BatchRow,
+  type BatchSummary,
   reviewSceneUpdate,
   type ReviewDecision,
   type SceneDecision,
@@ -120,10 +134,15 @@ export class StoryreelClient {
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        typedSearchAttributes: [
-          { key: SEARCH_ATTRIBUTES.productionId, value: plan.productionId },
-          { key: SEARCH_ATTRIBUTES.provider, value: plan.scenes[0]?.provider ?? 'local' },
-        ],
+        ...((await this.searchAttributesRegistered())
+          ? {
+              typedSearchAttributes: [
+                { key: SEARCH_ATTRIBUTES.productionId, value: plan.productionId },
+                { key: SEARCH_ATTRIBUTES.provider, value: plan.scenes[0]?.provider ?? 'local' },
+                { key: SEARCH_ATTRIBUTES.state, value: 'running' },
+              ],
+            }
+          : {}),
       });
       return { productionId: plan.productionId, workflowId, runId: handle.firstExecutionRunId, attached: false, state: 'RUNNING', outDir };
     } catch (err) {
@@ -230,6 +249,100 @@ export class StoryreelClient {
     await this.handle(productionId).cancel();
   }
 
+  /** True when the server knows storyreel's search attributes (then productions are findable by them). */
+  async searchAttributesRegistered(): Promise<boolean> {
+    if (this.saRegistered !== undefined) return this.saRegistered;
+    try {
+      const res = await this.connection.operatorService.listSearchAttributes({ namespace: this.opts.namespace ?? 'default' });
+      const names = new Set(Object.keys(res.customAttributes ?? {}));
+      this.saRegistered = Object.values(SEARCH_ATTRIBUTES).every((k) => names.has(k.name));
+    } catch {
+      this.saRegistered = false;
+    }
+    return this.saRegistered;
+  }
+  private saRegistered: boolean | undefined;
+
+  /**
+   * Starts a batch (or attaches to the running one). With `resume`, items that already finished well in the
+   * latest run are kept and only failed, budget-stopped or missing items run again.
+   */
+  async submitBatch(file: string, opts: { resume?: boolean; budgetUsd?: number } = {}): Promise<BatchSubmitted> {
+    const { manifest, batchId, items, itemsFile } = await resolveBatchManifest(file, this.opts.workDir ?? '.storyreel');
+    const workflowId = batchWorkflowId(batchId);
+    const outRoot = resolve(this.opts.outDir, batchId);
+    const handle = this.client.workflow.getHandle<typeof produceBatch>(workflowId);
+    const existing = await handle.describe().catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    });
+    if (existing?.status.name === 'RUNNING') return { batchId, workflowId, items: items.length, attached: true, outRoot };
+    let rows: BatchRow[] = [];
+    if (existing && opts.resume) {
+      const previous = await this.batchRows(batchId);
+      rows = previous.filter((r) => r.state === 'completed' || r.state === 'completed_with_placeholders');
+    } else if (existing?.status.name === 'COMPLETED') {
+      return { batchId, workflowId, items: items.length, attached: true, outRoot };
+    }
+    const budgetUsd = opts.budgetUsd ?? manifest.budget?.maxUsd;
+    const input: BatchInput = {
+      batchId,
+      itemsFile,
+      total: items.length,
+      maxParallelProductions: manifest.maxParallelProductions,
+      priorityKey: PRIORITY_KEY[manifest.priority],
+      outRoot,
+      searchAttributes: await this.searchAttributesRegistered(),
+      ...(budgetUsd !== undefined ? { budgetUsd: Math.max(0, budgetUsd - rows.reduce((t, r) => t + r.costUsd, 0)) } : {}),
+      ...(rows.length ? { rows } : {}),
+    };
+    await this.client.workflow.start<typeof produceBatch>('produceBatch', {
+      workflowId,
+      taskQueue: this.opts.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      ...(input.searchAttributes ? { typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.batchId, value: batchId }] } : {}),
+    });
+    return { batchId, workflowId, items: items.length, attached: false, outRoot };
+  }
+
+  /** The rows of a batch's latest run: its summary when it finished, its progress rows otherwise. */
+  async batchRows(batchId: string): Promise<BatchRow[]> {
+    const handle = this.client.workflow.getHandle<typeof produceBatch>(batchWorkflowId(batchId));
+    const desc = await handle.describe();
+    if (desc.status.name === 'COMPLETED') return (await handle.result()).rows;
+    return [];
+  }
+
+  async batchStatus(batchId: string): Promise<BatchProgress | BatchSummary> {
+    const handle = this.client.workflow.getHandle<typeof produceBatch>(batchWorkflowId(batchId));
+    const desc = await handle.describe();
+    if (desc.status.name === 'RUNNING') return handle.query(batchProgressQuery);
+    return handle.result();
+  }
+
+  async batchResult(batchId: string): Promise<BatchSummary> {
+    return this.client.workflow.getHandle<typeof produceBatch>(batchWorkflowId(batchId)).result();
+  }
+
+  /** Productions found through search attributes (needs them registered on the server). */
+  async list(filter: { batchId?: string; state?: string } = {}): Promise<{ productionId: string; state: string; status: string; startTime: Date }[]> {
+    const clauses = [`${SEARCH_ATTRIBUTES.productionId.name} IS NOT NULL`];
+    if (filter.batchId) clauses.push(`${SEARCH_ATTRIBUTES.batchId.name} = '${filter.batchId.replaceAll("'", '')}'`);
+    if (filter.state) clauses.push(`${SEARCH_ATTRIBUTES.state.name} = '${filter.state.replaceAll("'", '')}'`);
+    const out: { productionId: string; state: string; status: string; startTime: Date }[] = [];
+    for await (const w of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+      out.push({
+        productionId: String(w.typedSearchAttributes.get(SEARCH_ATTRIBUTES.productionId) ?? w.workflowId),
+        state: String(w.typedSearchAttributes.get(SEARCH_ATTRIBUTES.state) ?? ''),
+        status: w.status.name,
+        startTime: w.startTime,
+      });
+    }
+    return out;
+  }
+
   /** An operator's decision on a failed scene (retry, optionally edited; skip; abort). */
   async decide(productionId: string, decision: SceneDecision): Promise<SceneStatus> {
     return unwrapUpdate(this.handle(productionId).executeUpdate(decideSceneUpdate, { args: [decision] }));
@@ -298,4 +411,61 @@ function closedProgress(err: unknown): ProductionProgress | undefined {
     return d?.progress;
   }
   return undefined;
+}
+
+export interface BatchSubmitted {
+  batchId: string;
+  workflowId: string;
+  items: number;
+  attached: boolean;
+  outRoot: string;
+}
+
+/**
+ * Resolves a batch manifest into its item list (files, directories, keys, overrides) and writes it where
+ * workers read it. Throws StoryboardError naming the manifest path on bad input.
+ */
+export async function resolveBatchManifest(file: string, workDir: string): Promise<{ manifest: BatchManifest; batchId: string; items: BatchItem[]; itemsFile: string }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new StoryboardError(file, [{ path: '', message: `cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
+  }
+  const parsed = BatchManifest.safeParse(parseStoryboardDocument(text, file));
+  if (!parsed.success) throw new StoryboardError(file, zodIssues(parsed.error));
+  const manifest = parsed.data;
+  const base = dirname(resolve(file));
+  const items: BatchItem[] = [];
+  const issues: { path: string; message: string }[] = [];
+  for (const [i, spec] of manifest.items.entries()) {
+    const overrides = (o?: Record<string, unknown>) => (manifest.overrides || o ? (deepMerge(manifest.overrides ?? {}, o ?? {}) as Record<string, unknown>) : undefined);
+    if ('storyboard' in spec) {
+      const abs = resolve(base, spec.storyboard);
+      if (!existsSync(abs)) issues.push({ path: `items[${i}].storyboard`, message: `"${spec.storyboard}" not found` });
+      const ov = overrides(spec.overrides);
+      items.push({ key: spec.id ?? itemKeyFromFile(basename(abs)), file: abs, ...(ov ? { overrides: ov } : {}) });
+    } else {
+      const dir = resolve(base, spec.dir);
+      let names: string[] = [];
+      try {
+        names = (await readdir(dir)).filter((n) => /\.(ya?ml|json)$/i.test(n)).sort();
+      } catch {
+        issues.push({ path: `items[${i}].dir`, message: `"${spec.dir}" is not a readable directory` });
+      }
+      const ov = overrides(spec.overrides);
+      for (const n of names) items.push({ key: itemKeyFromFile(n), file: join(dir, n), ...(ov ? { overrides: ov } : {}) });
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const it of items) {
+    if (seen.has(it.key)) issues.push({ path: 'items', message: `two items have the key "${it.key}" (${seen.get(it.key)} and ${it.file}); give one an \`id\`` });
+    seen.set(it.key, it.file);
+  }
+  if (!items.length && !issues.length) issues.push({ path: 'items', message: 'no storyboards found' });
+  if (issues.length) throw new StoryboardError(file, issues);
+  const batchId = manifest.batch ?? `${itemKeyFromFile(basename(file))}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
+  const itemsFile = join(resolve(workDir), 'batches', batchId, 'items.json');
+  await writeJsonAtomic(itemsFile, items);
+  return { manifest, batchId, items, itemsFile };
 }

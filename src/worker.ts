@@ -40,7 +40,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     env: setup.env ?? process.env,
     ...(setup.providerFactories ? { factories: setup.providerFactories } : {}),
   });
-  const activities = createActivities({ store: new ClipStore(paths.store), providers, tmpDir: paths.tmp });
+  const activities = createActivities({ store: new ClipStore(paths.store), providers, tmpDir: paths.tmp, env: setup.env ?? process.env, workDir: setup.workDir });
   return Worker.create({
     connection: setup.connection,
     namespace: setup.namespace ?? 'default',

@@ -2,6 +2,7 @@
  * Messages and shared types of the production workflows: what clients send and read. Renaming a message or a
  * workflow is a breaking change for running productions.
  */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
 import type { ClipRecord } from '../src/store/clip-store.js';
@@ -136,6 +137,8 @@ export interface ProduceInput {
   /** Absolute directory for final.mp4, sidecars and manifest.json (the worker must be able to write it). */
   outDir: string;
   timeouts?: Timeouts;
+  /** Set when the production is a batch item: it reports its outcome to the batch. */
+  batch?: { workflowId: string; itemKey: string };
 }
 
 export interface ProductionResult {
@@ -198,3 +201,80 @@ export const reviewSceneUpdate = defineUpdate<SceneStatus, [ReviewDecision]>('re
 
 /** Workflow ids: the production id itself, and one child per scene under it. */
 export const sceneWorkflowId = (productionWorkflowId: string, sceneId: string) => `${productionWorkflowId}/scene/${sceneId}`;
+
+/** A batch item's outcome, as the production reports it (and as the summary shows it). */
+export interface BatchRow {
+  key: string;
+  productionId: string;
+  state: ProductionState | 'invalid' | 'not_started';
+  /** Where it stopped: validate (bad storyboard), render (a scene), assemble, budget. */
+  stage?: 'validate' | 'render' | 'assemble' | 'budget' | 'operator';
+  sceneId?: string;
+  reason?: string;
+  outputPath?: string;
+  costUsd: number;
+  scenes: { ready: number; total: number };
+}
+
+export interface BatchInput {
+  batchId: string;
+  /** JSON array of BatchItem, written by the client where workers can read it. */
+  itemsFile: string;
+  total: number;
+  maxParallelProductions: number;
+  /** Temporal priority key of the productions (1 first … 5 last). */
+  priorityKey: number;
+  budgetUsd?: number;
+  /** Productions go to <outRoot>/<item key>/. */
+  outRoot: string;
+  /** Start productions with storyreel's search attributes (registered on the server). */
+  searchAttributes: boolean;
+  timeouts?: Timeouts;
+  /** Rows already final (a resumed batch skips these items). Carried across continue-as-new. */
+  rows?: BatchRow[];
+  /** Carried across continue-as-new. */
+  offset?: number;
+  inFlight?: { key: string; productionId: string; estimatedUsd: number; scenes: number }[];
+  startedAt?: string;
+  runs?: number;
+}
+
+export interface BatchProgress {
+  batchId: string;
+  total: number;
+  counts: Record<string, number>;
+  scenes: { ready: number; total: number };
+  costUsd: number;
+  budgetUsd?: number;
+  startedAt: string;
+  /** Estimated time left, from the pace so far. */
+  etaSeconds?: number;
+  runs: number;
+  inFlight: string[];
+}
+
+export interface BatchSummary {
+  batchId: string;
+  total: number;
+  counts: Record<string, number>;
+  costUsd: number;
+  rows: BatchRow[];
+  summaryPath: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** Production → its batch: this item is final. */
+export const batchItemDoneSignal = defineSignal<[BatchRow]>('batchItemDone');
+export const batchProgressQuery = defineQuery<BatchProgress>('batchProgress');
+
+export const batchWorkflowId = (batchId: string) => `batch-${batchId}`;
+export const batchProductionId = (batchId: string, key: string) => `${batchId}--${key}`;
+
+/** Search attributes storyreel sets (register them on the server; the dev server launcher does). */
+export const SEARCH_ATTRIBUTES = {
+  productionId: defineSearchAttributeKey('StoryreelProductionId', SearchAttributeType.KEYWORD),
+  batchId: defineSearchAttributeKey('StoryreelBatchId', SearchAttributeType.KEYWORD),
+  state: defineSearchAttributeKey('StoryreelState', SearchAttributeType.KEYWORD),
+  provider: defineSearchAttributeKey('StoryreelProvider', SearchAttributeType.KEYWORD),
+} as const;

@@ -1,3 +1,4 @@
 /** Every workflow by name: a workflow's function name is its Temporal type (renaming it is a breaking change). */
 export { produceStoryboard } from './produce-storyboard.js';
 export { renderScene } from './render-scene.js';
+export { produceBatch } from './produce-batch.js';

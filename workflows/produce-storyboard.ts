@@ -20,6 +20,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, AssembleOutput } from '../activities/index.js';
@@ -27,6 +28,8 @@ import type { ClipRecord } from '../src/store/clip-store.js';
 import { hashOf } from '../src/storyboard/hash.js';
 import type { ScenePlan } from '../src/storyboard/plan.js';
 import {
+  batchItemDoneSignal,
+  SEARCH_ATTRIBUTES,
   budgetGrantSignal,
   budgetRequestSignal,
   decideSceneUpdate,
@@ -41,6 +44,7 @@ import {
   type ProductionResult,
   type ProductionState,
   type SceneStatus,
+  type BatchRow,
 } from './definitions.js';
 import { buildLockfile, buildManifest } from './manifest.js';
 import { failureDetails, renderScene, type SceneResult } from './render-scene.js';
@@ -54,6 +58,7 @@ interface Entry {
 }
 
 const DONE = new Set(['ready', 'skipped']);
+const STATE_KEY = SEARCH_ATTRIBUTES.state;
 
 export async function produceStoryboard(input: ProduceInput): Promise<ProductionResult> {
   const { plan } = input;
@@ -372,15 +377,39 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     }
   }
 
-  const finish = async (final: ProductionState, why: string, assembled?: AssembleOutput) => {
+  const finish = async (final: ProductionState, why: string, assembled?: AssembleOutput, stage?: BatchRow['stage']) => {
+    const failedIn = state === 'assembling' ? 'assemble' : undefined;
     state = final;
     message = why;
     waitingUntil = undefined;
+    setStateAttribute(final);
     const manifest = buildManifest(plan, progress(), assembled);
-    const manifestPath = await CancellationScope.nonCancellable(() => local.writeManifest({ outDir: input.outDir, manifest }));
-    const lockfilePath = await CancellationScope.nonCancellable(() => local.writeLockfile({ outDir: input.outDir, lock: buildLockfile(plan, progress(), info.runId) }));
-    return { manifestPath, lockfilePath };
+    return CancellationScope.nonCancellable(async () => {
+      const manifestPath = await local.writeManifest({ outDir: input.outDir, manifest });
+      const lockfilePath = await local.writeLockfile({ outDir: input.outDir, lock: buildLockfile(plan, progress(), info.runId) });
+      if (input.batch) {
+        const firstBad = list().find((e) => !DONE.has(e.status.state));
+        await getExternalWorkflowHandle(input.batch.workflowId).signal(batchItemDoneSignal, {
+          key: input.batch.itemKey,
+          productionId: plan.productionId,
+          state: final,
+          ...(final === 'completed' || final === 'completed_with_placeholders' ? {} : { stage: stage ?? failedIn ?? (final === 'budget_exhausted' ? 'budget' : 'render') }),
+          ...(firstBad && final !== 'completed' ? { sceneId: firstBad.plan.id } : {}),
+          ...(final !== 'completed' ? { reason: (firstBad?.status.reason?.message ?? why).slice(0, 500) } : {}),
+          ...(assembled ? { outputPath: assembled.path } : {}),
+          costUsd: spentUsd(),
+          scenes: { ready: list().filter((e) => e.status.state === 'ready').length, total: plan.scenes.length },
+        });
+      }
+      return { manifestPath, lockfilePath };
+    });
   };
+
+  /** Keeps the StoryreelState search attribute current when the production was started with storyreel's attributes. */
+  function setStateAttribute(s: ProductionState): void {
+    if (workflowInfo().typedSearchAttributes.get(STATE_KEY) === undefined) return;
+    upsertSearchAttributes([{ key: STATE_KEY, value: s }]);
+  }
 
   try {
     for (;;) {
@@ -406,6 +435,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
       }
       if (waitS <= 0) break;
       state = 'waiting_for_operator';
+      setStateAttribute(state);
       waitingUntil = new Date(Date.now() + waitS * 1000).toISOString();
       message = failed.length
         ? `${failed.length} scene(s) failed; waiting up to ${waitS} s for retry/skip/abort: storyreel scenes ${plan.productionId}`
@@ -414,6 +444,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
       const decided = await condition(() => version !== seen, waitS * 1000);
       waitingUntil = undefined;
       state = 'running';
+      setStateAttribute(state);
       message = undefined;
       if (!decided) {
         message = `no decision within ${waitS} s`;
@@ -429,7 +460,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
         : budgetExhausted
           ? `budget of $${plan.budgetUsd?.toFixed(2)} reached after $${spentUsd().toFixed(2)}; finished clips are kept. Resume with a higher cap: storyreel resume ${plan.productionId} --budget <usd>`
           : `${failedScenes.length} of ${plan.scenes.length} scenes did not finish${message ? ` (${message})` : ''}; every finished clip is kept. Fix the cause, then resume: storyreel resume ${plan.productionId}`;
-      const { manifestPath } = await finish(final, reason);
+      const { manifestPath } = await finish(final, reason, undefined, aborted ? 'operator' : undefined);
       await condition(allHandlersFinished);
       throw ApplicationFailure.create({
         type: budgetExhausted ? 'BudgetExhausted' : 'ProductionFailed',

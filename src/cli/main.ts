@@ -2,6 +2,7 @@
  * The storyreel command line. Exit codes: 0 ok, 1 production failed, 2 bad input or usage.
  */
 import { Command, CommanderError } from 'commander';
+import { batchRunCommand, batchStatusCommand, listCommand } from './batch.js';
 import { cacheGcCommand, cacheLsCommand } from './cache.js';
 import { EXIT, reportError, stdio, UsageError, type Io } from './common.js';
 import { cancelCommand, decideCommand, reviewCommand, scenesCommand } from './control.js';
@@ -144,6 +145,35 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<production-id>')
     .description('cancel a production: provider jobs are cancelled where supported, finished clips are kept')
     .action(wrap((id: string) => cancelCommand(id, io)));
+
+  const batch = program.command('batch').description('many storyboards as one batch: bounded concurrency, one summary');
+  batch
+    .command('run')
+    .argument('<manifest>', 'batch manifest (YAML/JSON): items, maxParallelProductions, priority, budget, overrides')
+    .option('--budget <usd>', 'batch budget cap (USD), overriding the manifest')
+    .option('--detach', 'start it and return (needs a worker elsewhere)')
+    .option('--json')
+    .action(wrap((m: string, o: { budget?: string; detach?: boolean; json?: boolean }) => batchRunCommand(m, o, io)));
+  batch
+    .command('resume')
+    .argument('<manifest>')
+    .description('run again only the items that failed, were stopped by the budget, or are missing')
+    .option('--budget <usd>')
+    .option('--json')
+    .action(wrap((m: string, o: { budget?: string; json?: boolean }) => batchRunCommand(m, { ...o, resume: true }, io)));
+  batch
+    .command('status')
+    .argument('<batch-id>')
+    .option('--json')
+    .action(wrap((id: string, o: { json?: boolean }) => batchStatusCommand(id, o, io)));
+
+  program
+    .command('list')
+    .description('find productions (search attributes): --batch, --state')
+    .option('--batch <batch-id>')
+    .option('--state <state>', 'running, waiting_for_operator, completed, failed, …')
+    .option('--json')
+    .action(wrap((o: { batch?: string; state?: string; json?: boolean }) => listCommand(o, io)));
 
   const cache = program.command('cache').description('the clip store of this work dir');
   cache

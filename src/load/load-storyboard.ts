@@ -8,7 +8,9 @@ import { dirname, resolve } from 'node:path';
 import type { Catalog } from '../providers/catalog.js';
 import { audioStream, probe, probeImage, ProbeError } from '../media/probe.js';
 import { StoryboardError, type InputIssue } from '../storyboard/errors.js';
-import { parseStoryboardText } from '../storyboard/parse.js';
+import { parseStoryboardDocument, parseStoryboardText, validateStoryboard } from '../storyboard/parse.js';
+import { deepMerge } from '../storyboard/batch.js';
+import { canonicalJson } from '../storyboard/hash.js';
 import { planProduction, referencedAudioPaths, referencedImagePaths, type AssetInfo, type AudioAsset, type ProductionPlan } from '../storyboard/plan.js';
 import type { Storyboard } from '../storyboard/schema.js';
 import { enhancePrompts } from './enhance-prompts.js';
@@ -24,7 +26,8 @@ export interface LoadedStoryboard {
   audio: Record<string, AudioAsset>;
 }
 
-export async function loadStoryboard(file: string): Promise<LoadedStoryboard> {
+/** `overrides` are deep-merged into the parsed document before validation (batch items). */
+export async function loadStoryboard(file: string, overrides?: Record<string, unknown>): Promise<LoadedStoryboard> {
   const abs = resolve(file);
   let bytes: Buffer;
   try {
@@ -32,8 +35,12 @@ export async function loadStoryboard(file: string): Promise<LoadedStoryboard> {
   } catch (err) {
     throw new StoryboardError(file, [{ path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }], { cause: err });
   }
-  const storyboard = parseStoryboardText(bytes.toString('utf8'), file);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const storyboard = overrides
+    ? validateStoryboard(deepMerge(parseStoryboardDocument(bytes.toString('utf8'), file), overrides), file)
+    : parseStoryboardText(bytes.toString('utf8'), file);
+  const hash = createHash('sha256').update(bytes);
+  if (overrides) hash.update(canonicalJson(overrides));
+  const sha256 = hash.digest('hex');
   const assets: Record<string, AssetInfo> = {};
   const issues: InputIssue[] = [];
   for (const ref of referencedImagePaths(storyboard)) {
@@ -83,6 +90,7 @@ export async function loadStoryboard(file: string): Promise<LoadedStoryboard> {
 
 export interface PlanFileOptions {
   catalog: Catalog;
+  overrides?: Record<string, unknown>;
   productionId?: string;
   envBaseURL?: Record<string, string | undefined>;
   /** Needed only when the storyboard has an `enhancer`: where its answers are cached, and the environment. */
@@ -90,7 +98,7 @@ export interface PlanFileOptions {
 }
 
 export async function planFile(file: string, opts: PlanFileOptions): Promise<{ loaded: LoadedStoryboard; plan: ProductionPlan }> {
-  const loaded = await loadStoryboard(file);
+  const loaded = await loadStoryboard(file, opts.overrides);
   let enhancedActions: Record<string, string> | undefined;
   if (loaded.storyboard.enhancer) {
     if (!opts.enhancer) throw new StoryboardError(file, [{ path: 'enhancer', message: 'this command cannot run the prompt enhancer (no cache directory)' }]);

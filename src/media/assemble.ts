@@ -1,26 +1,60 @@
 /**
- * Assembly: verified clips → one final mp4 (+ captions sidecars), frame-exact and in sync.
+ * Assembly: verified clips → one final mp4 (+ caption sidecars, poster, contact sheet), frame-exact and in sync.
  *
- * Fast path (every boundary a cut, every clip in the house format): video is stream-copied through an ffconcat
- * list that names only the video stream and gives each clip's exact video duration, while each clip's audio is
- * trimmed or padded to exactly that duration and encoded once ("H2" in ../shared/reference/ffmpeg.md: 0.0 ms A/V
- * error at every scene start; plain `-f concat -c copy` drifts ~27 ms per clip from AAC priming).
- * Clips that differ from the house format are normalized first, one by one; only they are re-encoded.
- * Transitions need a re-encode: xfade/acrossfade with exact offsets, over clips already in the house format.
+ * Methods (AssemblyResult.method):
+ * - copy (every boundary a cut, no burn-in): video is stream-copied through an ffconcat list that names only the
+ *   video stream and gives each clip's exact video duration, while each clip's audio is trimmed or padded to exactly
+ *   that duration and encoded once ("H2" in ../shared/reference/ffmpeg.md: 0.0 ms A/V error at every scene start;
+ *   plain `-f concat -c copy` drifts ~27 ms per clip from AAC priming). Clips unlike the house format (size, fps,
+ *   SAR, pixel format, codec, rotation, or H.264 parameter sets) are normalized first, one by one; only they are
+ *   re-encoded.
+ * - transitions: one re-encode, xfade/acrossfade with exact offsets; clips unlike the house format are conformed
+ *   inside the same graph (no extra pass).
+ * - reencode: cuts only but the picture must change (burned captions), or no copy is possible; concat filter.
+ * Audio is always rebuilt in the same pass: clip audio (48 kHz stereo, silence for clips without audio) + narration
+ * + soundtrack (ducked), then an optional EBU R128 gain measured in a cheap audio-only pass before it.
  *
- * Everything is written to a temp name and renamed into place; the caller verifies before calling it done.
+ * Everything is written to temp names; the `verify` hook runs on the finished temp file, and only then are poster,
+ * contact sheet, sidecars and — last — the video renamed into place. Scratch files are removed in every case; a
+ * cancelled run kills ffmpeg and leaves no partial output.
  */
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runFfmpeg } from './ffmpeg.js';
 import { clipFacts, houseMismatches, type ClipFacts, type HouseFormat } from './fingerprint.js';
 import { HOUSE_AUDIO_ARGS, houseVideoArgs } from './house.js';
-import { probe } from './probe.js';
+import { audioStream, probe, videoStream, type ProbeResult } from './probe.js';
+import {
+  burnChain,
+  concatList,
+  concatVideoGraph,
+  conformFilters,
+  exactAudioGraph,
+  f6,
+  loudnessApplyChain,
+  loudnessMeterChain,
+  mixGraph,
+  narrationGraph,
+  soundtrackChain,
+  transitionVideoGraph,
+  type Conform,
+  type LoudnessApply,
+  type VideoEntry,
+} from './graphs.js';
+import { narrationCues, toAss, toSrt, toVtt, type Cue } from './captions.js';
+import { planLoudness, readMeterFile, type LoudnessReport } from './loudness.js';
+import { keyframeTimes, sheetLayout, writeContactSheet, writePoster } from './stills.js';
+import { chaptersMetadata, timeline, totalFrames, visibleWindows, type SceneTiming } from './timeline.js';
+import type { TransitionName } from './transitions.js';
+import type { Expectation } from './verify.js';
 import { tempPathFor } from '../store/files.js';
 
-export type TransitionName =
-  | 'cut' | 'crossfade' | 'dissolve' | 'fadeblack' | 'fadewhite'
-  | 'wipeleft' | 'wiperight' | 'wipeup' | 'wipedown' | 'slideleft' | 'slideright' | 'slideup' | 'slidedown';
+export type { TransitionName } from './transitions.js';
+export type { SceneTiming } from './timeline.js';
+export type { Cue } from './captions.js';
+export { snapToFrames, timeline, chaptersMetadata } from './timeline.js';
+export { concatList, exactAudioGraph, transitionVideoGraph } from './graphs.js';
+export { narrationCues, toSrt, toVtt } from './captions.js';
 
 export interface AssemblyClip {
   sceneId: string;
@@ -30,7 +64,7 @@ export interface AssemblyClip {
   transition: { type: TransitionName; seconds: number };
   /** Caption text for this scene. */
   narration?: string;
-  /** Narration audio file, mixed over the scene from its start. */
+  /** Narration audio file, mixed over the scene from its start (cut at the next scene's start). */
   narrationAudio?: string;
 }
 
@@ -43,8 +77,11 @@ export interface SoundtrackInput {
 }
 
 export interface CaptionStyleInput {
+  /** Text height in output pixels. */
   fontSize: number;
+  /** RRGGBB. */
   color: string;
+  /** Outline width in output pixels. */
   outline: number;
   position: 'bottom' | 'top';
 }
@@ -55,6 +92,7 @@ export interface AssemblyInput {
   fit: 'pad' | 'crop';
   title: string;
   chapters: boolean;
+  /** Soft captions: a mov_text track plus .srt/.vtt sidecars. */
   captions: boolean;
   /** Burn captions into the picture (forces a video re-encode). */
   burnCaptions?: false | CaptionStyleInput;
@@ -66,24 +104,29 @@ export interface AssemblyInput {
   contactSheet?: boolean;
   /** Final path, e.g. out/<id>/final.mp4. Sidecars go beside it (final.srt, final.vtt). */
   output: string;
-  /** Scratch space; removed afterwards. */
+  /** Scratch space; what assembly puts there is removed afterwards. */
   workDir: string;
   signal?: AbortSignal;
+  /** fraction 0..1 of the whole assembly and the step under way. */
   onProgress?: (fraction: number, step: string) => void;
-  /** Runs on the finished temp file before it is renamed into place; throw to reject it. */
-  verify?: (tmpPath: string, timing: { frames: number; durationS: number; scenes: SceneTiming[] }) => Promise<void>;
+  /**
+   * Runs on the finished temp file before anything is put in place; throw to reject it. `expectation` is what the
+   * plan promises, ready for verifyVideo.
+   */
+  verify?: (tmpPath: string, timing: { frames: number; durationS: number; scenes: SceneTiming[]; expectation: Expectation }) => Promise<void>;
 }
 
-export interface SceneTiming {
+/** What assembly found out about one clip. */
+export interface ClipReport {
   sceneId: string;
-  title: string;
-  /** Where the scene starts in the final video (seconds). */
-  startS: number;
-  /** Where the next scene starts (or the end). */
-  endS: number;
-  /** The clip's exact video length. */
-  clipSeconds: number;
+  width: number;
+  height: number;
+  fps: number;
   frames: number;
+  audio: { sampleRate: number; channels: number } | null;
+  /** codec|profile|level|pix_fmt|size|fps|time base|SAR|track id|extradata md5: equal fingerprints can be copied. */
+  fingerprint: string;
+  /** Why it was re-encoded before (copy) or conformed inside (re-encode paths) assembly; empty: used as is. */
   normalized: string[];
 }
 
@@ -94,171 +137,97 @@ export interface AssemblyResult {
   frames: number;
   scenes: SceneTiming[];
   sidecars: string[];
+  poster?: string;
+  contactSheet?: string;
+  clips: ClipReport[];
+  audio: { narrationScenes: number; soundtrack: boolean; ducking: boolean; loudness?: LoudnessReport };
+  /** Things that were adjusted (shortened transitions, narration cut at the next scene). */
+  warnings: string[];
+  /** Wall time per step, ms (probe, normalize, measure, encode, verify, stills, finish). */
+  stepsMs: Record<string, number>;
 }
 
-const XFADE: Record<Exclude<TransitionName, 'cut'>, string> = {
-  crossfade: 'fade',
-  dissolve: 'dissolve',
-  fadeblack: 'fadeblack',
-  fadewhite: 'fadewhite',
-  wipeleft: 'wipeleft',
-  wiperight: 'wiperight',
-  wipeup: 'wipeup',
-  wipedown: 'wipedown',
-  slideleft: 'slideleft',
-  slideright: 'slideright',
-  slideup: 'slideup',
-  slidedown: 'slidedown',
-};
-
-const f6 = (n: number) => n.toFixed(6);
-
-/** Transition lengths snapped to whole frames (xfade works in frames; offsets must be exact). */
-export function snapToFrames(seconds: number, fps: number): number {
-  return Math.round(seconds * fps) / fps;
-}
-
-/** Scene start/end times in the output: each transition overlaps the end of the previous clip. Pure. */
-export function timeline(clips: { sceneId: string; title: string; frames: number; transitionS: number }[], fps: number): SceneTiming[] {
-  const out: SceneTiming[] = [];
-  let cursorFrames = 0;
-  clips.forEach((c, i) => {
-    const overlap = i === 0 ? 0 : Math.round(c.transitionS * fps);
-    const start = cursorFrames - overlap;
-    out.push({ sceneId: c.sceneId, title: c.title, startS: start / fps, endS: 0, clipSeconds: c.frames / fps, frames: c.frames, normalized: [] });
-    cursorFrames = start + c.frames;
-  });
-  out.forEach((t, i) => (t.endS = i + 1 < out.length ? out[i + 1]!.startS : cursorFrames / fps));
-  return out;
-}
-
-/** ffconcat list naming only the video stream, with each clip's exact video duration. Pure. */
-export function concatList(entries: { path: string; seconds: number }[]): string {
-  const quote = (p: string) => `'${p.replaceAll("'", "'\\''")}'`;
-  return [
-    'ffconcat version 1.0',
-    'stream',
-    'exact_stream_id 0x1',
-    ...entries.flatMap((e) => [`file ${quote(e.path)}`, `duration ${f6(e.seconds)}`]),
-    '',
-  ].join('\n');
-}
-
-/** Per-clip audio made exactly as long as its video (silence for clips without audio), then joined. Pure. */
-export function exactAudioGraph(entries: { input: number | null; seconds: number }[], join: 'concat' | { crossfades: number[] }): string {
-  const parts = entries.map((e, i) => {
-    const d = f6(e.seconds);
-    const src =
-      e.input === null
-        ? `anullsrc=r=48000:cl=stereo`
-        : `[${e.input}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo`;
-    return `${src},atrim=end=${d},apad=whole_dur=${d},asetpts=N/SR/TB[a${i}]`;
-  });
-  if (join === 'concat') {
-    parts.push(`${entries.map((_, i) => `[a${i}]`).join('')}concat=n=${entries.length}:v=0:a=1[a]`);
-  } else {
-    let acc = 'a0';
-    for (let i = 1; i < entries.length; i++) {
-      const d = join.crossfades[i] ?? 0;
-      const out = i === entries.length - 1 ? 'a' : `ac${i}`;
-      parts.push(d > 0 ? `[${acc}][a${i}]acrossfade=d=${f6(d)}:c1=tri:c2=tri[${out}]` : `[${acc}][a${i}]concat=n=2:v=0:a=1[${out}]`);
-      acc = out;
-    }
-    if (entries.length === 1) parts.push(`[a0]anull[a]`);
+/** Input the user gave that assembly cannot use (an audio file without audio, a clip without video). */
+export class AssemblyInputError extends Error {
+  override readonly name = 'AssemblyInputError';
+  constructor(
+    message: string,
+    readonly sceneId?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
   }
-  return parts.join(';\n');
-}
-
-/** Video chain with xfade at every non-cut boundary (offsets on the merged timeline). Inputs are house format. Pure. */
-export function transitionVideoGraph(entries: { input: number; frames: number; transition: { type: TransitionName; seconds: number } }[], fps: number): string {
-  // One timebase (1/fps) everywhere: xfade needs equal timebases, and the concat filter outputs 1/1000000.
-  // Measured frame-exact on ffmpeg 5.1 (test/unit/assemble.test.ts counts frames for every transition).
-  const tb = `settb=1/${fps}`;
-  const parts: string[] = entries.map((e, i) => `[${e.input}:v]${tb},setpts=PTS-STARTPTS[v${i}]`);
-  let acc = 'v0';
-  let accFrames = entries[0]?.frames ?? 0;
-  for (let i = 1; i < entries.length; i++) {
-    const e = entries[i]!;
-    const out = i === entries.length - 1 ? 'v' : `vc${i}`;
-    const tFrames = e.transition.type === 'cut' ? 0 : Math.round(e.transition.seconds * fps);
-    if (tFrames > 0) {
-      const name = XFADE[e.transition.type as Exclude<TransitionName, 'cut'>];
-      // tpad: ffmpeg 5.1's xfade drops one frame slot near the end of a transition when its first input reaches
-      // EOF inside the transition while audio shares the graph; padding the first input past the transition
-      // avoids it (the padding lies beyond offset+duration and is never shown).
-      parts.push(
-        `[${acc}]tpad=stop_mode=clone:stop_duration=${f6(tFrames / fps + 1)}[p${i}]`,
-        `[p${i}][v${i}]xfade=transition=${name}:duration=${f6(tFrames / fps)}:offset=${f6((accFrames - tFrames) / fps)}[${out}]`,
-      );
-    } else {
-      parts.push(`[${acc}][v${i}]concat=n=2:v=1:a=0,${tb}[${out}]`);
-    }
-    accFrames += e.frames - tFrames;
-    acc = out;
-  }
-  if (entries.length === 1) parts.push(`[v0]null[v]`);
-  return parts.join(';\n');
-}
-
-/** ffmetadata with the title and one chapter per scene. Pure. */
-export function chaptersMetadata(title: string, scenes: SceneTiming[]): string {
-  const esc = (s: string) => s.replace(/([=;#\\\n])/g, '\\$1');
-  const lines = [';FFMETADATA1', `title=${esc(title)}`];
-  for (const s of scenes) {
-    lines.push('[CHAPTER]', 'TIMEBASE=1/1000', `START=${Math.round(s.startS * 1000)}`, `END=${Math.round(s.endS * 1000)}`, `title=${esc(s.title)}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-export interface Cue {
-  startS: number;
-  endS: number;
-  text: string;
-}
-
-/** Caption cues from scene narration: each shown for its scene, after the incoming transition. Pure. */
-export function narrationCues(scenes: SceneTiming[], narration: (string | undefined)[], fps: number): Cue[] {
-  const cues: Cue[] = [];
-  scenes.forEach((s, i) => {
-    const text = narration[i];
-    if (!text) return;
-    const nextOverlap = i + 1 < scenes.length ? s.startS + s.clipSeconds - scenes[i + 1]!.startS : 0;
-    const end = s.startS + s.clipSeconds - nextOverlap;
-    cues.push({ startS: s.startS, endS: Math.max(s.startS + 1 / fps, end), text });
-  });
-  return cues;
-}
-
-const stamp = (s: number, sep: ',' | '.') => {
-  const ms = Math.round(s * 1000);
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const sec = Math.floor((ms % 60_000) / 1000);
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(h)}:${pad(m)}:${pad(sec)}${sep}${pad(ms % 1000, 3)}`;
-};
-
-export function toSrt(cues: Cue[]): string {
-  return cues.map((c, i) => `${i + 1}\n${stamp(c.startS, ',')} --> ${stamp(c.endS, ',')}\n${c.text.trim()}\n`).join('\n');
-}
-
-export function toVtt(cues: Cue[]): string {
-  return `WEBVTT\n\n${cues.map((c) => `${stamp(c.startS, '.')} --> ${stamp(c.endS, '.')}\n${c.text.trim()}\n`).join('\n')}`;
 }
 
 /** Runs `fn` over `items` with at most `limit` at once, keeping order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
       while (next < items.length) {
         const i = next++;
-        out[i] = await fn(items[i]!);
+        out[i] = await fn(items[i]!, i);
       }
     }),
   );
   return out;
+}
+
+/** Why a clip cannot be stream-copied: fingerprint.ts's checks plus rotation and a late video start. Pure. */
+export function copyMismatches(p: ProbeResult, facts: ClipFacts, house: HouseFormat): string[] {
+  const out = houseMismatches(facts, house);
+  const v = videoStream(p);
+  const sideData = (v as { side_data_list?: { rotation?: number }[] } | undefined)?.side_data_list ?? [];
+  const rotation = Number(v?.tags?.rotate ?? sideData.find((d) => d.rotation !== undefined)?.rotation ?? 0);
+  if (rotation % 360 !== 0) out.push(`rotated ${rotation}°`);
+  const start = Number(v?.start_time ?? 0);
+  if (house.fps > 0 && Math.abs(start) > 0.5 / house.fps) out.push(`video starts at ${start.toFixed(3)} s`);
+  return out;
+}
+
+const houseFingerprints = new Map<string, string>();
+
+/** The fingerprint of the house encode at this size and rate (encodes 3 black frames once per process). */
+async function houseFingerprint(house: HouseFormat, scratch: string, signal?: AbortSignal): Promise<string> {
+  const key = `${house.width}x${house.height}@${house.fps}`;
+  const known = houseFingerprints.get(key);
+  if (known) return known;
+  const dest = join(scratch, 'house-reference.mp4');
+  await runFfmpeg({
+    inputs: [{ source: `color=c=black:s=${house.width}x${house.height}:r=${house.fps}:d=${f6(3 / house.fps)}`, options: ['-f', 'lavfi'] }],
+    output: dest,
+    expectedDurationS: 0,
+    outputOptions: ['-map', '0:v', ...houseVideoArgs(house.fps), '-f', 'mp4'],
+    ...(signal ? { signal } : {}),
+  });
+  const fingerprint = clipFacts(await probe(dest)).videoFingerprint;
+  houseFingerprints.set(key, fingerprint);
+  return fingerprint;
+}
+
+/** Normalizes one clip into the house format (the copy method's only re-encode). */
+async function normalizeClip(src: string, facts: ClipFacts, conform: Conform, dest: string, signal?: AbortSignal): Promise<void> {
+  const d = f6(conform.frames / conform.fps);
+  const graphPath = `${dest}.graph.txt`;
+  const audio = facts.hasAudio ? `[0:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,` : `anullsrc=r=48000:cl=stereo,`;
+  await writeFile(graphPath, `[0:v]${conformFilters(conform)},setpts=PTS-STARTPTS[v];\n${audio}atrim=end=${d},apad=whole_dur=${d},asetpts=N/SR/TB[a]`);
+  await runFfmpeg({
+    inputs: [{ source: src }],
+    output: dest,
+    expectedDurationS: conform.frames / conform.fps,
+    outputOptions: ['-filter_complex_script', graphPath, '-map', '[v]', '-map', '[a]', ...houseVideoArgs(conform.fps), ...HOUSE_AUDIO_ARGS, '-f', 'mp4'],
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/** Numbered ffmpeg inputs. */
+class Inputs {
+  readonly list: { source: string; options?: string[] }[] = [];
+  add(source: string, options?: string[]): number {
+    this.list.push(options ? { source, options } : { source });
+    return this.list.length - 1;
+  }
 }
 
 interface Prepared {
@@ -266,161 +235,343 @@ interface Prepared {
   path: string;
   facts: ClipFacts;
   normalized: string[];
+  /** Set on re-encode paths for clips conformed inside the graph. */
+  conform?: Conform;
 }
 
-/** Normalizes one clip into the house format (scale+pad or crop, fps, SAR, yuv420p, 48 kHz stereo). */
-async function normalizeClip(clip: AssemblyClip, facts: ClipFacts, input: AssemblyInput, dest: string): Promise<void> {
-  const { width: w, height: h, fps } = input.house;
-  const frames = Math.round(facts.videoSeconds * fps);
-  const d = f6(frames / fps);
-  const fit =
-    input.fit === 'crop'
-      ? `scale=${w}:${h}:force_original_aspect_ratio=increase,crop=${w}:${h}`
-      : `scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=black`;
-  const graphPath = `${dest}.graph.txt`;
-  const audio = facts.hasAudio ? `[0:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,` : `anullsrc=r=48000:cl=stereo,`;
-  await writeFile(
-    graphPath,
-    `[0:v]${fit},setsar=1,fps=${fps},format=yuv420p,trim=end_frame=${frames},setpts=PTS-STARTPTS[v];\n` +
-      `${audio}atrim=end=${d},apad=whole_dur=${d},asetpts=N/SR/TB[a]`,
-  );
-  await runFfmpeg({
-    inputs: [{ source: clip.path }],
-    output: dest,
-    expectedDurationS: frames / fps,
-    outputOptions: ['-filter_complex_script', graphPath, '-map', '[v]', '-map', '[a]', ...houseVideoArgs(fps), ...HOUSE_AUDIO_ARGS, '-f', 'mp4'],
-    ...(input.signal ? { signal: input.signal } : {}),
-  });
+interface AudioSources {
+  narration: { path: string; seconds: number }[] | undefined;
+  soundtrack: SoundtrackInput | undefined;
+}
+
+/** Adds the audio inputs and returns the audio graph up to [mix] (clip audio, narration, soundtrack, ducking). */
+function audioPart(
+  inputs: Inputs,
+  prepared: readonly Prepared[],
+  clipInput: (i: number) => number | null,
+  scenes: readonly SceneTiming[],
+  sources: AudioSources,
+  durationS: number,
+  fps: number,
+): string {
+  const parts: string[] = [];
+  const entries = prepared.map((p, i) => ({ input: clipInput(i), seconds: p.facts.frames / fps }));
+  const crossfades = scenes.map((s) => s.transitionS);
+  parts.push(exactAudioGraph(entries, crossfades.some((c) => c > 0) ? { crossfades } : 'concat', 'clip'));
+  if (sources.narration) {
+    const narration = sources.narration;
+    parts.push(
+      narrationGraph(
+        scenes.map((s, i) => {
+          const n = narration[i];
+          const slot = s.endS - s.startS;
+          return n?.path ? { input: inputs.add(n.path), seconds: slot, cut: n.seconds > slot + 1e-3 } : { input: null, seconds: slot, cut: false };
+        }),
+        'narr',
+      ),
+    );
+  }
+  if (sources.soundtrack) {
+    const input = inputs.add(sources.soundtrack.path, ['-stream_loop', '-1']);
+    parts.push(soundtrackChain({ ...sources.soundtrack, input }, durationS, 'music'));
+  }
+  parts.push(mixGraph({ narration: !!sources.narration, soundtrack: sources.soundtrack ? { duck: sources.soundtrack.duck } : false }, 'mix'));
+  return parts.join(';\n');
 }
 
 export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
-  const { house } = input;
+  const { house, signal } = input;
+  const fps = house.fps;
+  const sig = signal ? { signal } : {};
+  const steps: Record<string, number> = {};
+  let t0 = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    steps[name] = Math.round((steps[name] ?? 0) + now - t0);
+    t0 = now;
+  };
+  const progress = input.onProgress ?? (() => {});
+  const warnings: string[] = [];
+  if (input.clips.length === 0) throw new AssemblyInputError('nothing to assemble: no clips');
   await mkdir(input.workDir, { recursive: true });
   const scratch = await mkdtemp(join(input.workDir, 'assembly-'));
-  const progress = input.onProgress ?? (() => {});
+  const outDir = dirname(input.output);
+  const tmp = `${tempPathFor(input.output)}.mp4`;
+  const stillTemps: string[] = [];
   try {
-    // 1. Probe (in parallel; clips were verified when stored) and normalize only what differs from the house format.
-    const facts = await mapLimit(input.clips, 4, async (clip) => clipFacts(await probe(clip.path, input.signal ? { signal: input.signal } : {})));
-    const prepared: Prepared[] = [];
-    for (const [i, clip] of input.clips.entries()) {
-      const f = facts[i]!;
-      const mismatches = houseMismatches(f, house);
-      if (mismatches.length === 0) {
-        prepared.push({ clip, path: clip.path, facts: f, normalized: [] });
-        continue;
+    // 1. Probe clips and audio files (in parallel, modestly: ffprobe is I/O plus a little parsing).
+    progress(0, 'probing clips');
+    const probes = await mapLimit(input.clips, 4, async (clip) => {
+      const p = await probe(clip.path, sig);
+      if (!videoStream(p)) throw new AssemblyInputError(`scene ${clip.sceneId}: ${clip.path} has no video stream`, clip.sceneId);
+      return p;
+    });
+    const facts = probes.map((p) => clipFacts(p));
+    const audioSeconds = async (path: string, what: string, sceneId?: string) => {
+      const a = audioStream(await probe(path, sig));
+      if (!a) throw new AssemblyInputError(`${what}: ${path} has no audio stream`, sceneId);
+      return Number(a.duration ?? 0);
+    };
+    const narrationSeconds = await mapLimit(input.clips, 4, (c) => (c.narrationAudio ? audioSeconds(c.narrationAudio, `scene ${c.sceneId} narrationAudio`, c.sceneId) : Promise.resolve(0)));
+    if (input.soundtrack) await audioSeconds(input.soundtrack.path, 'soundtrack');
+    lap('probe');
+
+    // 2. Decide the method and what to normalize.
+    const hasTransitions = input.clips.some((c, i) => i > 0 && c.transition.type !== 'cut' && Math.round(c.transition.seconds * fps) > 0);
+    const narrationText = input.clips.map((c) => c.narration);
+    const wantsCues = (input.captions || !!input.burnCaptions) && narrationText.some((t) => t?.trim());
+    const burn = input.burnCaptions && wantsCues ? input.burnCaptions : undefined;
+    const mismatches = probes.map((p, i) => copyMismatches(p, facts[i]!, house));
+    const conformOf = (f: ClipFacts): Conform => ({ width: house.width, height: house.height, fps, fit: input.fit, sar: f.sar, frames: Math.round(f.videoSeconds * fps) });
+
+    let method: AssemblyResult['method'] = hasTransitions ? 'transitions' : burn ? 'reencode' : 'copy';
+    const reasons = mismatches.map((m) => [...m]);
+    if (method === 'copy') {
+      const fingerprints = new Set(facts.map((f, i) => (reasons[i]!.length ? 'conform' : f.videoFingerprint)));
+      if (fingerprints.size > 1) {
+        const reference = await houseFingerprint(house, scratch, signal);
+        facts.forEach((f, i) => {
+          if (reasons[i]!.length === 0 && f.videoFingerprint !== reference) reasons[i]!.push('H.264 parameters differ from the house encode');
+        });
+        // Re-encoding every clip one by one costs more than one re-encoding pass over all of them.
+        if (reasons.every((r) => r.length > 0)) method = 'reencode';
       }
-      const dest = join(scratch, `norm-${i}.mp4`);
-      progress(i / input.clips.length / 4, `normalizing ${clip.sceneId} (${mismatches.join(', ')})`);
-      await normalizeClip(clip, f, input, dest);
-      prepared.push({ clip, path: dest, facts: clipFacts(await probe(dest, { countPackets: true })), normalized: mismatches });
     }
 
-    const fps = house.fps;
+    const prepared: Prepared[] = [];
+    const toNormalize = method === 'copy' ? reasons.filter((r) => r.length).length : 0;
+    let normalizedCount = 0;
+    for (const [i, clip] of input.clips.entries()) {
+      const f = facts[i]!;
+      const why = reasons[i]!;
+      if (why.length === 0) {
+        prepared.push({ clip, path: clip.path, facts: f, normalized: [] });
+      } else if (method === 'copy') {
+        const dest = join(scratch, `norm-${i}.mp4`);
+        progress(0.02 + (0.2 * normalizedCount) / toNormalize, `normalizing ${clip.sceneId} (${why.join(', ')})`);
+        await normalizeClip(clip.path, f, conformOf(f), dest, signal);
+        normalizedCount++;
+        prepared.push({ clip, path: dest, facts: clipFacts(await probe(dest, { countPackets: true, ...sig })), normalized: why });
+      } else {
+        const conform = conformOf(f);
+        prepared.push({ clip, path: clip.path, facts: { ...f, frames: conform.frames, videoSeconds: conform.frames / fps }, normalized: why, conform });
+      }
+    }
+    if (method === 'copy' && new Set(prepared.map((p) => p.facts.videoFingerprint)).size > 1) {
+      warnings.push('normalized clips did not match the other clips byte for byte; re-encoded the whole video instead');
+      method = 'reencode';
+      prepared.forEach((p, i) => {
+        if (p.path !== input.clips[i]!.path) Object.assign(p, { path: input.clips[i]!.path, facts: facts[i]!, conform: conformOf(facts[i]!) });
+      });
+    }
+    lap('normalize');
+
+    // 3. The timeline and everything derived from it.
     const scenes = timeline(
       prepared.map((p, i) => ({
         sceneId: p.clip.sceneId,
         title: p.clip.title,
         frames: p.facts.frames,
-        transitionS: i === 0 || p.clip.transition.type === 'cut' ? 0 : snapToFrames(p.clip.transition.seconds, fps),
+        transitionS: i === 0 || p.clip.transition.type === 'cut' ? 0 : p.clip.transition.seconds,
       })),
       fps,
     );
+    for (const id of scenes.clamped ?? []) warnings.push(`scene ${id}: transition shortened to fit the clips on both sides`);
     scenes.forEach((s, i) => (s.normalized = prepared[i]!.normalized));
-    const totalFrames = Math.round((scenes.at(-1)?.endS ?? 0) * fps);
-    const durationS = totalFrames / fps;
+    const frames = totalFrames(scenes, fps);
+    const durationS = frames / fps;
+    const overlaps = scenes.map((s) => Math.round(s.transitionS * fps));
+    const windows = visibleWindows(scenes, fps);
+    const narration = input.clips.some((c) => c.narrationAudio)
+      ? input.clips.map((c, i) => ({ path: c.narrationAudio ?? '', seconds: narrationSeconds[i]! }))
+      : undefined;
+    narration?.forEach((n, i) => {
+      const slot = scenes[i]!.endS - scenes[i]!.startS;
+      if (n.path && n.seconds > slot + 1e-3) warnings.push(`scene ${scenes[i]!.sceneId}: narration audio (${n.seconds.toFixed(2)} s) cut at the next scene (${slot.toFixed(2)} s)`);
+    });
+    const sources: AudioSources = { narration, soundtrack: input.soundtrack };
 
-    const hasTransitions = prepared.some((p, i) => i > 0 && p.clip.transition.type !== 'cut' && p.clip.transition.seconds > 0);
-    const fingerprints = new Set(prepared.map((p) => p.facts.videoFingerprint));
-    const method: AssemblyResult['method'] = hasTransitions ? 'transitions' : fingerprints.size === 1 ? 'copy' : 'reencode';
-
-    // 2. Side files: chapters + title metadata, captions.
-    const sidecars: string[] = [];
+    // 4. Side files: chapters + title, captions.
     const metaPath = join(scratch, 'chapters.ffmeta');
     await writeFile(metaPath, chaptersMetadata(input.title, input.chapters ? scenes : []));
-    const cues = input.captions ? narrationCues(scenes, prepared.map((p) => p.clip.narration), fps) : [];
+    const cues: Cue[] = wantsCues ? narrationCues(scenes, narrationText, fps) : [];
     const srtPath = join(scratch, 'captions.srt');
-    if (cues.length) await writeFile(srtPath, toSrt(cues));
+    if (input.captions && cues.length) await writeFile(srtPath, toSrt(cues));
+    const assPath = join(scratch, 'captions.ass');
+    if (burn) await writeFile(assPath, toAss(cues, burn, house));
 
-    // 3. The one ffmpeg call that writes the final file.
-    const inputs: { source: string; options?: string[] }[] = [];
+    // 5. Loudness: measure the finished mix in an audio-only pass, then apply one gain in the main pass.
+    let loudnessApply: LoudnessApply | undefined;
+    let loudnessReport: LoudnessReport | undefined;
+    const clipAudioInput = (offset: number) => (i: number) => (prepared[i]!.facts.hasAudio ? offset + i : null);
+    if (input.loudness) {
+      progress(0.22, 'measuring loudness');
+      const inputs = new Inputs();
+      prepared.forEach((p) => inputs.add(p.path));
+      const meterFile = join(scratch, 'loudness.txt');
+      const graph = `${audioPart(inputs, prepared, clipAudioInput(0), scenes, sources, durationS, fps)};\n${loudnessMeterChain(meterFile, 'mix', 'meter')}`;
+      const graphPath = join(scratch, 'measure.txt');
+      await writeFile(graphPath, graph);
+      await runFfmpeg({
+        inputs: inputs.list,
+        output: join(scratch, 'measure.null'),
+        expectedDurationS: durationS,
+        outputOptions: ['-filter_complex_script', graphPath, '-map', '[meter]', '-f', 'null'],
+        ...sig,
+        onProgress: (p) => progress(0.22 + p.fraction * 0.05, 'measuring loudness'),
+      });
+      const measured = await readMeterFile(meterFile);
+      if (measured) {
+        const plan = planLoudness(measured, input.loudness);
+        loudnessApply = plan.apply;
+        loudnessReport = plan.report;
+      } else warnings.push('loudness could not be measured; levels left as they are');
+      lap('measure');
+    }
+
+    // 6. The one ffmpeg call that writes the final file.
+    const inputs = new Inputs();
     const graph: string[] = [];
     const maps: string[] = [];
     const codec: string[] = [];
-    const clipInput = (i: number) => (method === 'copy' ? i + 1 : i);
+    let clipInput: (i: number) => number | null;
     if (method === 'copy') {
       const listPath = join(scratch, 'video.ffconcat');
-      await writeFile(listPath, concatList(prepared.map((p) => ({ path: p.path, seconds: p.facts.videoSeconds }))));
-      inputs.push({ source: listPath, options: ['-f', 'concat', '-safe', '0'] });
+      await writeFile(listPath, concatList(prepared.map((p) => ({ path: p.path, seconds: p.facts.frames / fps }))));
+      inputs.add(listPath, ['-f', 'concat', '-safe', '0']);
       maps.push('-map', '0:v:0');
       codec.push('-c:v', 'copy');
-    }
-    prepared.forEach((p) => inputs.push({ source: p.path }));
-    const audioEntries = prepared.map((p, i) => ({ input: p.facts.hasAudio ? clipInput(i) : null, seconds: p.facts.frames / fps }));
-    if (method === 'transitions') {
-      graph.push(transitionVideoGraph(prepared.map((p, i) => ({ input: i, frames: p.facts.frames, transition: i === 0 ? { type: 'cut', seconds: 0 } : p.clip.transition })), fps));
-      graph.push(exactAudioGraph(audioEntries, { crossfades: scenes.map((s, i) => (i === 0 ? 0 : scenes[i - 1]!.startS + scenes[i - 1]!.clipSeconds - s.startS)) }));
+      const audioInputs = prepared.map((p) => (p.facts.hasAudio ? inputs.add(p.path) : null));
+      clipInput = (i) => audioInputs[i] ?? null;
     } else {
-      graph.push(exactAudioGraph(audioEntries, 'concat'));
-      if (method === 'reencode') {
-        graph.push(`${prepared.map((_, i) => `[${i}:v]setpts=PTS-STARTPTS[vv${i}]`).join(';')};${prepared.map((_, i) => `[vv${i}]`).join('')}concat=n=${prepared.length}:v=1:a=0[v]`);
-      }
-    }
-    if (method !== 'copy') {
+      prepared.forEach((p) => inputs.add(p.path));
+      clipInput = clipAudioInput(0);
+      const entries: VideoEntry[] = prepared.map((p, i) => ({
+        input: i,
+        frames: p.facts.frames,
+        ...(p.conform ? { conform: p.conform } : {}),
+        transition: i === 0 ? { type: 'cut', seconds: 0 } : p.clip.transition,
+      }));
+      const videoOut = burn ? 'vbase' : 'v';
+      graph.push(method === 'transitions' ? transitionVideoGraph(entries, overlaps, fps, videoOut) : concatVideoGraph(entries, videoOut));
+      if (burn) graph.push(burnChain(assPath, 'vbase', 'v'));
       maps.push('-map', '[v]');
-      codec.push(...houseVideoArgs(fps));
+      const stills = [...scenes.map((s) => s.startS), ...windows.map((w) => w.midS)];
+      codec.push(...houseVideoArgs(fps), '-force_key_frames', keyframeTimes(stills));
     }
+    graph.push(audioPart(inputs, prepared, clipInput, scenes, sources, durationS, fps));
+    graph.push(loudnessApplyChain(loudnessApply, 'mix', 'a'));
     maps.push('-map', '[a]');
-    const metaIndex = inputs.length;
-    inputs.push({ source: metaPath, options: ['-f', 'ffmetadata'] });
-    let subtitleArgs: string[] = [];
-    if (cues.length) {
-      const subIndex = inputs.length;
-      inputs.push({ source: srtPath, options: ['-f', 'srt'] });
-      subtitleArgs = ['-map', `${subIndex}:s`, '-c:s', 'mov_text', '-metadata:s:s:0', 'language=eng', '-metadata:s:s:0', 'handler_name=Narration'];
+    const metaIndex = inputs.add(metaPath, ['-f', 'ffmetadata']);
+    const subtitleArgs: string[] = [];
+    if (input.captions && cues.length) {
+      const subIndex = inputs.add(srtPath, ['-f', 'srt']);
+      subtitleArgs.push('-map', `${subIndex}:s`, '-c:s', 'mov_text', '-metadata:s:s:0', 'language=eng', '-metadata:s:s:0', 'handler_name=Narration');
     }
     const graphPath = join(scratch, 'graph.txt');
     await writeFile(graphPath, graph.join(';\n'));
+    await mkdir(outDir, { recursive: true });
+    const encodeFrom = input.loudness ? 0.27 : 0.22;
+    progress(encodeFrom, 'assembling');
+    await runFfmpeg({
+      inputs: inputs.list,
+      output: tmp,
+      expectedDurationS: durationS,
+      outputOptions: [
+        '-filter_complex_script', graphPath,
+        ...maps,
+        ...subtitleArgs,
+        '-map_metadata', String(metaIndex),
+        '-map_chapters', input.chapters ? String(metaIndex) : '-1',
+        ...codec,
+        ...HOUSE_AUDIO_ARGS,
+        '-metadata', `title=${input.title}`,
+        '-movflags', '+faststart',
+        '-f', 'mp4',
+      ],
+      ...sig,
+      onProgress: (p) => progress(encodeFrom + p.fraction * (0.9 - encodeFrom), 'assembling'),
+    });
+    lap('encode');
 
-    await mkdir(join(input.output, '..'), { recursive: true });
-    const tmp = `${tempPathFor(input.output)}.mp4`;
-    try {
-      await runFfmpeg({
-        inputs,
-        output: tmp,
-        expectedDurationS: durationS,
-        outputOptions: [
-          '-filter_complex_script', graphPath,
-          ...maps,
-          ...subtitleArgs,
-          '-map_metadata', String(metaIndex),
-          '-map_chapters', input.chapters ? String(metaIndex) : '-1',
-          ...codec,
-          ...HOUSE_AUDIO_ARGS,
-          '-metadata', `title=${input.title}`,
-          '-movflags', '+faststart',
-          '-f', 'mp4',
-        ],
-        ...(input.signal ? { signal: input.signal } : {}),
-        onProgress: (p) => progress(0.25 + p.fraction * 0.7, 'assembling'),
-      });
-      await input.verify?.(tmp, { frames: totalFrames, durationS, scenes });
-      await rename(tmp, input.output);
-    } finally {
-      await rm(tmp, { force: true });
-    }
-    if (cues.length) {
+    // 7. Verify before anything is put in place.
+    const expectation: Expectation = {
+      width: house.width,
+      height: house.height,
+      fps,
+      frames,
+      durationS,
+      boundaries: scenes.slice(1).map((s) => ({ atS: s.startS, transitionS: s.transitionS })),
+      ...(input.chapters ? { chapters: scenes.length } : {}),
+      subtitles: input.captions && cues.length ? 1 : 0,
+      sceneIds: scenes.map((s) => s.sceneId),
+    };
+    await input.verify?.(tmp, { frames, durationS, scenes, expectation });
+    lap('verify');
+
+    // 8. Poster and contact sheet from the verified file, then everything into place (the video last).
+    progress(0.96, 'poster and contact sheet');
+    const placed: { tmp: string; dest: string }[] = [];
+    const stage = (dest: string) => {
+      const t = `${tempPathFor(dest)}${dest.slice(dest.lastIndexOf('.'))}`;
+      stillTemps.push(t);
+      placed.push({ tmp: t, dest });
+      return t;
+    };
+    const poster = input.poster ? join(outDir, 'poster.jpg') : undefined;
+    const contactSheet = input.contactSheet ? join(outDir, 'contact-sheet.jpg') : undefined;
+    await Promise.all([
+      poster ? writePoster(tmp, windows[0]!.midS, stage(poster), signal) : undefined,
+      contactSheet
+        ? writeContactSheet(tmp, windows.map((w) => w.midS), fps, sheetLayout(scenes.length, house), stage(contactSheet), join(scratch, 'tiles.ffconcat'), signal)
+        : undefined,
+    ]);
+    lap('stills');
+
+    const sidecars: string[] = [];
+    if (input.captions && cues.length) {
       const base = input.output.replace(/\.mp4$/, '');
       for (const [ext, text] of [['srt', toSrt(cues)], ['vtt', toVtt(cues)]] as const) {
-        const p = `${base}.${ext}`;
-        const t = tempPathFor(p);
-        await writeFile(t, text);
-        await rename(t, p);
-        sidecars.push(p);
+        const dest = `${base}.${ext}`;
+        await writeFile(stage(dest), text);
+        sidecars.push(dest);
       }
     }
+    for (const p of placed) await rename(p.tmp, p.dest);
+    await rename(tmp, input.output);
+    lap('finish');
     progress(1, 'assembled');
-    return { path: input.output, method, durationS, frames: totalFrames, scenes, sidecars };
+    return {
+      path: input.output,
+      method,
+      durationS,
+      frames,
+      scenes: scenes.map((s) => ({ ...s })),
+      sidecars,
+      ...(poster ? { poster } : {}),
+      ...(contactSheet ? { contactSheet } : {}),
+      clips: prepared.map((p, i) => ({
+        sceneId: p.clip.sceneId,
+        width: facts[i]!.width,
+        height: facts[i]!.height,
+        fps: facts[i]!.fps,
+        frames: facts[i]!.frames,
+        audio: facts[i]!.hasAudio ? { sampleRate: facts[i]!.audioRate, channels: facts[i]!.audioChannels } : null,
+        fingerprint: facts[i]!.videoFingerprint,
+        normalized: p.normalized,
+      })),
+      audio: {
+        narrationScenes: input.clips.filter((c) => c.narrationAudio).length,
+        soundtrack: !!input.soundtrack,
+        ducking: !!input.soundtrack?.duck,
+        ...(loudnessReport ? { loudness: loudnessReport } : {}),
+      },
+      warnings,
+      stepsMs: steps,
+    };
   } finally {
+    await rm(tmp, { force: true });
+    await Promise.all(stillTemps.map((t) => rm(t, { force: true })));
     await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -1,40 +1,67 @@
 /**
- * Verification of a final video before a production is called done: streams, size, frame count and duration
- * against the plan, an audio packet check (the container check alone misses copy drift), moov before mdat, and
- * one full decode pass that fails on corruption and reports black, frozen or silent stretches.
+ * Verification of a final video before a production is called done. Everything in the result is plain JSON
+ * (it goes into manifest.json as is).
+ *
+ * 1. Container (ffprobe, packets counted, no decode): one H.264 yuv420p square-pixel video and one AAC audio
+ *    stream, size, frame rate, frame count and duration against the plan (± one frame per boundary), both streams
+ *    starting at 0, audio as long as video, chapters and caption tracks as planned.
+ * 2. Audio packets: every AAC packet is 1024 samples, so more packets than the duration accounts for means stacked
+ *    priming frames (concat-copy drift), which the container durations alone do not show.
+ * 3. moov before mdat (web playback starts before the download ends).
+ * 4. One full decode pass (`-xerror`: the first corrupt frame fails it) with blackdetect, freezedetect and
+ *    silencedetect; their events are classified against the scene boundaries. Black or frozen stretches at a join
+ *    that a transition does not explain are warnings (reported in the manifest), not failures: still shots are
+ *    legitimate content, a whole black or frozen scene is reported as such.
  */
-import { open } from 'node:fs/promises';
-import { FFMPEG, audioStream, probe, rate, videoStream } from './probe.js';
-import { spawn } from 'node:child_process';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FfmpegCancelledError, FfmpegError, runFfmpeg } from './ffmpeg.js';
+import { escapeFilterValue } from './graphs.js';
+import { audioStream, probe, ProbeError, rate, videoStream, type ProbeResult } from './probe.js';
 
 export interface Expectation {
   width: number;
   height: number;
   fps: number;
   frames: number;
-  /** Scene boundaries (seconds) and transition windows, to tell joins from content. */
+  /** Scene boundaries after the first scene: where each next scene starts and its incoming transition (seconds). */
   boundaries: { atS: number; transitionS: number }[];
   chapters?: number;
+  /** Expected duration in seconds; default frames / fps. */
+  durationS?: number;
+  /** Expected number of subtitle (caption) tracks; unchecked when absent. */
+  subtitles?: number;
+  /** Scene ids in order (one more than boundaries), to name scenes in events. */
+  sceneIds?: string[];
 }
 
 export interface DetectedEvent {
   kind: 'black' | 'freeze' | 'silence';
   startS: number;
+  /** Absent when the stretch lasts to the end of the video. */
   endS?: number;
-  /** True when the stretch touches a scene boundary outside a transition window. */
+  /** True when the stretch touches a scene boundary and neither a transition nor its whole scene explains it. */
   atJoin: boolean;
+  /** The scene the stretch starts in (id when known, else its index). */
+  scene?: string;
+  /** The stretch covers everything its scene shows on its own (a black or still shot). */
+  wholeScene?: boolean;
 }
 
 export interface Verification {
   ok: boolean;
   problems: string[];
   warnings: string[];
-  video: { codec: string; width: number; height: number; fps: number; frames: number; durationS: number };
-  audio: { codec: string; sampleRate: number; channels: number; durationS: number; packets: number } | null;
+  video: { codec: string; pixFmt: string; sar: string; width: number; height: number; fps: number; frames: number; durationS: number; startS: number };
+  audio: { codec: string; sampleRate: number; channels: number; durationS: number; packets: number; startS: number } | null;
+  subtitles: number;
   chapters: number;
   faststart: boolean;
   events: DetectedEvent[];
   decodeErrors: string[];
+  /** Wall time of the checks, ms. */
+  tookMs: number;
 }
 
 /** Top-level MP4 atom order; faststart means moov comes before mdat. */
@@ -61,88 +88,173 @@ export async function topLevelAtoms(path: string): Promise<string[]> {
   }
 }
 
-/** Parses blackdetect/freezedetect/silencedetect lines from a decode pass. Pure. */
-export function parseDetections(stderr: string): Omit<DetectedEvent, 'atJoin'>[] {
-  const events: Omit<DetectedEvent, 'atJoin'>[] = [];
-  for (const m of stderr.matchAll(/black_start:\s*([\d.]+)\s+black_end:\s*([\d.]+)/g)) {
-    events.push({ kind: 'black', startS: Number(m[1]), endS: Number(m[2]) });
-  }
-  const pair = (startKey: string, endKey: string, kind: 'freeze' | 'silence') => {
-    const starts = [...stderr.matchAll(new RegExp(`${startKey}:\\s*([\\d.]+)`, 'g'))].map((m) => Number(m[1]));
-    const ends = [...stderr.matchAll(new RegExp(`${endKey}:\\s*([\\d.]+)`, 'g'))].map((m) => Number(m[1]));
-    starts.forEach((s, i) => events.push({ kind, startS: s, ...(ends[i] !== undefined ? { endS: ends[i] } : {}) }));
+type RawEvent = Omit<DetectedEvent, 'atJoin'>;
+
+/**
+ * Events from the detectors' frame metadata (`metadata=mode=print` output: lavfi.black_start=…, lavfi.black_end=…,
+ * lavfi.freezedetect.freeze_start=…, lavfi.silence_start=…). Starts and ends pair up in order per kind. Pure.
+ */
+export function parseDetections(lines: Iterable<string>): RawEvent[] {
+  const keys: Record<string, ['black' | 'freeze' | 'silence', 'start' | 'end']> = {
+    'lavfi.black_start': ['black', 'start'],
+    'lavfi.black_end': ['black', 'end'],
+    'lavfi.freezedetect.freeze_start': ['freeze', 'start'],
+    'lavfi.freezedetect.freeze_end': ['freeze', 'end'],
+    'lavfi.silence_start': ['silence', 'start'],
+    'lavfi.silence_end': ['silence', 'end'],
   };
-  pair('freeze_start', 'freeze_end', 'freeze');
-  pair('silence_start', 'silence_end', 'silence');
+  const events: RawEvent[] = [];
+  const open: Partial<Record<RawEvent['kind'], RawEvent>> = {};
+  for (const line of lines) {
+    const m = /^([\w.]+)=(-?[\d.]+)\s*$/.exec(line.trim());
+    const key = m && keys[m[1]!];
+    if (!key) continue;
+    const [kind, edge] = key;
+    const t = Math.max(0, Number(m[2]));
+    if (edge === 'start') {
+      const e: RawEvent = { kind, startS: t };
+      open[kind] = e;
+      events.push(e);
+    } else if (open[kind]) {
+      open[kind]!.endS = t;
+      delete open[kind];
+    }
+  }
   return events.sort((a, b) => a.startS - b.startS);
 }
 
-/** Marks events that touch a boundary outside its transition window. Pure. */
-export function classifyEvents(events: Omit<DetectedEvent, 'atJoin'>[], exp: Expectation, totalS: number): DetectedEvent[] {
+/** Classifies events against the scene boundaries (see DetectedEvent). Pure. */
+export function classifyEvents(events: readonly RawEvent[], exp: Expectation, totalS: number): DetectedEvent[] {
   const frame = 1 / exp.fps;
+  // Detector timestamps land on frames; allow two frames of slack at every edge.
+  const slack = 2 * frame;
+  const starts = [0, ...exp.boundaries.map((b) => b.atS)];
+  const ins = [0, ...exp.boundaries.map((b) => b.transitionS)];
+  const sceneAt = (t: number) => {
+    let k = 0;
+    while (k + 1 < starts.length && starts[k + 1]! <= t + frame / 2) k++;
+    return k;
+  };
   return events.map((e) => {
     const end = e.endS ?? totalS;
-    const atJoin = exp.boundaries.some((b) => {
-      const windowStart = b.atS - frame;
-      const windowEnd = b.atS + b.transitionS + frame;
-      const overlaps = e.startS <= b.atS + frame && end >= b.atS - frame;
-      const insideTransition = b.transitionS > 0 && e.startS >= windowStart && end <= windowEnd;
-      return overlaps && !insideTransition;
-    });
-    return { ...e, atJoin };
+    const k = sceneAt(e.startS);
+    const own = { from: starts[k]! + ins[k]!, to: starts[k + 1] ?? totalS };
+    const wholeScene = e.startS <= own.from + slack && end >= own.to - slack;
+    const insideTransition = exp.boundaries.some((b) => b.transitionS > 0 && e.startS >= b.atS - slack && end <= b.atS + b.transitionS + slack);
+    const touches = exp.boundaries.some((b) => e.startS <= b.atS + slack && end >= b.atS - slack);
+    const scene = exp.sceneIds?.[k] ?? String(k);
+    return { ...e, atJoin: touches && !insideTransition && !wholeScene, scene, ...(wholeScene ? { wholeScene } : {}) };
   });
 }
 
-function decodePass(path: string, signal?: AbortSignal): Promise<{ stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      FFMPEG,
-      ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', '-i', path, '-map', '0:v:0', '-map', '0:a:0?',
-        '-vf', 'blackdetect=d=0.3:pix_th=0.10,freezedetect=n=-60dB:d=1.5', '-af', 'silencedetect=n=-60dB:d=0.5', '-f', 'null', '-'],
-      { stdio: ['ignore', 'ignore', 'pipe'], ...(signal ? { signal } : {}) },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.length > 4_000_000) stderr = stderr.slice(-2_000_000);
+const DETECT_VIDEO = 'blackdetect=d=0.3:pix_th=0.10,freezedetect=n=-60dB:d=1.5';
+const DETECT_AUDIO = 'silencedetect=n=-60dB:d=0.5';
+
+/** The decode pass; resolves to the detector events, or rejects with FfmpegError on a decoding error. */
+async function decodePass(path: string, hasAudio: boolean, durationS: number, opts: VerifyOptions): Promise<RawEvent[]> {
+  const dir = await mkdtemp(join(opts.scratchDir ?? tmpdir(), 'storyreel-verify-'));
+  try {
+    const vMeta = join(dir, 'video.txt');
+    const aMeta = join(dir, 'audio.txt');
+    const graph = [`[0:v:0]${DETECT_VIDEO},metadata=mode=print:file=${escapeFilterValue(vMeta)}[v]`];
+    if (hasAudio) graph.push(`[0:a:0]${DETECT_AUDIO},ametadata=mode=print:file=${escapeFilterValue(aMeta)}[a]`);
+    const graphPath = join(dir, 'graph.txt');
+    await writeFile(graphPath, graph.join(';\n'));
+    await runFfmpeg({
+      inputs: [{ source: path }],
+      output: join(dir, 'decode.null'),
+      expectedDurationS: durationS,
+      outputOptions: ['-xerror', '-filter_complex_script', graphPath, '-map', '[v]', ...(hasAudio ? ['-map', '[a]'] : []), '-f', 'null'],
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!(p.fraction) } : {}),
     });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ stderr, code }));
-  });
+    const read = async (p: string) => (await readFile(p, 'utf8').catch(() => '')).split('\n');
+    return parseDetections([...(await read(vMeta)), ...(hasAudio ? await read(aMeta) : [])]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
-export async function verifyVideo(path: string, exp: Expectation, signal?: AbortSignal): Promise<Verification> {
+export interface VerifyOptions {
+  signal?: AbortSignal;
+  /** Decode progress 0..1 (for heartbeats). */
+  onProgress?: (fraction: number) => void;
+  /** Where the decode pass keeps its two small metadata files; default the OS temp dir. */
+  scratchDir?: string;
+}
+
+function unreadable(reason: string, tookMs: number): Verification {
+  return {
+    ok: false,
+    problems: [`not a readable video: ${reason}`],
+    warnings: [],
+    video: { codec: '', pixFmt: '', sar: '', width: 0, height: 0, fps: 0, frames: 0, durationS: 0, startS: 0 },
+    audio: null,
+    subtitles: 0,
+    chapters: 0,
+    faststart: false,
+    events: [],
+    decodeErrors: [],
+    tookMs: Math.round(tookMs),
+  };
+}
+
+const round = (n: number, d = 6) => (Number.isFinite(n) ? Math.round(n * 10 ** d) / 10 ** d : 0);
+
+export async function verifyVideo(path: string, exp: Expectation, signalOrOptions?: AbortSignal | VerifyOptions): Promise<Verification> {
+  const opts: VerifyOptions = signalOrOptions instanceof AbortSignal ? { signal: signalOrOptions } : (signalOrOptions ?? {});
+  const started = performance.now();
   const problems: string[] = [];
   const warnings: string[] = [];
-  // Packets, not decoded frames: the decode pass below already reads every frame once.
-  const p = await probe(path, { countPackets: true, ...(signal ? { signal } : {}) });
+  const frameS = 1 / exp.fps;
+  // Packets, not decoded frames: the decode pass below reads every frame once anyway.
+  let p: ProbeResult;
+  try {
+    p = await probe(path, { countPackets: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+  } catch (err) {
+    if (!(err instanceof ProbeError)) throw err;
+    return unreadable(err.message, performance.now() - started);
+  }
   const v = videoStream(p);
   const a = audioStream(p);
-  const videoCount = p.streams.filter((s) => s.codec_type === 'video').length;
-  const audioCount = p.streams.filter((s) => s.codec_type === 'audio').length;
-  if (videoCount !== 1) problems.push(`expected 1 video stream, found ${videoCount}`);
-  if (audioCount !== 1) problems.push(`expected 1 audio stream, found ${audioCount}`);
+  const count = (type: string) => p.streams.filter((s) => s.codec_type === type).length;
+  if (count('video') !== 1) problems.push(`expected 1 video stream, found ${count('video')}`);
+  if (count('audio') !== 1) problems.push(`expected 1 audio stream, found ${count('audio')}`);
+  const subtitles = count('subtitle');
+  if (exp.subtitles !== undefined && subtitles !== exp.subtitles) problems.push(`${subtitles} caption track(s), expected ${exp.subtitles}`);
+
   const frames = Number(v?.nb_read_packets ?? 0);
+  const listed = Number(v?.nb_frames ?? frames);
   const fps = rate(v?.avg_frame_rate);
   const vDur = Number(v?.duration ?? 0);
+  const vStart = Number(v?.start_time ?? 0);
+  const sar = v?.sample_aspect_ratio && v.sample_aspect_ratio !== '0:1' ? v.sample_aspect_ratio : '1:1';
+  const tolerance = Math.max(1, exp.boundaries.length);
+  const expectedS = exp.durationS ?? exp.frames / exp.fps;
   if (v) {
     if (v.codec_name !== 'h264') problems.push(`video codec ${v.codec_name}, expected h264`);
+    if (v.pix_fmt !== 'yuv420p') problems.push(`pixel format ${v.pix_fmt}, expected yuv420p`);
+    if (sar !== '1:1') problems.push(`sample aspect ratio ${sar}, expected 1:1`);
     if (v.width !== exp.width || v.height !== exp.height) problems.push(`size ${v.width}x${v.height}, expected ${exp.width}x${exp.height}`);
     if (Math.abs(fps - exp.fps) > 0.01) problems.push(`frame rate ${fps.toFixed(3)}, expected ${exp.fps}`);
-    const tolerance = Math.max(1, exp.boundaries.length);
+    if (Math.abs(rate(v.r_frame_rate) - fps) > 0.01) warnings.push(`variable frame rate (r_frame_rate ${v.r_frame_rate}, average ${v.avg_frame_rate})`);
+    if (listed !== frames) problems.push(`the container lists ${listed} frames but only ${frames} can be read: truncated or damaged`);
     if (Math.abs(frames - exp.frames) > tolerance) problems.push(`${frames} frames, expected ${exp.frames} (±${tolerance})`);
     else if (frames !== exp.frames) warnings.push(`${frames} frames, expected exactly ${exp.frames}`);
+    if (Math.abs(vDur - expectedS) > tolerance * frameS + 1e-3) problems.push(`video lasts ${vDur.toFixed(3)} s, expected ${expectedS.toFixed(3)} s`);
+    if (Math.abs(vStart) > frameS / 2) problems.push(`video starts at ${vStart.toFixed(3)} s, expected 0`);
   }
   let audio: Verification['audio'] = null;
   if (a) {
     const sr = Number(a.sample_rate ?? 0);
     const packets = Number(a.nb_read_packets ?? 0);
     const aDur = Number(a.duration ?? 0);
-    audio = { codec: a.codec_name ?? '', sampleRate: sr, channels: a.channels ?? 0, durationS: aDur, packets };
+    const aStart = Number(a.start_time ?? 0);
+    audio = { codec: a.codec_name ?? '', sampleRate: sr, channels: a.channels ?? 0, durationS: round(aDur), packets, startS: round(aStart) };
     if (a.codec_name !== 'aac') problems.push(`audio codec ${a.codec_name}, expected aac`);
     const aacFrame = 1024 / (sr || 48000);
-    if (Math.abs(aDur - vDur) > aacFrame + 1 / exp.fps) problems.push(`audio is ${(aDur - vDur).toFixed(3)} s off the video length`);
-    // Every AAC packet is 1024 samples: more packets than the duration accounts for means stacked priming (drift).
+    if (Math.abs(aDur - vDur) > aacFrame + frameS) problems.push(`audio is ${(aDur - vDur).toFixed(3)} s off the video length`);
+    if (Math.abs(aStart) > frameS / 2) problems.push(`audio starts at ${aStart.toFixed(3)} s, expected 0`);
     if (sr && packets * aacFrame - aDur > 2 * aacFrame + 0.001) {
       problems.push(`audio holds ${(packets * aacFrame).toFixed(3)} s of packets for ${aDur.toFixed(3)} s: concatenation drift`);
     }
@@ -153,26 +265,34 @@ export async function verifyVideo(path: string, exp: Expectation, signal?: Abort
   const faststart = atoms.indexOf('moov') >= 0 && atoms.indexOf('moov') < atoms.indexOf('mdat');
   if (!faststart) problems.push(`moov atom is not before mdat (${atoms.join(',')}); not web-ready`);
 
-  const decode = await decodePass(path, signal);
-  const decodeErrors = decode.stderr
-    .split('\n')
-    .filter((l) => /error|corrupt|invalid|non-existing|missing/i.test(l) && !/detect/.test(l))
-    .slice(0, 20);
-  if (decode.code !== 0) problems.push(`decoding failed (exit ${decode.code})`);
-  if (decodeErrors.length) problems.push(`decoder reported ${decodeErrors.length} error line(s): ${decodeErrors[0]}`);
-  const events = classifyEvents(parseDetections(decode.stderr), exp, vDur);
-  for (const e of events.filter((x) => x.atJoin && x.kind !== 'silence')) {
-    warnings.push(`unexpected ${e.kind} at a scene join: ${e.startS.toFixed(3)}–${(e.endS ?? vDur).toFixed(3)} s`);
+  let raw: RawEvent[] = [];
+  const decodeErrors: string[] = [];
+  if (v) {
+    try {
+      raw = await decodePass(path, !!a, vDur, opts);
+    } catch (err) {
+      if (err instanceof FfmpegCancelledError || !(err instanceof FfmpegError)) throw err;
+      decodeErrors.push(...err.stderrTail.filter((l) => /\[(error|fatal)\]/.test(l)).slice(0, 20));
+      problems.push(`decoding failed: ${err.reason}`);
+    }
+  }
+  const events = classifyEvents(raw, exp, vDur).map((e) => ({ ...e, startS: round(e.startS), ...(e.endS !== undefined ? { endS: round(e.endS) } : {}) }));
+  for (const e of events) {
+    const span = `${e.startS.toFixed(3)}–${(e.endS ?? vDur).toFixed(3)} s`;
+    if (e.atJoin && e.kind !== 'silence') warnings.push(`unexpected ${e.kind} at a scene join (scene ${e.scene}): ${span}`);
+    else if (e.wholeScene && e.kind === 'black') warnings.push(`scene ${e.scene} is black: ${span}`);
   }
   return {
     ok: problems.length === 0,
     problems,
     warnings,
-    video: { codec: v?.codec_name ?? '', width: v?.width ?? 0, height: v?.height ?? 0, fps, frames, durationS: vDur },
+    video: { codec: v?.codec_name ?? '', pixFmt: v?.pix_fmt ?? '', sar, width: v?.width ?? 0, height: v?.height ?? 0, fps: round(fps), frames, durationS: round(vDur), startS: round(vStart) },
     audio,
+    subtitles,
     chapters,
     faststart,
     events,
     decodeErrors,
+    tookMs: Math.round(performance.now() - started),
   };
 }

@@ -8,8 +8,12 @@ import { StoryboardError, formatPath, type InputIssue } from './errors.js';
 import { Storyboard } from './schema.js';
 
 export function parseStoryboardText(text: string, fileName: string): Storyboard {
-  const raw = fileName.toLowerCase().endsWith('.json') ? parseJson(text, fileName) : parseYaml(text, fileName);
-  return validateStoryboard(raw, fileName);
+  return validateStoryboard(parseStoryboardDocument(text, fileName), fileName);
+}
+
+/** YAML or JSON text → a plain value, not yet validated. */
+export function parseStoryboardDocument(text: string, fileName: string): unknown {
+  return fileName.toLowerCase().endsWith('.json') ? parseJson(text, fileName) : parseYaml(text, fileName);
 }
 
 export function validateStoryboard(raw: unknown, fileName: string): Storyboard {

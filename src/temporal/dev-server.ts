@@ -68,6 +68,16 @@ export function portOpen(host: string, port: number, timeoutMs = 500): Promise<b
   });
 }
 
+/**
+ * Dynamic config for the dev server: task priorities (the new matcher) and one task-queue partition, so a
+ * per-queue rate limit (maxTaskQueueActivitiesPerSecond) is enforced in one place rather than averaged over four.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = [
+  '--dynamic-config-value', 'matching.useNewMatcher=true',
+  '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
+  '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+];
+
 export interface DevServerOptions {
   cliPath: string;
   /** SQLite file for persistence across restarts; in-memory when omitted. */
@@ -92,7 +102,7 @@ export interface DevServer {
 /** Starts `temporal server start-dev` and waits until it answers health checks. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const port = opts.port ?? (await freePort());
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--log-format', 'json'];
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--log-format', 'json', ...DEV_SERVER_DYNAMIC_CONFIG];
   args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
   if (opts.dbFile) {
     await mkdir(join(opts.dbFile, '..'), { recursive: true });

@@ -2,7 +2,7 @@
  * Determinism guard: histories recorded from representative runs (scripts/record-histories.ts) are replayed
  * against today's workflow code. A change that would break running productions fails here.
  */
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,0 +1,73 @@
+/**
+ * Batch activities: read the batch's item list page by page, plan one item (an invalid storyboard is a result,
+ * not a retryable failure), look up a production that already exists, write the summary.
+ */
+import { getClient } from '@temporalio/activity';
+import { WorkflowFailedError } from '@temporalio/client';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { planFile } from '../src/load/load-storyboard.js';
+import { catalog } from '../src/providers/catalog.js';
+import { writeJsonAtomic } from '../src/store/files.js';
+import { StoryboardError } from '../src/storyboard/errors.js';
+import type { ProductionPlan } from '../src/storyboard/plan.js';
+
+export interface BatchItem {
+  /** Item key, unique in the batch (becomes part of the production id and the output directory). */
+  key: string;
+  /** Absolute storyboard path, readable by the worker. */
+  file: string;
+  overrides?: Record<string, unknown>;
+}
+
+export interface BatchDeps {
+  env: Readonly<Record<string, string | undefined>>;
+  workDir: string;
+}
+
+export type PlannedItem = { ok: true; plan: ProductionPlan } | { ok: false; message: string };
+
+export function batchActivities(deps: BatchDeps) {
+  return {
+    /** `limit` items from `offset` of the batch's item list (a JSON array written by the client). */
+    async readBatchItems(input: { itemsFile: string; offset: number; limit: number }): Promise<BatchItem[]> {
+      const items = JSON.parse(await readFile(input.itemsFile, 'utf8')) as BatchItem[];
+      return items.slice(input.offset, input.offset + input.limit);
+    },
+
+    async planBatchItem(input: { productionId: string; item: BatchItem }): Promise<PlannedItem> {
+      try {
+        const { plan } = await planFile(input.item.file, {
+          catalog,
+          productionId: input.productionId,
+          ...(input.item.overrides ? { overrides: input.item.overrides } : {}),
+          envBaseURL: { 'openai-videos': deps.env.OPENAI_BASE_URL },
+          enhancer: { cacheDir: join(deps.workDir, 'enhancer'), env: deps.env },
+        });
+        return { ok: true, plan };
+      } catch (err) {
+        if (err instanceof StoryboardError) return { ok: false, message: err.message };
+        throw err;
+      }
+    },
+
+    /** The state of a production that already exists (a batch resumed after its rows were lost). */
+    async describeProduction(input: { productionId: string }): Promise<{ status: string; state?: string; outputPath?: string; costUsd?: number; message?: string }> {
+      const handle = getClient().workflow.getHandle(input.productionId);
+      const desc = await handle.describe();
+      if (desc.status.name === 'RUNNING') return { status: 'RUNNING' };
+      try {
+        const r = (await handle.result()) as { state: string; outputPath?: string; costUsd: number };
+        return { status: desc.status.name, state: r.state, ...(r.outputPath ? { outputPath: r.outputPath } : {}), costUsd: r.costUsd };
+      } catch (err) {
+        return { status: desc.status.name, state: 'failed', message: err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message };
+      }
+    },
+
+    async writeBatchSummary(input: { dir: string; summary: unknown }): Promise<string> {
+      const path = join(input.dir, 'batch-summary.json');
+      await writeJsonAtomic(path, input.summary);
+      return path;
+    },
+  };
+}

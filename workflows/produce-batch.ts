@@ -1,0 +1,173 @@
+/**
+ * produceBatch: many storyboards as child productions in a sliding window (maxParallelProductions), with
+ * deterministic child ids (batch id + item key), continuing past failures, and continue-as-new so the batch's own
+ * history stays bounded however long the batch. Children are ABANDONed on continue-as-new and report their outcome
+ * with a signal to the batch's workflow id (which reaches whichever run is current).
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities, BatchItem } from '../activities/index.js';
+import {
+  batchItemDoneSignal,
+  batchProductionId,
+  batchProgressQuery,
+  SEARCH_ATTRIBUTES,
+  type BatchInput,
+  type BatchProgress,
+  type BatchRow,
+  type BatchSummary,
+} from './definitions.js';
+import { produceStoryboard } from './produce-storyboard.js';
+
+const PAGE = 50;
+const SA = SEARCH_ATTRIBUTES;
+/** Continue as new well before the server's suggestion in long batches, too. */
+const MAX_EVENTS_PER_RUN = 8_000;
+
+export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
+  const info = workflowInfo();
+  // Reads the item list and plans items (loads storyboards, probes images): seconds; retried.
+  const acts = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } });
+
+  const rows: BatchRow[] = [...(input.rows ?? [])];
+  const finalKeys = new Set(rows.map((r) => r.key));
+  const inFlight = new Map((input.inFlight ?? []).map((f) => [f.key, f]));
+  const startedAt = input.startedAt ?? new Date().toISOString();
+  const runs = (input.runs ?? 0) + 1;
+  let offset = input.offset ?? 0;
+  let page: { from: number; items: BatchItem[] } = { from: -1, items: [] };
+  let version = 0;
+
+  const spent = () => rows.reduce((t, r) => t + r.costUsd, 0);
+  const reserved = () => [...inFlight.values()].reduce((t, f) => t + f.estimatedUsd, 0);
+  const counts = () => {
+    const c: Record<string, number> = { running: inFlight.size, pending: Math.max(0, input.total - offset) };
+    for (const r of rows) c[r.state] = (c[r.state] ?? 0) + 1;
+    return c;
+  };
+  const progress = (): BatchProgress => {
+    const done = rows.length;
+    const elapsedS = (Date.now() - Date.parse(startedAt)) / 1000;
+    const scenes = rows.reduce((t, r) => ({ ready: t.ready + r.scenes.ready, total: t.total + r.scenes.total }), { ready: 0, total: 0 });
+    for (const f of inFlight.values()) scenes.total += f.scenes;
+    return {
+      batchId: input.batchId,
+      total: input.total,
+      counts: counts(),
+      scenes,
+      costUsd: round4(spent()),
+      ...(input.budgetUsd !== undefined ? { budgetUsd: input.budgetUsd } : {}),
+      startedAt,
+      ...(done > 0 && done < input.total ? { etaSeconds: Math.round((elapsedS / done) * (input.total - done)) } : {}),
+      runs,
+      inFlight: [...inFlight.keys()],
+    };
+  };
+  setHandler(batchProgressQuery, progress);
+  setHandler(batchItemDoneSignal, (row) => {
+    if (finalKeys.has(row.key)) return;
+    inFlight.delete(row.key);
+    rows.push(row);
+    finalKeys.add(row.key);
+    version++;
+  });
+
+  const finalRow = (key: string, productionId: string, state: BatchRow['state'], extra: Partial<BatchRow> = {}): void => {
+    rows.push({ key, productionId, state, costUsd: 0, scenes: { ready: 0, total: 0 }, ...extra });
+    finalKeys.add(key);
+  };
+
+  async function itemAt(i: number): Promise<BatchItem> {
+    if (i < page.from || i >= page.from + page.items.length) {
+      page = { from: i, items: await acts.readBatchItems({ itemsFile: input.itemsFile, offset: i, limit: PAGE }) };
+    }
+    return page.items[i - page.from]!;
+  }
+
+  async function startItem(item: BatchItem): Promise<void> {
+    const productionId = batchProductionId(input.batchId, item.key);
+    const planned = await acts.planBatchItem({ productionId, item });
+    if (!planned.ok) return finalRow(item.key, productionId, 'invalid', { stage: 'validate', reason: planned.message });
+    const plan = planned.plan;
+    if (input.budgetUsd !== undefined) {
+      const left = round4(input.budgetUsd - spent() - reserved());
+      if (left <= 0 || (plan.totals.estimatedCostUsd > 0 && left < Math.min(...plan.scenes.map((s) => s.estimatedCostUsd || Infinity)))) {
+        return finalRow(item.key, productionId, 'not_started', { stage: 'budget', reason: `the batch budget of $${input.budgetUsd} is used up`, scenes: { ready: 0, total: plan.scenes.length } });
+      }
+      plan.budgetUsd = Math.min(plan.budgetUsd ?? Infinity, left);
+    }
+    try {
+      await startChild(produceStoryboard, {
+        workflowId: productionId,
+        args: [{ plan, outDir: `${input.outRoot}/${item.key}`, batch: { workflowId: info.workflowId, itemKey: item.key }, ...(input.timeouts ? { timeouts: input.timeouts } : {}) }],
+        parentClosePolicy: 'ABANDON',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        priority: { priorityKey: input.priorityKey },
+        ...(input.searchAttributes
+          ? {
+              typedSearchAttributes: [
+                { key: SA.productionId, value: productionId },
+                { key: SA.batchId, value: input.batchId },
+                { key: SA.provider, value: plan.scenes[0]?.provider ?? 'local' },
+                { key: SA.state, value: 'running' },
+              ],
+            }
+          : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // It exists from an earlier run of this batch: running (its signal will come) or already final.
+      const d = await acts.describeProduction({ productionId });
+      if (d.status !== 'RUNNING') {
+        return finalRow(item.key, productionId, (d.state as BatchRow['state']) ?? 'failed', {
+          ...(d.outputPath ? { outputPath: d.outputPath } : {}),
+          ...(d.message ? { reason: d.message } : {}),
+          costUsd: d.costUsd ?? 0,
+          scenes: { ready: 0, total: plan.scenes.length },
+        });
+      }
+    }
+    inFlight.set(item.key, { key: item.key, productionId, estimatedUsd: plan.totals.estimatedCostUsd, scenes: plan.scenes.length });
+  }
+
+  for (;;) {
+    while (inFlight.size < input.maxParallelProductions && offset < input.total) {
+      const item = await itemAt(offset);
+      offset++;
+      if (finalKeys.has(item.key) || inFlight.has(item.key)) continue;
+      await startItem(item);
+    }
+    if (offset >= input.total && inFlight.size === 0) break;
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_EVENTS_PER_RUN) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof produceBatch>({ ...input, rows, offset, inFlight: [...inFlight.values()], startedAt, runs });
+    }
+    const seen = version;
+    await condition(() => version !== seen);
+  }
+
+  const summary = {
+    batchId: input.batchId,
+    total: input.total,
+    counts: counts(),
+    costUsd: round4(spent()),
+    rows: [...rows].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+  const summaryPath = await acts.writeBatchSummary({ dir: input.outRoot, summary });
+  await condition(allHandlersFinished);
+  if (rows.length !== input.total) throw ApplicationFailure.nonRetryable(`batch ${input.batchId}: ${rows.length} of ${input.total} items accounted for`, 'BatchIncomplete');
+  return { ...summary, summaryPath };
+}
+
+const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
