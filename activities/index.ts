@@ -5,12 +5,13 @@
 import { assemblyActivities, type AssemblyDeps } from './assembly.js';
 import { batchActivities, type BatchDeps } from './batch.js';
 import { sceneActivities, type SceneDeps } from './scene.js';
+import { slotActivities } from './slots.js';
 import { translated } from './to-failure.js';
 
 export type ActivityDeps = SceneDeps & AssemblyDeps & BatchDeps;
 
 export function createActivities(deps: ActivityDeps) {
-  const raw = { ...sceneActivities(deps), ...assemblyActivities(deps), ...batchActivities(deps) };
+  const raw = { ...sceneActivities(deps), ...assemblyActivities(deps), ...batchActivities(deps), ...slotActivities() };
   return Object.fromEntries(Object.entries(raw).map(([name, fn]) => [name, translated(fn as (...a: unknown[]) => Promise<unknown>)])) as typeof raw;
 }
 

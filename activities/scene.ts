@@ -11,6 +11,7 @@ import { probe, ProbeError } from '../src/media/probe.js';
 import { trimHead } from '../src/media/trim.js';
 import { renderSlate, renderStill } from '../src/media/placeholder.js';
 import { hashOf } from '../src/storyboard/hash.js';
+import { pauseProvider } from './slots.js';
 import { ProviderError } from '../src/providers/errors.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import type { GenerateRequest, ImageInput, JobSnapshot } from '../src/providers/types.js';
@@ -143,9 +144,17 @@ export function sceneActivities(deps: SceneDeps) {
           return { jobId: found.jobId, snapshot: found, reconciled: true };
         }
       }
-      const snapshot = await provider.submit(input.request, ctx);
-      log.info('submitted', { clientRef: input.request.clientRef, provider: input.provider, jobId: snapshot.jobId });
-      return { jobId: snapshot.jobId, snapshot, reconciled: false };
+      try {
+        const snapshot = await provider.submit(input.request, ctx);
+        log.info('submitted', { clientRef: input.request.clientRef, provider: input.provider, jobId: snapshot.jobId });
+        return { jobId: snapshot.jobId, snapshot, reconciled: false };
+      } catch (err) {
+        // A rate limit slows the provider for everyone: every worker's submissions wait, not only this scene's.
+        if (err instanceof ProviderError && err.kind === 'rate_limited' && err.retryAfterMs && input.settings.maxInFlight) {
+          await pauseProvider(input.provider, Date.now() + err.retryAfterMs);
+        }
+        throw err;
+      }
     },
 
     /** One idempotent status read. */

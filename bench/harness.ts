@@ -12,6 +12,7 @@ import { ClipStore } from '../src/store/clip-store.js';
 import { resolveTemporalCli, startDevServer, TemporalCliMissingError, type DevServer } from '../src/temporal/dev-server.js';
 import { StoryreelClient } from '../src/client.js';
 import { storePaths } from '../src/worker.js';
+import { submitQueue } from '../workflows/definitions.js';
 
 export interface Bench {
   server: DevServer;
@@ -47,8 +48,9 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
     async startWorker(opts = {}) {
       const native = await NativeConnection.connect({ address: server.address });
       const paths = storePaths(workDir);
+      const providers = new ProviderRegistry({ workDir, env: process.env });
       const activities = {
-        ...createActivities({ store: new ClipStore(paths.store), providers: new ProviderRegistry({ workDir, env: process.env }), tmpDir: paths.tmp, env: process.env, workDir }),
+        ...createActivities({ store: new ClipStore(paths.store), providers, tmpDir: paths.tmp, env: process.env, workDir }),
         noop: async (i: number) => i,
       };
       const worker = await Worker.create({
@@ -59,11 +61,15 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 64,
         maxCachedWorkflows: 2000,
       });
-      const running = worker.run();
+      const submitWorkers = await Promise.all(
+        providers.names().map((p) => Worker.create({ connection: native, taskQueue: submitQueue(taskQueue, p), activities, maxConcurrentActivityTaskExecutions: 16 })),
+      );
+      const all = [worker, ...submitWorkers];
+      const running = Promise.all(all.map((w) => w.run()));
       return {
         worker,
         async stop() {
-          worker.shutdown();
+          for (const w of all) w.shutdown();
           await running;
           await native.close();
         },

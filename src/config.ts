@@ -18,6 +18,8 @@ const Env = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   XDG_CACHE_HOME: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().min(1).optional(),
+  /** JSON: { "<provider>": { "submitsPerSecond": 2 } } — the same on every worker. */
+  STORYREEL_PROVIDER_LIMITS: z.string().min(2).optional(),
 });
 
 export interface Config {
@@ -36,7 +38,10 @@ export interface Config {
   cacheDir: string;
   /** Non-secret per-provider defaults from the environment (for planning checks). */
   envBaseURL: Record<string, string | undefined>;
+  providerLimits: Record<string, { submitsPerSecond?: number }>;
 }
+
+const ProviderLimitsJson = z.record(z.string(), z.strictObject({ submitsPerSecond: z.number().positive().optional() }));
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -59,5 +64,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     temporalCliPath: e.TEMPORAL_CLI_PATH,
     cacheDir: join(e.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'storyreel'),
     envBaseURL: { 'openai-videos': e.OPENAI_BASE_URL },
+    providerLimits: parseLimits(e.STORYREEL_PROVIDER_LIMITS),
   };
+}
+
+function parseLimits(text: string | undefined): Config['providerLimits'] {
+  if (!text) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ConfigError('STORYREEL_PROVIDER_LIMITS: not valid JSON (example: {"openai-videos":{"submitsPerSecond":2}})');
+  }
+  const parsed = ProviderLimitsJson.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`STORYREEL_PROVIDER_LIMITS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
 }

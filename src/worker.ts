@@ -1,16 +1,25 @@
 /**
- * The composition root: config → adapters (providers, store) → createActivities(deps) → Worker.
+ * The composition root: config → adapters (providers, store) → createActivities(deps) → Workers.
+ *
+ * A storyreel worker process polls the main task queue (workflows and most activities) and, per provider, that
+ * provider's submit queue, whose rate the server enforces for all workers at once
+ * (maxTaskQueueActivitiesPerSecond from `providerLimits`).
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
+import { submitQueue } from '../workflows/definitions.js';
 import { checkMediaTools } from './media/probe.js';
 import { ProviderRegistry, type ProviderFactory } from './providers/registry.js';
 import { ClipStore } from './store/clip-store.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface ProviderLimits {
+  /** Submits per second for this provider across all workers (server-enforced). */
+  submitsPerSecond?: number;
+}
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -23,8 +32,9 @@ export interface WorkerSetup {
   maxConcurrentActivities?: number;
   maxCachedWorkflows?: number;
   providerFactories?: Record<string, ProviderFactory>;
+  providerLimits?: Record<string, ProviderLimits>;
   identity?: string;
-  /** Extra options passed through (shutdown grace, tuning). */
+  /** Extra options for the main worker (shutdown grace, tuning). */
   workerOptions?: Partial<WorkerOptions>;
 }
 
@@ -32,32 +42,64 @@ export function storePaths(workDir: string) {
   return { store: join(workDir, 'store'), tmp: join(workDir, 'tmp') };
 }
 
-export async function createWorker(setup: WorkerSetup): Promise<Worker> {
+/** The Workers of one process, run and stopped together. */
+export class StoryreelWorker {
+  constructor(readonly workers: Worker[]) {}
+
+  get main(): Worker {
+    return this.workers[0]!;
+  }
+
+  getState() {
+    return this.main.getState();
+  }
+
+  async run(): Promise<void> {
+    const runs = this.workers.map((w) => w.run());
+    try {
+      await Promise.all(runs);
+    } finally {
+      this.shutdown();
+      await Promise.allSettled(runs);
+    }
+  }
+
+  shutdown(): void {
+    for (const w of this.workers) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+}
+
+export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker> {
   await checkMediaTools();
   const paths = storePaths(setup.workDir);
-  const providers = new ProviderRegistry({
-    workDir: setup.workDir,
-    env: setup.env ?? process.env,
-    ...(setup.providerFactories ? { factories: setup.providerFactories } : {}),
-  });
-  const activities = createActivities({ store: new ClipStore(paths.store), providers, tmpDir: paths.tmp, env: setup.env ?? process.env, workDir: setup.workDir });
-  return Worker.create({
+  const env = setup.env ?? process.env;
+  const providers = new ProviderRegistry({ workDir: setup.workDir, env, ...(setup.providerFactories ? { factories: setup.providerFactories } : {}) });
+  const activities = createActivities({ store: new ClipStore(paths.store), providers, tmpDir: paths.tmp, env, workDir: setup.workDir });
+  const common = {
     connection: setup.connection,
     namespace: setup.namespace ?? 'default',
-    taskQueue: setup.taskQueue,
     activities,
-    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ignoreModules: ignoredModules() } }),
-    maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivities ?? 16,
-    maxCachedWorkflows: setup.maxCachedWorkflows ?? 200,
     shutdownGraceTime: '10s',
     ...(setup.identity ? { identity: setup.identity } : {}),
+  } as const;
+  const main = await Worker.create({
+    ...common,
+    taskQueue: setup.taskQueue,
+    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivities ?? 16,
+    maxCachedWorkflows: setup.maxCachedWorkflows ?? 200,
     ...setup.workerOptions,
   });
+  const submitWorkers = await Promise.all(
+    providers.names().map((name) => {
+      const rate = setup.providerLimits?.[name]?.submitsPerSecond;
+      return Worker.create({
+        ...common,
+        taskQueue: submitQueue(setup.taskQueue, name),
+        maxConcurrentActivityTaskExecutions: 8,
+        ...(rate ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
+      });
+    }),
+  );
+  return new StoryreelWorker([main, ...submitWorkers]);
 }
-
-/** Modules that type-only imports drag into the workflow bundle graph; never executed in workflows. */
-export function ignoredModules(): string[] {
-  return [];
-}
-
-export const requireFromHere = createRequire(import.meta.url);

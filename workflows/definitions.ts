@@ -278,3 +278,23 @@ export const SEARCH_ATTRIBUTES = {
   state: defineSearchAttributeKey('StoryreelState', SearchAttributeType.KEYWORD),
   provider: defineSearchAttributeKey('StoryreelProvider', SearchAttributeType.KEYWORD),
 } as const;
+
+/** A request for one of a provider's cluster-wide job slots (see provider-slots.ts). */
+export interface SlotRequest {
+  requestId: string;
+  /** The workflow waiting for the grant (it receives slotGranted). */
+  workflowId: string;
+  /** The cap this requester was configured with; the latest request's value applies. */
+  permits: number;
+  /** Free the slot after this long even if it is never released. */
+  leaseMs: number;
+}
+
+export const acquireSlotSignal = defineSignal<[SlotRequest]>('acquireSlot');
+export const releaseSlotSignal = defineSignal<[{ requestId: string }]>('releaseSlot');
+export const pauseProviderSignal = defineSignal<[{ untilMs: number }]>('pauseProvider');
+export const slotGrantedSignal = defineSignal<[{ requestId: string }]>('slotGranted');
+
+export const slotsWorkflowId = (provider: string) => `storyreel-slots-${provider}`;
+/** The task queue that carries a provider's submits (rate-limited by the server for all workers). */
+export const submitQueue = (taskQueue: string, provider: string) => `${taskQueue}-submit-${provider}`;

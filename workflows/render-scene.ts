@@ -21,6 +21,10 @@ import type { JobSnapshot } from '../src/providers/types.js';
 import type { ClipRecord } from '../src/store/clip-store.js';
 import type { ScenePlan } from '../src/storyboard/plan.js';
 import {
+  releaseSlotSignal,
+  slotGrantedSignal,
+  slotsWorkflowId,
+  submitQueue,
   budgetGrantSignal,
   budgetRequestSignal,
   sceneUpdateSignal,
@@ -64,7 +68,9 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   // Reads and writes of our own disk: quick, safe to retry.
   const local = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
   // One POST per attempt; retries reconcile before posting again. Rate limits come back with nextRetryDelay.
+  // On the provider's submit queue: the server enforces its submits-per-second across all workers.
   const submit = proxyActivities<Activities>({
+    taskQueue: submitQueue(workflowInfo().taskQueue, scene.provider),
     startToCloseTimeout: `${t.submitS ?? 120}s`,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
   });
@@ -98,6 +104,24 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     return grants.get(jobAttempt)!;
   };
 
+  const slotted = scene.settings.maxInFlight !== undefined;
+  const granted = new Set<string>();
+  setHandler(slotGrantedSignal, ({ requestId }) => void granted.add(requestId));
+  /** Waits for one of the provider's cluster-wide slots (providers with maxInFlight). */
+  const acquire = async (jobAttempt: number): Promise<string | undefined> => {
+    if (!slotted) return undefined;
+    const requestId = `${workflowInfo().workflowId}#${jobAttempt}`;
+    await local.requestSlot({
+      provider: scene.provider,
+      request: { requestId, workflowId: workflowInfo().workflowId, permits: scene.settings.maxInFlight!, leaseMs: (scene.jobDeadlineSeconds + 1800) * 1000 },
+    });
+    await condition(() => granted.has(requestId));
+    return requestId;
+  };
+  const release = async (requestId: string | undefined) => {
+    if (requestId) await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(slotsWorkflowId(scene.provider)).signal(releaseSlotSignal, { requestId }));
+  };
+
   const cached = await local.lookupClip({ cacheKey: scene.cacheKey });
   if (cached) return { sceneId: scene.id, take, clip: cached, cached: true, attempts: [], costUsd: 0 };
 
@@ -117,6 +141,38 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
         details: [{ kind: 'budget_exhausted', message: 'budget used up', attempts }],
       });
     }
+    const slot = await acquire(jobAttempt);
+    let outcome: JobOutcome | { done: true; clip: ClipRecord };
+    try {
+      outcome = await runJob(jobAttempt);
+    } finally {
+      await release(slot);
+    }
+    if (outcome.done) {
+      if ('clip' in outcome) return { sceneId: scene.id, take, clip: outcome.clip, cached: false, attempts, costUsd: sum(attempts) };
+      continue; // unreachable: a finished job comes back with its clip
+    }
+    lastFailure = outcome.details;
+    if (outcome.kind === 'content_policy') {
+      const which = outcome.details.input ? ` (input: ${outcome.details.input})` : '';
+      throw ApplicationFailure.create({
+        type: 'content_policy',
+        nonRetryable: true,
+        message: `scene ${scene.id} was rejected by ${scene.provider}'s content policy${which}: ${outcome.details.message} Edit the scene's prompt or references; the same input is never retried.`,
+        details: [{ ...outcome.details, attempts }],
+      });
+    }
+    if (!RESUBMIT.has(outcome.kind)) break;
+  }
+  throw ApplicationFailure.create({
+    type: lastFailure?.kind ?? 'job_failed',
+    nonRetryable: true,
+    message: `scene ${scene.id} failed after ${attempts.length} job${attempts.length === 1 ? '' : 's'}: ${lastFailure?.message ?? 'unknown reason'}`,
+    details: [{ ...(lastFailure ?? { kind: 'job_failed', message: 'unknown' }), attempts }],
+  });
+
+  /** One job: exactly one submit, then waiting and downloading. Never submits twice. */
+  async function runJob(jobAttempt: number): Promise<JobOutcome | { done: true; clip: ClipRecord }> {
     const submitted = await submit.submitScene({
       productionId,
       sceneId: scene.id,
@@ -171,39 +227,23 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
         });
         attempt.finishedAt = new Date().toISOString();
         await report({ state: 'downloaded', progress: 1, attempt });
-        return { sceneId: scene.id, take, clip, cached: false, attempts, costUsd: sum(attempts) };
+        return { done: true, clip };
       } catch (err) {
         const details = failureDetails(err);
         if (details?.kind !== 'output_expired' || isCancellation(err)) throw err;
         outcome = { done: false, kind: 'output_expired', details };
       }
     }
-    if (outcome.done) continue; // unreachable: a finished job returned above
+    if (outcome.done) return outcome;
     attempt.outcome = outcome.kind as AttemptRecord['outcome'];
     attempt.message = outcome.details.message;
     attempt.finishedAt = new Date().toISOString();
-    lastFailure = outcome.details;
     await report({ state: 'submitted', attempt });
-    if (outcome.kind === 'content_policy') {
-      const which = outcome.details.input ? ` (input: ${outcome.details.input})` : '';
-      throw ApplicationFailure.create({
-        type: 'content_policy',
-        nonRetryable: true,
-        message: `scene ${scene.id} was rejected by ${scene.provider}'s content policy${which}: ${outcome.details.message} Edit the scene's prompt or references; the same input is never retried.`,
-        details: [{ ...outcome.details, attempts }],
-      });
-    }
-    if (!RESUBMIT.has(outcome.kind)) break;
     if (outcome.kind === 'job_stuck' && scene.features.cancel) {
       await local.cancelJob({ provider: scene.provider, settings: scene.settings, jobId: submitted.jobId });
     }
+    return outcome;
   }
-  throw ApplicationFailure.create({
-    type: lastFailure?.kind ?? 'job_failed',
-    nonRetryable: true,
-    message: `scene ${scene.id} failed after ${attempts.length} job${attempts.length === 1 ? '' : 's'}: ${lastFailure?.message ?? 'unknown reason'}`,
-    details: [{ ...(lastFailure ?? { kind: 'job_failed', message: 'unknown' }), attempts }],
-  });
 
   /** Waits until the job finishes or passes its deadline. Never submits. */
   async function waitForJob(first: JobSnapshot): Promise<JobOutcome> {

@@ -49,6 +49,7 @@ export async function withEmbeddedWorker(
     taskQueue: cfg.taskQueue,
     workDir: cfg.workDir,
     maxConcurrentActivities: cfg.maxConcurrentActivities,
+    providerLimits: cfg.providerLimits,
   });
   const running = worker.run();
   const renderer = progressRenderer(opts.json ? { ...io, out: () => {}, isTTY: false } : io);

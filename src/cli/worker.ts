@@ -14,6 +14,7 @@ export async function workerCommand(opts: { embedded?: boolean }, io: Io): Promi
     taskQueue: cfg.taskQueue,
     workDir: cfg.workDir,
     maxConcurrentActivities: cfg.maxConcurrentActivities,
+    providerLimits: cfg.providerLimits,
     maxCachedWorkflows: cfg.maxCachedWorkflows,
   });
   io.err(`worker: task queue ${cfg.taskQueue} on ${conn.address}, work dir ${cfg.workDir}`);

@@ -333,9 +333,9 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
         facts.forEach((f, i) => {
           if (reasons[i]!.length === 0 && f.videoFingerprint !== reference) reasons[i]!.push('H.264 parameters differ from the house encode');
         });
-        // Re-encoding every clip one by one costs more than one re-encoding pass over all of them.
-        if (reasons.every((r) => r.length > 0)) method = 'reencode';
       }
+      // Re-encoding every clip one by one costs more than one re-encoding pass over all of them.
+      if (reasons.every((r) => r.length > 0)) method = 'reencode';
     }
 
     const prepared: Prepared[] = [];
@@ -453,7 +453,7 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
         transition: i === 0 ? { type: 'cut', seconds: 0 } : p.clip.transition,
       }));
       const videoOut = burn ? 'vbase' : 'v';
-      graph.push(method === 'transitions' ? transitionVideoGraph(entries, overlaps, fps, videoOut) : concatVideoGraph(entries, videoOut));
+      graph.push(method === 'transitions' ? transitionVideoGraph(entries, overlaps, house, videoOut) : concatVideoGraph(entries, videoOut));
       if (burn) graph.push(burnChain(assPath, 'vbase', 'v'));
       maps.push('-map', '[v]');
       const stills = [...scenes.map((s) => s.startS), ...windows.map((w) => w.midS)];

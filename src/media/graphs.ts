@@ -82,11 +82,23 @@ export function concatVideoGraph(entries: readonly VideoEntry[], out = 'v'): str
 /**
  * Video chain with xfade at every non-cut boundary into [out]. Offsets are on the merged timeline:
  * offset_k = (frames so far − T_k) / fps. `overlaps[k]` is the overlap in frames (timeline()).
+ *
+ * ffmpeg 5.1's xfade ends a transition either when its first input passes offset+duration (exact) or when that
+ * input reaches EOF; on the EOF path it can take the input's EOF before its last queued frames and then skips one
+ * frame slot (measured: 1597 frames for 1596, worse when audio shares the graph). So the first input of every
+ * xfade is extended past the transition with black frames that are never shown (the concat filter, unlike tpad,
+ * reports a correct EOF time after an xfade, whose own EOF timestamp is stale).
  */
-export function transitionVideoGraph(entries: readonly VideoEntry[], overlaps: readonly number[], fps: number, out = 'v'): string {
+export function transitionVideoGraph(
+  entries: readonly VideoEntry[],
+  overlaps: readonly number[],
+  video: { width: number; height: number; fps: number },
+  out = 'v',
+): string {
+  const { fps } = video;
   // One time base (1/fps) everywhere: xfade needs equal time bases, and the concat filter outputs 1/1000000.
-  const tb = `settb=1/${fps},`;
-  const parts: string[] = entries.map((e, i) => `${sourceChain(e, tb)}[v${i}]`);
+  const tb = `settb=1/${fps}`;
+  const parts: string[] = entries.map((e, i) => `${sourceChain(e, `setsar=1,${tb},`)}[v${i}]`);
   let acc = 'v0';
   let accFrames = entries[0]?.frames ?? 0;
   for (let i = 1; i < entries.length; i++) {
@@ -94,15 +106,14 @@ export function transitionVideoGraph(entries: readonly VideoEntry[], overlaps: r
     const label = i === entries.length - 1 ? out : `vc${i}`;
     const tFrames = e.transition.type === 'cut' ? 0 : (overlaps[i] ?? 0);
     if (tFrames > 0) {
-      // tpad: ffmpeg 5.1's xfade drops one frame slot near the end of a transition when its first input reaches
-      // EOF inside the transition while audio shares the graph; padding the first input past the transition
-      // avoids it (the padding lies beyond offset+duration and is never shown).
+      const padS = f6(tFrames / fps + 1);
       parts.push(
-        `[${acc}]tpad=stop_mode=clone:stop_duration=${f6(tFrames / fps + 1)}[p${i}]`,
+        `color=c=black:s=${video.width}x${video.height}:r=${fps}:d=${padS},format=yuv420p,setsar=1,${tb}[k${i}]`,
+        `[${acc}][k${i}]concat=n=2:v=1:a=0,${tb}[p${i}]`,
         `[p${i}][v${i}]xfade=transition=${XFADE[e.transition.type as Exclude<TransitionName, 'cut'>]}:duration=${f6(tFrames / fps)}:offset=${f6((accFrames - tFrames) / fps)}[${label}]`,
       );
     } else {
-      parts.push(`[${acc}][v${i}]concat=n=2:v=1:a=0,settb=1/${fps}[${label}]`);
+      parts.push(`[${acc}][v${i}]concat=n=2:v=1:a=0,${tb}[${label}]`);
     }
     accFrames += e.frames - tFrames;
     acc = label;

@@ -86,6 +86,11 @@ export class ProviderRegistry {
     this.factories = { ...BUILT_IN, ...opts.factories };
   }
 
+  /** Every provider this worker can serve. */
+  names(): string[] {
+    return Object.keys(this.factories);
+  }
+
   get(name: string, settings: ProviderSettings = {}): VideoProvider {
     const key = `${name}:${canonicalJson(settings)}`;
     let p = this.instances.get(key);

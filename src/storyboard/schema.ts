@@ -207,6 +207,8 @@ export const ProviderSettings = z.strictObject({
       }),
     )
     .optional(),
+  /** At most this many jobs of this provider in flight at once, across every production on the cluster. */
+  maxInFlight: z.number().int().min(1).max(10_000).optional(),
   /** Give up on one HTTP request after this long without response headers (it is then retried). */
   requestTimeoutMs: z.number().int().min(100).max(600_000).optional(),
   /** Time between status polls; default: the provider's hint, else its capability default. */

@@ -1,6 +1,6 @@
 /** A worker and a client on the suite's dev server, with a unique task queue and a temp work dir per call. */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { StoryreelClient } from '../../src/client.js';
 import type { ProviderFactory } from '../../src/providers/registry.js';
-import { createWorker, type WorkerSetup } from '../../src/worker.js';
+import { createWorker, type StoryreelWorker, type WorkerSetup } from '../../src/worker.js';
 
 export interface TestWorker {
   address: string;
@@ -17,7 +17,7 @@ export interface TestWorker {
   outDir: string;
   client: StoryreelClient;
   temporal: Client;
-  worker: Worker;
+  worker: StoryreelWorker;
   /** Stops the worker (waiting for it) and closes connections; keeps files unless cleanup is true. */
   stop(opts?: { cleanup?: boolean }): Promise<void>;
 }
@@ -29,6 +29,7 @@ export async function startTestWorker(opts: {
   env?: Record<string, string | undefined>;
   workerOptions?: WorkerSetup['workerOptions'];
   maxConcurrentActivities?: number;
+  providerLimits?: WorkerSetup['providerLimits'];
 } = {}): Promise<TestWorker> {
   const address = inject('temporalAddress');
   const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
@@ -44,6 +45,7 @@ export async function startTestWorker(opts: {
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.workerOptions ? { workerOptions: opts.workerOptions } : {}),
     ...(opts.maxConcurrentActivities ? { maxConcurrentActivities: opts.maxConcurrentActivities } : {}),
+    ...(opts.providerLimits ? { providerLimits: opts.providerLimits } : {}),
   });
   const running = worker.run();
   const client = await StoryreelClient.connect({ address, taskQueue, outDir });
@@ -58,7 +60,7 @@ export async function startTestWorker(opts: {
     temporal,
     worker,
     async stop({ cleanup = false } = {}) {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      worker.shutdown();
       await running.catch(() => undefined);
       await native.close();
       await client.close();
