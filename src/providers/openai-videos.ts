@@ -9,7 +9,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, toFile } from 'openai';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ProviderSettings } from '../storyboard/schema.js';
 import { describeSeconds, secondsAllowed, sizeText } from '../storyboard/capability-rules.js';
 import { streamToFile } from '../store/files.js';
@@ -205,7 +204,9 @@ export class OpenAIVideosProvider implements VideoProvider {
     let result: { sha256: string; bytes: number };
     try {
       // The SDK's timeout stops at the headers; the body is bounded by our idle timeout.
-      result = await streamToFile(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), dest, {
+      // Iterating the web stream directly (not Readable.fromWeb) keeps a broken-off body a rejection we catch here,
+      // rather than an 'error' event nobody listens to.
+      result = await streamToFile(Readable.from(response.body as unknown as AsyncIterable<Uint8Array>), dest, {
         idleTimeoutMs: this.opts.idleTimeoutMs ?? 30_000,
         ...(Number.isFinite(expected) ? { expectedBytes: expected } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
