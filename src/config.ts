@@ -20,6 +20,8 @@ const Env = z.object({
   OPENAI_BASE_URL: z.string().min(1).optional(),
   /** JSON: { "<provider>": { "submitsPerSecond": 2 } } — the same on every worker. */
   STORYREEL_PROVIDER_LIMITS: z.string().min(2).optional(),
+  /** A prebuilt workflow bundle (bundleWorkflowCode output); skips bundling at worker start. */
+  STORYREEL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -39,6 +41,7 @@ export interface Config {
   /** Non-secret per-provider defaults from the environment (for planning checks). */
   envBaseURL: Record<string, string | undefined>;
   providerLimits: Record<string, { submitsPerSecond?: number }>;
+  workflowBundlePath: string | undefined;
 }
 
 const ProviderLimitsJson = z.record(z.string(), z.strictObject({ submitsPerSecond: z.number().positive().optional() }));
@@ -65,6 +68,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     cacheDir: join(e.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'storyreel'),
     envBaseURL: { 'openai-videos': e.OPENAI_BASE_URL },
     providerLimits: parseLimits(e.STORYREEL_PROVIDER_LIMITS),
+    workflowBundlePath: e.STORYREEL_WORKFLOW_BUNDLE,
   };
 }
 

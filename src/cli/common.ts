@@ -36,7 +36,15 @@ let runtimeInstalled = false;
 /** Before any worker or native connection exists in this process. */
 export function installRuntime(level: LogLevel = 'WARN'): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  const levels: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      // Submit-queue workers run activities only; the SDK warns about that on every start.
+      if (entry.message.startsWith('No workflows registered')) return;
+      if (levels.indexOf(entry.level) < levels.indexOf(level)) return;
+      process.stderr.write(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${entry.meta ? ` ${JSON.stringify(entry.meta)}` : ''}\n`);
+    }),
+  });
   runtimeInstalled = true;
 }
 

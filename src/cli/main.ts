@@ -7,6 +7,7 @@ import { cacheGcCommand, cacheLsCommand } from './cache.js';
 import { EXIT, reportError, stdio, UsageError, type Io } from './common.js';
 import { cancelCommand, decideCommand, reviewCommand, scenesCommand } from './control.js';
 import { resumeCommand } from './resume.js';
+import { mockCommand } from './mock.js';
 import { planCommand, validateCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
@@ -185,6 +186,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--older-than-days <days>', 'remove clips unused for this many days (default 30)')
     .option('--dry-run')
     .action(wrap((o: { olderThanDays?: string; dryRun?: boolean }) => cacheGcCommand(o, io)));
+
+  program
+    .command('mock')
+    .argument('<api>', 'openai-videos')
+    .argument('[options...]', '--port N --api-key K --profile spec-2026-08|guide-2026-03 --queued-ms N --ms-per-second N')
+    .allowUnknownOption()
+    .description('run a faithful local mock of a provider API (offline tests, fault injection via POST /__mock/faults)')
+    .action(wrap((api: string, options: string[]) => mockCommand(api, options, io)));
 
   program
     .command('schema')

@@ -50,6 +50,7 @@ export async function withEmbeddedWorker(
     workDir: cfg.workDir,
     maxConcurrentActivities: cfg.maxConcurrentActivities,
     providerLimits: cfg.providerLimits,
+    ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : {}),
   });
   const running = worker.run();
   const renderer = progressRenderer(opts.json ? { ...io, out: () => {}, isTTY: false } : io);

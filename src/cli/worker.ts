@@ -15,6 +15,7 @@ export async function workerCommand(opts: { embedded?: boolean }, io: Io): Promi
     workDir: cfg.workDir,
     maxConcurrentActivities: cfg.maxConcurrentActivities,
     providerLimits: cfg.providerLimits,
+    ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : {}),
     maxCachedWorkflows: cfg.maxCachedWorkflows,
   });
   io.err(`worker: task queue ${cfg.taskQueue} on ${conn.address}, work dir ${cfg.workDir}`);

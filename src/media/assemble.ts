@@ -43,6 +43,7 @@ import {
 } from './graphs.js';
 import { narrationCues, toAss, toSrt, toVtt, type Cue } from './captions.js';
 import { planLoudness, readMeterFile, type LoudnessReport } from './loudness.js';
+import { quickFacts } from './mp4-index.js';
 import { keyframeTimes, sheetLayout, writeContactSheet, writePoster } from './stills.js';
 import { chaptersMetadata, timeline, totalFrames, visibleWindows, type SceneTiming } from './timeline.js';
 import type { TransitionName } from './transitions.js';
@@ -221,6 +222,41 @@ async function normalizeClip(src: string, facts: ClipFacts, conform: Conform, de
   });
 }
 
+/**
+ * ffprobe facts for every clip. When the clips' MP4 indexes show the same video sample description, time base,
+ * frame duration, track id, orientation and edit start (quickFacts), one ffprobe of the first clip stands for all
+ * of them and only frame counts and audio presence are taken per clip; otherwise each clip is probed (4 at once).
+ */
+async function probeClips(clips: readonly AssemblyClip[], signal?: AbortSignal): Promise<{ probes: ProbeResult[]; facts: ClipFacts[] }> {
+  const probeOne = async (clip: AssemblyClip) => {
+    const p = await probe(clip.path, signal ? { signal } : {});
+    if (!videoStream(p)) throw new AssemblyInputError(`scene ${clip.sceneId}: ${clip.path} has no video stream`, clip.sceneId);
+    return p;
+  };
+  const quick = await mapLimit(clips, 8, (c) => quickFacts(c.path));
+  const first = quick[0];
+  if (first && quick.every((q) => q?.copyKey === first.copyKey)) {
+    const p0 = await probeOne(clips[0]!);
+    const f0 = clipFacts(p0);
+    if (f0.frames === first.frames && f0.hasAudio === !!first.audio) {
+      return {
+        probes: clips.map(() => p0),
+        facts: quick.map((q) => ({
+          ...f0,
+          frames: q!.frames,
+          videoSeconds: f0.fps ? q!.frames / f0.fps : f0.videoSeconds,
+          hasAudio: !!q!.audio,
+          audioRate: q!.audio?.sampleRate ?? 0,
+          audioChannels: q!.audio?.channels ?? 0,
+          audioSeconds: 0,
+        })),
+      };
+    }
+  }
+  const probes = await mapLimit(clips, 4, probeOne);
+  return { probes, facts: probes.map((p) => clipFacts(p)) };
+}
+
 /** Numbered ffmpeg inputs. */
 class Inputs {
   readonly list: { source: string; options?: string[] }[] = [];
@@ -299,14 +335,9 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
   const tmp = `${tempPathFor(input.output)}.mp4`;
   const stillTemps: string[] = [];
   try {
-    // 1. Probe clips and audio files (in parallel, modestly: ffprobe is I/O plus a little parsing).
+    // 1. Probe clips and audio files.
     progress(0, 'probing clips');
-    const probes = await mapLimit(input.clips, 4, async (clip) => {
-      const p = await probe(clip.path, sig);
-      if (!videoStream(p)) throw new AssemblyInputError(`scene ${clip.sceneId}: ${clip.path} has no video stream`, clip.sceneId);
-      return p;
-    });
-    const facts = probes.map((p) => clipFacts(p));
+    const { probes, facts } = await probeClips(input.clips, signal);
     const audioSeconds = async (path: string, what: string, sceneId?: string) => {
       const a = audioStream(await probe(path, sig));
       if (!a) throw new AssemblyInputError(`${what}: ${path} has no audio stream`, sceneId);

@@ -36,16 +36,20 @@ export function snapToFrames(seconds: number, fps: number): number {
 }
 
 /**
- * Scene start/end times in the output. An overlap never exceeds either neighbour (xfade cannot outlast an input);
- * `clamped` lists the scenes whose transition was shortened for that reason.
+ * Scene start/end times in the output. An overlap never exceeds either neighbour (xfade cannot outlast an input)
+ * nor what the previous clip has left after its own incoming transition; `clamped` lists the scenes whose
+ * transition was shortened for that reason (0 frames makes it a cut).
  */
 export function timeline(clips: TimelineClip[], fps: number): SceneTiming[] & { clamped?: string[] } {
   const out: SceneTiming[] & { clamped?: string[] } = [];
   let cursorFrames = 0;
+  let previousOverlap = 0;
   clips.forEach((c, i) => {
     const wanted = i === 0 ? 0 : Math.max(0, Math.round(c.transitionS * fps));
-    const overlap = i === 0 ? 0 : Math.min(wanted, clips[i - 1]!.frames, c.frames, cursorFrames);
+    // A clip takes part in one transition at a time: its incoming overlap is not available to the outgoing one.
+    const overlap = i === 0 ? 0 : Math.min(wanted, clips[i - 1]!.frames - previousOverlap, c.frames);
     if (overlap < wanted) (out.clamped ??= []).push(c.sceneId);
+    previousOverlap = overlap;
     const start = cursorFrames - overlap;
     out.push({
       sceneId: c.sceneId,

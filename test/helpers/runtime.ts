@@ -10,6 +10,7 @@ const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 Runtime.install({
   logger: new DefaultLogger('DEBUG', (entry) => {
     entries.push(entry);
+    if (entry.message.startsWith('No workflows registered')) return;
     if (LEVELS.indexOf(entry.level) >= LEVELS.indexOf('WARN') && process.env.STORYREEL_TEST_QUIET !== '1') {
       process.stderr.write(`[${entry.level}] ${entry.message} ${entry.meta ? JSON.stringify(entry.meta) : ''}\n`);
     }
