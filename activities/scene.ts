@@ -41,6 +41,8 @@ export interface PreparedInputs {
 
 export interface SubmitInput {
   productionId: string;
+  /** The production's (main) task queue: names the provider's shared slots. */
+  taskQueue: string;
   sceneId: string;
   provider: string;
   settings: ProviderSettings;
@@ -151,7 +153,7 @@ export function sceneActivities(deps: SceneDeps) {
       } catch (err) {
         // A rate limit slows the provider for everyone: every worker's submissions wait, not only this scene's.
         if (err instanceof ProviderError && err.kind === 'rate_limited' && err.retryAfterMs && input.settings.maxInFlight) {
-          await pauseProvider(input.provider, Date.now() + err.retryAfterMs);
+          await pauseProvider(input.taskQueue, input.provider, Date.now() + err.retryAfterMs);
         }
         throw err;
       }

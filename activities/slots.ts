@@ -10,7 +10,7 @@ export function slotActivities() {
   return {
     async requestSlot(input: { provider: string; request: SlotRequest }): Promise<void> {
       await getClient().workflow.signalWithStart<typeof providerSlots, [SlotRequest]>('providerSlots', {
-        workflowId: slotsWorkflowId(input.provider),
+        workflowId: slotsWorkflowId(activityInfo().taskQueue, input.provider),
         taskQueue: activityInfo().taskQueue,
         args: [{ provider: input.provider }],
         signal: acquireSlotSignal,
@@ -21,9 +21,9 @@ export function slotActivities() {
 }
 
 /** Best effort: holds new grants for every production until `untilMs` (a provider asked us to slow down). */
-export async function pauseProvider(provider: string, untilMs: number): Promise<void> {
+export async function pauseProvider(taskQueue: string, provider: string, untilMs: number): Promise<void> {
   try {
-    await getClient().workflow.getHandle(slotsWorkflowId(provider)).signal(pauseProviderSignal, { untilMs });
+    await getClient().workflow.getHandle(slotsWorkflowId(taskQueue, provider)).signal(pauseProviderSignal, { untilMs });
   } catch (err) {
     log.debug('no slots workflow to pause', { provider, error: (err as Error).message });
   }

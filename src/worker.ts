@@ -17,7 +17,11 @@ import { ClipStore } from './store/clip-store.js';
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface ProviderLimits {
-  /** Submits per second for this provider across all workers (server-enforced). */
+  /**
+   * At most this many submits to the provider in any one-second window, across all workers (server-enforced).
+   * The server's limiter is a token bucket whose burst equals its rate, so a rate of N lets up to 2N through in
+   * one sliding second; storyreel sets the queue's rate to N/2 so that the window guarantee holds.
+   */
   submitsPerSecond?: number;
 }
 
@@ -97,7 +101,7 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
         ...common,
         taskQueue: submitQueue(setup.taskQueue, name),
         maxConcurrentActivityTaskExecutions: 8,
-        ...(rate ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
+        ...(rate ? { maxTaskQueueActivitiesPerSecond: rate / 2 } : {}),
       });
     }),
   );

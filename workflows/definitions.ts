@@ -295,6 +295,7 @@ export const releaseSlotSignal = defineSignal<[{ requestId: string }]>('releaseS
 export const pauseProviderSignal = defineSignal<[{ untilMs: number }]>('pauseProvider');
 export const slotGrantedSignal = defineSignal<[{ requestId: string }]>('slotGranted');
 
-export const slotsWorkflowId = (provider: string) => `storyreel-slots-${provider}`;
+/** One semaphore per provider per deployment (task queue): every worker of that queue shares it. */
+export const slotsWorkflowId = (taskQueue: string, provider: string) => `storyreel-slots-${taskQueue}-${provider}`;
 /** The task queue that carries a provider's submits (rate-limited by the server for all workers). */
 export const submitQueue = (taskQueue: string, provider: string) => `${taskQueue}-submit-${provider}`;

@@ -12,7 +12,6 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  ChildWorkflowFailure,
   allHandlersFinished,
   condition,
   executeChild,
@@ -330,7 +329,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
           s.attempts = attempts;
           s.costUsd = round4(attempts.reduce((t, a) => t + a.estimatedCostUsd, 0));
         }
-        const text = err instanceof ChildWorkflowFailure && err.cause ? err.cause.message : (err as Error).message;
+        const text = applicationMessage(err) ?? (err as Error).message;
         const { attempts: _a, ...reason } = (d ?? { kind: 'Error', message: text }) as FailureReason & { attempts?: unknown };
         s.state = 'failed';
         s.reason = { ...reason, message: text, ...(reason.provider ? {} : { provider: e.plan.provider }) };
@@ -518,3 +517,11 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
 
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
 const sentence = (s: string) => (/[.!?]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
+
+/** The message of the first ApplicationFailure in a failure's cause chain (the one that says what happened). */
+function applicationMessage(err: unknown): string | undefined {
+  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof ApplicationFailure) return e.message;
+  }
+  return undefined;
+}

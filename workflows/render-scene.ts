@@ -119,7 +119,7 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     return requestId;
   };
   const release = async (requestId: string | undefined) => {
-    if (requestId) await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(slotsWorkflowId(scene.provider)).signal(releaseSlotSignal, { requestId }));
+    if (requestId) await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(slotsWorkflowId(workflowInfo().taskQueue, scene.provider)).signal(releaseSlotSignal, { requestId }));
   };
 
   const cached = await local.lookupClip({ cacheKey: scene.cacheKey });
@@ -175,6 +175,7 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   async function runJob(jobAttempt: number): Promise<JobOutcome | { done: true; clip: ClipRecord }> {
     const submitted = await submit.submitScene({
       productionId,
+      taskQueue: workflowInfo().taskQueue,
       sceneId: scene.id,
       provider: scene.provider,
       settings: scene.settings,

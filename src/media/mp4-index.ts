@@ -67,6 +67,37 @@ const child = (buf: Buffer, parent: Box, type: string) => {
 
 const path = (buf: Buffer, parent: Box, ...types: string[]) => types.reduce<Box | undefined>((b, t) => (b ? child(buf, b, t) : undefined), parent);
 
+const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+
+/** Sample rate and channels from an esds descriptor chain's AudioSpecificConfig; {} when absent or unusual. */
+function aacConfig(d: Buffer): { sampleRate?: number; channels?: number } {
+  let pos = 0;
+  const descriptor = () => {
+    const tag = d[pos++];
+    let len = 0;
+    for (let k = 0; k < 4 && pos < d.length; k++) {
+      const b = d[pos++]!;
+      len = (len << 7) | (b & 0x7f);
+      if (!(b & 0x80)) break;
+    }
+    return { tag, len };
+  };
+  if (descriptor().tag !== 3) return {};
+  // ES_ID(2), flags(1), then optional dependsOn_ES_ID(2), URL(1 + length), OCR_ES_Id(2).
+  const flags = d[pos + 2] ?? 0;
+  pos += 3;
+  if (flags & 0x80) pos += 2;
+  if (flags & 0x40) pos += 1 + (d[pos] ?? 0);
+  if (flags & 0x20) pos += 2;
+  if (descriptor().tag !== 4) return {};
+  pos += 13;
+  if (descriptor().tag !== 5 || pos + 2 > d.length) return {};
+  const bits = d.readUInt16BE(pos);
+  const rateIndex = (bits >> 7) & 0x0f;
+  const channels = (bits >> 3) & 0x0f;
+  return { ...(rateIndex < AAC_RATES.length ? { sampleRate: AAC_RATES[rateIndex] } : {}), ...(channels > 0 ? { channels } : {}) };
+}
+
 function parseTrak(buf: Buffer, trak: Box): Mp4Track | undefined {
   const tkhd = child(buf, trak, 'tkhd');
   const mdhd = path(buf, trak, 'mdia', 'mdhd');
@@ -100,7 +131,13 @@ function parseTrak(buf: Buffer, trak: Box): Mp4Track | undefined {
     track.sampleRate = buf.readUInt32BE(entry.start + 24) >>> 16;
   }
   const kept = [buf.subarray(entry.start - 8, entry.start + fixed)];
-  if (fixed) for (const b of boxes(buf, entry.start + fixed, entry.end)) if (b.type !== 'btrt') kept.push(buf.subarray(b.start - 8, b.end));
+  if (fixed) {
+    for (const b of boxes(buf, entry.start + fixed, entry.end)) {
+      if (b.type !== 'btrt') kept.push(buf.subarray(b.start - 8, b.end));
+      // MP4 writes 2 channels in the AAC sample entry whatever the stream holds; the decoder config has the truth.
+      if (b.type === 'esds') Object.assign(track, aacConfig(buf.subarray(b.start + 4, b.end)));
+    }
+  }
   track.sampleEntry = Buffer.concat(kept);
 
   const deltas = new Set<number>();
