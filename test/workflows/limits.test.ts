@@ -124,3 +124,49 @@ describe('a batch with three bad items', () => {
     expect(runs.sort()).toEqual(['bad-items--bad-budget', 'bad-items--bad-invalid', 'bad-items--bad-provider']);
   });
 });
+
+describe('priorities', () => {
+  it('a low-priority batch lets an interactive production go first', async () => {
+    const tw = await startTestWorker({ maxConcurrentActivities: 1 });
+    try {
+      const dir = await tempDir();
+      await mkdir(join(dir, 'stories'));
+      const sb = (tag: string, i: number) => ({
+        title: `${tag} ${i}`,
+        defaults: { provider: 'local', size: '160x90', seconds: 1, maxParallelScenes: 3 },
+        output: { captions: false, poster: false, contactSheet: false },
+        providers: { local: { pollIntervalMs: 20 } },
+        scenes: Array.from({ length: 3 }, (_, k) => ({ id: `s${k + 1}`, prompt: `${tag} ${i} shot ${k + 1}` })),
+      });
+      for (let i = 0; i < 8; i++) await writeFile(join(dir, 'stories', `b${i}.yaml`), stringify(sb('batch', i)));
+      await writeFile(join(dir, 'batch.yaml'), stringify({ batch: 'low', maxParallelProductions: 8, priority: 'low', items: [{ dir: 'stories' }] }));
+      await tw.client.submitBatch(join(dir, 'batch.yaml'));
+      // Let the batch fill the queue with its work first.
+      for (;;) {
+        const p = await tw.client.batchStatus('low');
+        if ('counts' in p && (p.counts.running ?? 0) + (p.counts.completed ?? 0) >= 8) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const desc = await tw.temporal.workflow.getHandle('low--b0').describe();
+      expect(desc.raw.executionConfig?.priority?.priorityKey ?? (desc as unknown as { priority?: { priorityKey?: number } }).priority?.priorityKey).toBe(4);
+
+      await writeFile(join(dir, 'now.yaml'), stringify(sb('interactive', 0)));
+      const { plan } = await tw.client.plan(join(dir, 'now.yaml'), { productionId: 'interactive-now' });
+      await tw.client.submit(plan);
+      const done = await tw.client.result('interactive-now');
+      const finishedAt = Date.now();
+      expect(done.state).toBe('completed');
+      const batch = await tw.client.batchResult('low');
+      const finishedBefore = batch.rows.filter((r) => r.state === 'completed').length;
+      expect(finishedBefore).toBe(8);
+      // Most of the batch was still waiting when the interactive production finished.
+      const batchStatusWhenDone = await tw.temporal.workflow.list({ query: `WorkflowType = 'produceStoryboard' AND WorkflowId STARTS_WITH 'low--' AND CloseTime < '${new Date(finishedAt).toISOString()}'` });
+      let closedEarlier = 0;
+      for await (const _ of batchStatusWhenDone) closedEarlier++;
+      console.log(`priorities: ${closedEarlier} of 8 low-priority productions finished before the interactive one`);
+      expect(closedEarlier).toBeLessThanOrEqual(2);
+    } finally {
+      await tw.stop({ cleanup: true });
+    }
+  });
+});
