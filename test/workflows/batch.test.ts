@@ -48,6 +48,11 @@ describe('batch productions', () => {
     expect(new Set(summary.rows.map((r) => r.key)).size).toBe(ITEMS);
     expect(JSON.parse(await readFile(summary.summaryPath, 'utf8'))).toMatchObject({ batchId: 'two-hundred', total: ITEMS });
 
+    // found through search attributes (the Web UI and `storyreel list` use the same)
+    const listed = await tw.client.list({ batchId: 'two-hundred', state: 'completed' });
+    expect(listed).toHaveLength(ITEMS);
+    expect(await tw.client.list({ batchId: 'two-hundred', state: 'failed' })).toHaveLength(0);
+
     // continue-as-new: several runs, each with a bounded history
     const runs: { runId: string; status: string }[] = [];
     for await (const w of tw.temporal.workflow.list({ query: `WorkflowId = '${batchWorkflowId('two-hundred')}'` })) runs.push({ runId: w.runId, status: w.status.name });

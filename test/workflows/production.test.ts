@@ -64,6 +64,16 @@ describe('produceStoryboard on the real dev server (local provider)', () => {
       expect(m.attempts).toHaveLength(1);
     }
 
+    // The lockfile: what really ran, with tool versions.
+    const lock = JSON.parse(await readFile(result.lockfilePath!, 'utf8')) as {
+      scenes: { id: string; provider: string; prompt: string; jobIds: string[]; clipSha256: string; inputs: { firstFrame: unknown } }[];
+      tools: Record<string, string>;
+    };
+    expect(lock.tools).toMatchObject({ storyreel: expect.any(String), node: process.version, ffmpeg: expect.stringMatching(/^ffmpeg version/), temporalSdk: '1.24.0' });
+    expect(lock.scenes.map((s) => [s.id, s.jobIds.length, s.clipSha256])).toEqual(manifest.scenes.map((m) => [m.id, 1, m.clip!.sha256]));
+    expect(lock.scenes[1]!.inputs.firstFrame).toEqual({ lastFrameOf: 'dawn' });
+    expect(lock.scenes[0]!.prompt).toBe(plan.scenes[0]!.prompt);
+
     // Each scene's colour marker at its midpoint is that scene's own colour.
     for (const [i, m] of manifest.scenes.entries()) {
       const frame = await frameRgb(finalPath, (m.startS! + m.endS!) / 2);
