@@ -82,18 +82,10 @@ export function assemblyActivities(deps: AssemblyDeps) {
         onProgress: (fraction, step) => heartbeat({ fraction, step }),
         verify: async (tmpPath, timing) => {
           heartbeat({ fraction: 0.95, step: 'verifying' });
-          verification = await verifyVideo(
-            tmpPath,
-            {
-              width: input.plan.house.width,
-              height: input.plan.house.height,
-              fps: input.plan.house.fps,
-              frames: timing.frames,
-              boundaries: timing.scenes.slice(1).map((s, i) => ({ atS: s.startS, transitionS: input.clips[i + 1]!.transition.type === 'cut' ? 0 : input.clips[i + 1]!.transition.seconds })),
-              ...(input.plan.output.chapters ? { chapters: input.clips.length } : {}),
-            },
-            cancellationSignal(),
-          );
+          verification = await verifyVideo(tmpPath, timing.expectation, {
+            signal: cancellationSignal(),
+            onProgress: (fraction: number) => heartbeat({ fraction: 0.95 + fraction * 0.05, step: 'verifying' }),
+          });
           if (!verification.ok) throw new VerificationError(`the assembled video failed verification: ${verification.problems.join('; ')}`);
         },
       });

@@ -28,6 +28,12 @@ export function buildManifest(plan: ProductionPlan, progress: ProductionProgress
           durationS: assembled.durationS,
           frames: assembled.frames,
           sidecars: assembled.sidecars,
+          ...(assembled.poster ? { poster: assembled.poster } : {}),
+          ...(assembled.contactSheet ? { contactSheet: assembled.contactSheet } : {}),
+          audio: assembled.audio,
+          clips: assembled.clips,
+          warnings: assembled.warnings,
+          stepsMs: assembled.stepsMs,
           verification: assembled.verification,
         }
       : null,

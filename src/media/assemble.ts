@@ -1,33 +1,34 @@
 /**
  * Assembly: verified clips → one final mp4 (+ caption sidecars, poster, contact sheet), frame-exact and in sync.
  *
- * Methods (AssemblyResult.method):
- * - copy (every boundary a cut, no burn-in): video is stream-copied through an ffconcat list that names only the
- *   video stream and gives each clip's exact video duration, while each clip's audio is trimmed or padded to exactly
- *   that duration and encoded once ("H2" in ../shared/reference/ffmpeg.md: 0.0 ms A/V error at every scene start;
- *   plain `-f concat -c copy` drifts ~27 ms per clip from AAC priming). Clips unlike the house format (size, fps,
- *   SAR, pixel format, codec, rotation, or H.264 parameter sets) are normalized first, one by one; only they are
- *   re-encoded.
- * - transitions: one re-encode, xfade/acrossfade with exact offsets; clips unlike the house format are conformed
- *   inside the same graph (no extra pass).
- * - reencode: cuts only but the picture must change (burned captions), or no copy is possible; concat filter.
- * Audio is always rebuilt in the same pass: clip audio (48 kHz stereo, silence for clips without audio) + narration
- * + soundtrack (ducked), then an optional EBU R128 gain measured in a cheap audio-only pass before it.
- *
- * Everything is written to temp names; the `verify` hook runs on the finished temp file, and only then are poster,
- * contact sheet, sidecars and — last — the video renamed into place. Scratch files are removed in every case; a
- * cancelled run kills ffmpeg and leaves no partial output.
+ * 1. Probe: one ffprobe stands for every clip whose MP4 index shows the same video sample description
+ *    (mp4-index.ts); otherwise each clip is probed. Fingerprints are compared with the house format.
+ * 2. Normalize only the clips that differ (size → scale+pad or crop per `fit`, fps, SAR, pixel format, codec,
+ *    rotation; for the copy method also H.264 parameters), one at a time, in the house encode.
+ * 3. One ffmpeg call writes the output (AssemblyResult.method):
+ *    - copy (every boundary a cut, no burn-in): video is stream-copied through an ffconcat list that names only the
+ *      video stream and gives each clip's exact video duration, while each clip's audio is trimmed or padded to
+ *      exactly that duration and encoded once ("H2" in ../shared/reference/ffmpeg.md: 0.0 ms A/V error at every
+ *      scene start; plain `-f concat -c copy` drifts ~27 ms per clip from AAC priming);
+ *    - transitions: xfade per boundary with exact offsets, clips decoded from two ffconcat lists (even and odd
+ *      clips), so two decoders serve any number of clips; audio crossfades are built from concat + fades;
+ *    - reencode: cuts only, but the picture changes (burned captions); one decode list.
+ *    Audio is always rebuilt in that call: clip audio (48 kHz stereo, silence for clips without audio), narration
+ *    from each scene's start, soundtrack (looped, faded, ducked), then an optional EBU R128 gain measured by a cheap
+ *    audio-only pass before it. Chapters, title, the mov_text caption track and +faststart go in the same call.
+ * 4. The `verify` hook runs on the finished temp file; only then are poster, contact sheet and sidecars written
+ *    into place, and the video last. Scratch files are removed in every case; a cancelled run kills ffmpeg and
+ *    leaves no partial output.
  */
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { runFfmpeg } from './ffmpeg.js';
 import { clipFacts, houseMismatches, type ClipFacts, type HouseFormat } from './fingerprint.js';
 import { HOUSE_AUDIO_ARGS, houseVideoArgs } from './house.js';
-import { audioStream, probe, videoStream, type ProbeResult } from './probe.js';
+import { audioStream, probe, rate, videoStream, type ProbeResult } from './probe.js';
 import {
   burnChain,
   concatList,
-  concatVideoGraph,
   conformFilters,
   exactAudioGraph,
   f6,
@@ -35,6 +36,8 @@ import {
   loudnessMeterChain,
   mixGraph,
   narrationGraph,
+  parity,
+  sequenceVideoGraph,
   soundtrackChain,
   transitionVideoGraph,
   type Conform,
@@ -175,7 +178,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, 
   return out;
 }
 
-/** Why a clip cannot be stream-copied: fingerprint.ts's checks plus rotation and a late video start. Pure. */
+/** Why a clip is not in the house format: fingerprint.ts's checks plus rotation, a late start, variable frame rate. Pure. */
 export function copyMismatches(p: ProbeResult, facts: ClipFacts, house: HouseFormat): string[] {
   const out = houseMismatches(facts, house);
   const v = videoStream(p);
@@ -184,6 +187,7 @@ export function copyMismatches(p: ProbeResult, facts: ClipFacts, house: HouseFor
   if (rotation % 360 !== 0) out.push(`rotated ${rotation}°`);
   const start = Number(v?.start_time ?? 0);
   if (house.fps > 0 && Math.abs(start) > 0.5 / house.fps) out.push(`video starts at ${start.toFixed(3)} s`);
+  if (v?.r_frame_rate && v.avg_frame_rate && Math.abs(rate(v.r_frame_rate) - rate(v.avg_frame_rate)) > 0.01) out.push('variable frame rate');
   return out;
 }
 
@@ -207,7 +211,7 @@ async function houseFingerprint(house: HouseFormat, scratch: string, signal?: Ab
   return fingerprint;
 }
 
-/** Normalizes one clip into the house format (the copy method's only re-encode). */
+/** Re-encodes one clip into the house format, video and audio exactly `conform.frames` frames long. */
 async function normalizeClip(src: string, facts: ClipFacts, conform: Conform, dest: string, signal?: AbortSignal): Promise<void> {
   const d = f6(conform.frames / conform.fps);
   const graphPath = `${dest}.graph.txt`;
@@ -271,8 +275,6 @@ interface Prepared {
   path: string;
   facts: ClipFacts;
   normalized: string[];
-  /** Set on re-encode paths for clips conformed inside the graph. */
-  conform?: Conform;
 }
 
 interface AudioSources {
@@ -355,45 +357,37 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
     const mismatches = probes.map((p, i) => copyMismatches(p, facts[i]!, house));
     const conformOf = (f: ClipFacts): Conform => ({ width: house.width, height: house.height, fps, fit: input.fit, sar: f.sar, frames: Math.round(f.videoSeconds * fps) });
 
+    // Re-encoded video is decoded from ffconcat lists, so every clip must be in the house format (size, fps, SAR,
+    // pixel format, orientation); the copy method additionally needs identical H.264 parameters.
     let method: AssemblyResult['method'] = hasTransitions ? 'transitions' : burn ? 'reencode' : 'copy';
     const reasons = mismatches.map((m) => [...m]);
-    if (method === 'copy') {
-      const fingerprints = new Set(facts.map((f, i) => (reasons[i]!.length ? 'conform' : f.videoFingerprint)));
-      if (fingerprints.size > 1) {
-        const reference = await houseFingerprint(house, scratch, signal);
-        facts.forEach((f, i) => {
-          if (reasons[i]!.length === 0 && f.videoFingerprint !== reference) reasons[i]!.push('H.264 parameters differ from the house encode');
-        });
-      }
-      // Re-encoding every clip one by one costs more than one re-encoding pass over all of them.
-      if (reasons.every((r) => r.length > 0)) method = 'reencode';
+    if (method === 'copy' && new Set(facts.map((f, i) => (reasons[i]!.length ? 'conform' : f.videoFingerprint))).size > 1) {
+      const reference = await houseFingerprint(house, scratch, signal);
+      facts.forEach((f, i) => {
+        if (reasons[i]!.length === 0 && f.videoFingerprint !== reference) reasons[i]!.push('H.264 parameters differ from the house encode');
+      });
     }
 
+    // One clip at a time: x264 already uses every core, and only one decoder and encoder are alive.
     const prepared: Prepared[] = [];
-    const toNormalize = method === 'copy' ? reasons.filter((r) => r.length).length : 0;
+    const toNormalize = reasons.filter((r) => r.length).length;
     let normalizedCount = 0;
     for (const [i, clip] of input.clips.entries()) {
       const f = facts[i]!;
       const why = reasons[i]!;
       if (why.length === 0) {
         prepared.push({ clip, path: clip.path, facts: f, normalized: [] });
-      } else if (method === 'copy') {
-        const dest = join(scratch, `norm-${i}.mp4`);
-        progress(0.02 + (0.2 * normalizedCount) / toNormalize, `normalizing ${clip.sceneId} (${why.join(', ')})`);
-        await normalizeClip(clip.path, f, conformOf(f), dest, signal);
-        normalizedCount++;
-        prepared.push({ clip, path: dest, facts: clipFacts(await probe(dest, { countPackets: true, ...sig })), normalized: why });
-      } else {
-        const conform = conformOf(f);
-        prepared.push({ clip, path: clip.path, facts: { ...f, frames: conform.frames, videoSeconds: conform.frames / fps }, normalized: why, conform });
+        continue;
       }
+      const dest = join(scratch, `norm-${i}.mp4`);
+      progress(0.02 + (0.2 * normalizedCount) / toNormalize, `normalizing ${clip.sceneId} (${why.join(', ')})`);
+      await normalizeClip(clip.path, f, conformOf(f), dest, signal);
+      normalizedCount++;
+      prepared.push({ clip, path: dest, facts: clipFacts(await probe(dest, { countPackets: true, ...sig })), normalized: why });
     }
     if (method === 'copy' && new Set(prepared.map((p) => p.facts.videoFingerprint)).size > 1) {
-      warnings.push('normalized clips did not match the other clips byte for byte; re-encoded the whole video instead');
+      warnings.push('normalized clips did not match the others byte for byte; the video was re-encoded instead of copied');
       method = 'reencode';
-      prepared.forEach((p, i) => {
-        if (p.path !== input.clips[i]!.path) Object.assign(p, { path: input.clips[i]!.path, facts: facts[i]!, conform: conformOf(facts[i]!) });
-      });
     }
     lap('normalize');
 
@@ -434,13 +428,12 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
     // 5. Loudness: measure the finished mix in an audio-only pass, then apply one gain in the main pass.
     let loudnessApply: LoudnessApply | undefined;
     let loudnessReport: LoudnessReport | undefined;
-    const clipAudioInput = (offset: number) => (i: number) => (prepared[i]!.facts.hasAudio ? offset + i : null);
     if (input.loudness) {
       progress(0.22, 'measuring loudness');
       const inputs = new Inputs();
-      prepared.forEach((p) => inputs.add(p.path));
+      const audioInputs = prepared.map((p) => (p.facts.hasAudio ? inputs.add(p.path) : null));
       const meterFile = join(scratch, 'loudness.txt');
-      const graph = `${audioPart(inputs, prepared, clipAudioInput(0), scenes, sources, durationS, fps)};\n${loudnessMeterChain(meterFile, 'mix', 'meter')}`;
+      const graph = `${audioPart(inputs, prepared, (i) => audioInputs[i] ?? null, scenes, sources, durationS, fps)};\n${loudnessMeterChain(meterFile, 'mix', 'meter')}`;
       const graphPath = join(scratch, 'measure.txt');
       await writeFile(graphPath, graph);
       await runFfmpeg({
@@ -465,31 +458,32 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
     const graph: string[] = [];
     const maps: string[] = [];
     const codec: string[] = [];
-    let clipInput: (i: number) => number | null;
+    const list = async (name: string, members: Prepared[]) => {
+      const listPath = join(scratch, name);
+      await writeFile(listPath, concatList(members.map((p) => ({ path: p.path, seconds: p.facts.frames / fps }))));
+      return inputs.add(listPath, ['-f', 'concat', '-safe', '0']);
+    };
     if (method === 'copy') {
-      const listPath = join(scratch, 'video.ffconcat');
-      await writeFile(listPath, concatList(prepared.map((p) => ({ path: p.path, seconds: p.facts.frames / fps }))));
-      inputs.add(listPath, ['-f', 'concat', '-safe', '0']);
+      await list('video.ffconcat', prepared);
       maps.push('-map', '0:v:0');
       codec.push('-c:v', 'copy');
-      const audioInputs = prepared.map((p) => (p.facts.hasAudio ? inputs.add(p.path) : null));
-      clipInput = (i) => audioInputs[i] ?? null;
     } else {
-      prepared.forEach((p) => inputs.add(p.path));
-      clipInput = clipAudioInput(0);
-      const entries: VideoEntry[] = prepared.map((p, i) => ({
-        input: i,
-        frames: p.facts.frames,
-        ...(p.conform ? { conform: p.conform } : {}),
-        transition: i === 0 ? { type: 'cut', seconds: 0 } : p.clip.transition,
-      }));
       const videoOut = burn ? 'vbase' : 'v';
-      graph.push(method === 'transitions' ? transitionVideoGraph(entries, overlaps, house, videoOut) : concatVideoGraph(entries, videoOut));
+      if (method === 'transitions') {
+        const even = await list('even.ffconcat', prepared.filter((_, i) => parity(i) === 'even'));
+        const odd = await list('odd.ffconcat', prepared.filter((_, i) => parity(i) === 'odd'));
+        const entries: VideoEntry[] = prepared.map((p, i) => ({ frames: p.facts.frames, transition: i === 0 ? { type: 'cut', seconds: 0 } : p.clip.transition }));
+        graph.push(transitionVideoGraph(entries, overlaps, { even, odd }, fps, videoOut));
+      } else {
+        graph.push(sequenceVideoGraph(await list('video.ffconcat', prepared), fps, videoOut));
+      }
       if (burn) graph.push(burnChain(assPath, 'vbase', 'v'));
       maps.push('-map', '[v]');
       const stills = [...scenes.map((s) => s.startS), ...windows.map((w) => w.midS)];
       codec.push(...houseVideoArgs(fps), '-force_key_frames', keyframeTimes(stills));
     }
+    const audioInputs = prepared.map((p) => (p.facts.hasAudio ? inputs.add(p.path) : null));
+    const clipInput = (i: number) => audioInputs[i] ?? null;
     graph.push(audioPart(inputs, prepared, clipInput, scenes, sources, durationS, fps));
     graph.push(loudnessApplyChain(loudnessApply, 'mix', 'a'));
     maps.push('-map', '[a]');

@@ -130,12 +130,14 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
     const args = () => (command as unknown as { _getArguments(): string[] })._getArguments();
     command.on('error', (err: Error & { code?: number }) => {
       job.signal?.removeEventListener('abort', onAbort);
-      void rm(job.output, { force: true }).finally(() => {
-        if (cancelled) return reject(new FfmpegCancelledError('ffmpeg was cancelled'));
-        const reason = extractReason(tail);
-        const exit = /exited with code (\d+)/.exec(err.message)?.[1];
-        reject(new FfmpegError(`ffmpeg failed: ${reason}`, exit === undefined ? null : Number(exit), reason, [...tail], safeArgs(args)));
-      });
+      void rm(job.output, { force: true })
+        .catch(() => undefined)
+        .finally(() => {
+          if (cancelled) return reject(new FfmpegCancelledError('ffmpeg was cancelled'));
+          const reason = extractReason(tail);
+          const exit = /exited with code (\d+)/.exec(err.message)?.[1];
+          reject(new FfmpegError(`ffmpeg failed: ${reason}`, exit === undefined ? null : Number(exit), reason, [...tail], safeArgs(args)));
+        });
     });
     command.on('end', () => {
       job.signal?.removeEventListener('abort', onAbort);

@@ -37,6 +37,12 @@ export function tileList(video: string, timesS: readonly number[], fps: number):
   ].join('\n');
 }
 
+/** The tile graph: every decoded keyframe scaled into its cell, `count` cells in a cols×rows grid. Pure. */
+export function sheetGraph(count: number, layout: SheetLayout): string {
+  const { cols, rows, tileWidth: w, tileHeight: h } = layout;
+  return `[0:v]scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,setsar=1,tile=${cols}x${rows}:nb_frames=${count}:padding=4:margin=4[sheet]`;
+}
+
 /** Times that re-encoded outputs force keyframes at (scene starts and middles), as a -force_key_frames list. */
 export function keyframeTimes(times: readonly number[]): string {
   return [...new Set(times.map((t) => f6(t)))].sort((a, b) => Number(a) - Number(b)).join(',');
@@ -66,14 +72,15 @@ export async function writeContactSheet(
   signal?: AbortSignal,
 ): Promise<void> {
   await writeFile(listPath, tileList(video, timesS, fps));
-  const { cols, rows, tileWidth: w, tileHeight: h } = layout;
+  const graphPath = `${listPath}.graph.txt`;
+  await writeFile(graphPath, sheetGraph(timesS.length, layout));
   await runFfmpeg({
     inputs: [{ source: listPath, options: ['-skip_frame', 'nokey', '-f', 'concat', '-safe', '0'] }],
     output: dest,
     expectedDurationS: 0,
     outputOptions: [
-      '-map', '0:v:0',
-      '-vf', `scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,setsar=1,tile=${cols}x${rows}:nb_frames=${timesS.length}:padding=4:margin=4`,
+      '-filter_complex_script', graphPath,
+      '-map', '[sheet]',
       '-fps_mode', 'passthrough',
       '-frames:v', '1',
       ...JPEG,

@@ -152,7 +152,7 @@ const DETECT_AUDIO = 'silencedetect=n=-60dB:d=0.5';
 
 /** The decode pass; resolves to the detector events, or rejects with FfmpegError on a decoding error. */
 async function decodePass(path: string, hasAudio: boolean, durationS: number, opts: VerifyOptions): Promise<RawEvent[]> {
-  const dir = await mkdtemp(join(opts.scratchDir ?? tmpdir(), 'storyreel-verify-'));
+  const dir = await mkdtemp(join(opts.scratchDir ?? tmpdir(), 'storyreel-decode-'));
   try {
     const vMeta = join(dir, 'video.txt');
     const aMeta = join(dir, 'audio.txt');

@@ -7,8 +7,12 @@
  * minus video cut at every scene start (positive: audio late).
  */
 import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { HOUSE_AUDIO_ARGS, houseVideoArgs } from '../../src/media/house.js';
+import { houseVideoArgs } from '../../src/media/house.js';
+import { parseMeterLines } from '../../src/media/loudness.js';
 
 const run = promisify(execFile);
 
@@ -85,7 +89,6 @@ export async function genTone(path: string, hz: number, seconds: number, amplitu
   await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc='${amplitude}*sin(2*PI*${hz}*t)':s=44100:d=${seconds}`, ...codec, path]);
 }
 
-export { HOUSE_AUDIO_ARGS };
 
 async function capture(cmd: string, args: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -202,17 +205,15 @@ export function toneLevel(samples: Float32Array, hz: number, fromS: number, toS:
   return (2 * Math.sqrt(Math.max(0, power))) / n / Math.SQRT2;
 }
 
-/** Integrated loudness (LUFS) of a file's audio, by ffmpeg's EBU R128 meter. */
-export async function loudnessOf(video: string): Promise<number> {
-  const { mkdtemp, readFile, rm } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
+/** Integrated loudness (LUFS) and true peak (dBTP) of a file's audio, by ffmpeg's EBU R128 meter. */
+export async function loudnessOf(video: string): Promise<{ integratedLufs: number; truePeakDb: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'storyreel-lufs-'));
   try {
     const file = join(dir, 'm.txt');
-    await run('ffmpeg', ['-v', 'error', '-i', video, '-map', '0:a:0', '-af', `ebur128=metadata=1,ametadata=mode=print:file=${file}`, '-f', 'null', '-']);
-    const values = [...(await readFile(file, 'utf8')).matchAll(/lavfi\.r128\.I=(-?[\d.]+)/g)];
-    return Number(values.at(-1)?.[1] ?? Number.NaN);
+    await run('ffmpeg', ['-v', 'error', '-i', video, '-map', '0:a:0', '-af', `ebur128=peak=true:metadata=1,ametadata=mode=print:file=${file}`, '-f', 'null', '-']);
+    const m = parseMeterLines((await readFile(file, 'utf8')).split('\n'));
+    if (!m) throw new Error(`no loudness measured for ${video}`);
+    return m;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,171 @@
+/**
+ * Verification of final videos with real ffmpeg: it passes a good assembly and reports JSON; it rejects a truncated
+ * output, a truncated clip, a corrupt output and concat-copy audio drift; it flags an injected black gap and a
+ * frozen tail at a join but not a still shot or a transition. Plus the pure event parsing and classification.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, open, readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assemble, type AssemblyInput } from '../../src/media/assemble.js';
+import { classifyEvents, parseDetections, verifyVideo, type Expectation, type Verification } from '../../src/media/verify.js';
+import { genClip, type ClipSpec } from '../helpers/av.js';
+import { tempDir } from '../helpers/files.js';
+
+const run = promisify(execFile);
+const HOUSE = { width: 320, height: 180, fps: 24, sampleRate: 48000, channels: 2 };
+const COLORS = [0xd02020, 0x20c040, 0x2040e0, 0xe0c020, 0xc020c0, 0x20c0c0];
+
+let dir: string;
+let good: { path: string; frames: number; expectation: Expectation };
+
+async function clips(prefix: string, specs: Partial<ClipSpec>[]): Promise<string[]> {
+  const paths = specs.map((_, i) => join(dir, `${prefix}-${i}.mp4`));
+  await Promise.all(specs.map((s, i) => genClip(paths[i]!, { ...HOUSE, seconds: 1, color: COLORS[i % COLORS.length]!, ...s })));
+  return paths;
+}
+
+/** Assembles with the verification hook the activity uses (reject when not ok); returns the verification too. */
+async function assembleVerified(paths: string[], over: Partial<AssemblyInput> = {}) {
+  const name = `out-${Math.random().toString(36).slice(2, 8)}`;
+  let verification: Verification | undefined;
+  let expectation: Expectation | undefined;
+  const spec: AssemblyInput = {
+    clips: paths.map((path, i) => ({ sceneId: `s${i}`, title: `Scene ${i}`, path, transition: { type: 'cut', seconds: 0 } })),
+    house: HOUSE,
+    fit: 'pad',
+    title: 'Verify',
+    chapters: true,
+    captions: false,
+    output: join(dir, name, 'final.mp4'),
+    workDir: join(dir, `${name}-work`),
+    verify: async (tmp, timing) => {
+      expectation = timing.expectation;
+      verification = await verifyVideo(tmp, timing.expectation);
+      if (!verification.ok) throw new Error(`verification failed: ${verification.problems.join('; ')}`);
+    },
+    ...over,
+  };
+  const result = await assemble(spec).catch((e: unknown) => e as Error);
+  return { result, verification: verification!, expectation: expectation!, spec };
+}
+
+beforeAll(async () => {
+  dir = await tempDir('storyreel-verify-');
+  const paths = await clips('good', [{}, {}, {}]);
+  const r = await assembleVerified(paths);
+  if (r.result instanceof Error) throw r.result;
+  good = { path: r.result.path, frames: r.result.frames, expectation: r.expectation };
+});
+
+describe('verifyVideo on real outputs', () => {
+  it('passes a good assembly and reports plain JSON', async () => {
+    const v = await verifyVideo(good.path, good.expectation);
+    expect(v.ok).toBe(true);
+    expect(v.problems).toEqual([]);
+    expect(v.video).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', sar: '1:1', width: 320, height: 180, fps: 24, frames: 72, durationS: 3, startS: 0 });
+    expect(v.audio).toMatchObject({ codec: 'aac', sampleRate: 48000, channels: 2, durationS: 3, startS: 0 });
+    expect(v.chapters).toBe(3);
+    expect(v.faststart).toBe(true);
+    expect(JSON.parse(JSON.stringify(v))).toEqual(v);
+  });
+
+  it('rejects a truncated output', async () => {
+    const cut = join(dir, 'truncated.mp4');
+    await copyFile(good.path, cut);
+    await truncate(cut, Math.round((await stat(cut)).size * 0.6));
+    const v = await verifyVideo(cut, good.expectation);
+    expect(v.ok).toBe(false);
+    expect(v.problems.join('\n')).toMatch(/truncated|decoding failed/);
+  });
+
+  it('rejects a corrupt output in the decode pass', async () => {
+    const bad = join(dir, 'corrupt.mp4');
+    await copyFile(good.path, bad);
+    const fh = await open(bad, 'r+');
+    const { size } = await fh.stat();
+    for (let pos = Math.round(size * 0.3); pos < size * 0.7; pos += 997) await fh.write(Buffer.alloc(48, 0x5a), 0, 48, pos);
+    await fh.close();
+    const v = await verifyVideo(bad, good.expectation);
+    expect(v.ok).toBe(false);
+    expect(v.problems.some((p) => p.startsWith('decoding failed'))).toBe(true);
+    expect(v.decodeErrors.length).toBeGreaterThan(0);
+  });
+
+  it('rejects concat-copy audio drift that the container durations do not show', async () => {
+    const paths = await clips('drift', COLORS.map(() => ({})));
+    const list = join(dir, 'drift.txt');
+    await writeFile(list, paths.map((p) => `file '${p}'`).join('\n'));
+    const out = join(dir, 'drift.mp4');
+    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', out]);
+    const v = await verifyVideo(out, { ...HOUSE, frames: 144, boundaries: [1, 2, 3, 4, 5].map((atS) => ({ atS, transitionS: 0 })) });
+    expect(v.ok).toBe(false);
+    expect(v.problems.join('\n')).toMatch(/concatenation drift/);
+  });
+
+  it('rejects an assembly with a truncated clip; nothing is put in place', async () => {
+    const paths = await clips('trunc', [{}, { seconds: 2 }, {}]);
+    await truncate(paths[1]!, Math.round((await stat(paths[1]!)).size * 0.5));
+    const r = await assembleVerified(paths, { poster: true });
+    expect(r.result).toBeInstanceOf(Error);
+    expect(existsSync(r.spec.output)).toBe(false);
+    expect(await readdir(join(r.spec.output, '..')).catch(() => [])).toEqual([]);
+    // The clip's index still promises 48 frames; the copy path can only deliver what its data holds.
+    expect(r.verification.ok).toBe(false);
+    expect(r.verification.problems.join('\n')).toMatch(/\d+ frames, expected 96/);
+  });
+
+  it('flags an injected black gap and a frozen tail at a join, but not a still shot', async () => {
+    const paths = await clips('faults', [{ seconds: 2 }, { seconds: 2, blackHeadS: 0.5 }, { seconds: 3, freezeTailS: 2 }, { seconds: 2, still: true }, { seconds: 1 }]);
+    const r = await assembleVerified(paths);
+    expect(r.result).not.toBeInstanceOf(Error);
+    const v = r.verification;
+    expect(v.ok).toBe(true);
+    const visual = v.events.filter((e) => e.kind !== 'silence');
+    expect(visual).toEqual([
+      { kind: 'black', startS: 2, endS: expect.closeTo(2.5, 1) as number, atJoin: true, scene: 's1' },
+      { kind: 'freeze', startS: expect.closeTo(5, 1) as number, endS: 7, atJoin: true, scene: 's2' },
+      { kind: 'freeze', startS: 7, endS: expect.closeTo(9, 1) as number, atJoin: false, scene: 's3', wholeScene: true },
+    ]);
+    expect(v.warnings).toEqual([
+      expect.stringMatching(/^unexpected black at a scene join \(scene s1\): 2\.000–2\.5/),
+      expect.stringMatching(/^unexpected freeze at a scene join \(scene s2\): (4\.9|5\.0)\d\d–7\.000 s$/),
+    ]);
+  });
+});
+
+describe('event parsing and classification (pure)', () => {
+  const exp: Expectation = { ...HOUSE, frames: 240, boundaries: [{ atS: 4, transitionS: 0 }, { atS: 7.5, transitionS: 1 }], sceneIds: ['a', 'b', 'c'] };
+
+  it('pairs starts and ends per kind from the detectors\' metadata lines', () => {
+    const lines = ['frame:48   pts:24576   pts_time:2', 'lavfi.black_start=2', 'lavfi.black_end=3.04167', 'lavfi.freezedetect.freeze_start=6', 'lavfi.freezedetect.freeze_duration=1.5', 'lavfi.silence_start=-0.01', 'lavfi.silence_end=0.5', 'lavfi.silence_duration=0.51'];
+    expect(parseDetections(lines)).toEqual([
+      { kind: 'silence', startS: 0, endS: 0.5 },
+      { kind: 'black', startS: 2, endS: 3.04167 },
+      { kind: 'freeze', startS: 6 },
+    ]);
+  });
+
+  it('tells joins from transitions and whole scenes', () => {
+    const got = classifyEvents(
+      [
+        { kind: 'black', startS: 3.6, endS: 4.3 }, // across the cut at 4 s
+        { kind: 'black', startS: 7.9, endS: 8.1 }, // inside the 1 s transition at 7.5 s (a fade through black)
+        { kind: 'freeze', startS: 4, endS: 7.5 }, // all of scene b: a still shot
+        { kind: 'freeze', startS: 8.5 }, // scene c from after its transition to the end
+        { kind: 'black', startS: 1, endS: 2 }, // inside scene a, away from joins
+      ],
+      exp,
+      10,
+    );
+    expect(got.map((e) => [e.kind, e.startS, e.atJoin, e.scene, e.wholeScene ?? false])).toEqual([
+      ['black', 3.6, true, 'a', false],
+      ['black', 7.9, false, 'c', false],
+      ['freeze', 4, false, 'b', true],
+      ['freeze', 8.5, false, 'c', true],
+      ['black', 1, false, 'a', false],
+    ]);
+  });
+});
