@@ -6,6 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
 import type { ClipRecord } from '../src/store/clip-store.js';
+import type { FailureDetails } from '../activities/to-failure.js';
 
 /**
  * planned → submitted → rendering → downloaded → (awaiting_review) → ready
@@ -24,17 +25,8 @@ export type ProductionState =
   | 'cancelled'
   | 'budget_exhausted';
 
-export interface FailureReason {
-  /** ErrorKind for provider failures (content_policy, job_failed, ...), else a class name. */
-  kind: string;
-  message: string;
-  provider?: string;
-  providerCode?: string;
-  requestId?: string;
-  jobId?: string;
-  /** For content_policy: which input was involved, when the provider says. */
-  input?: string;
-}
+/** Why a scene failed: the details the failing activity attached (kind, message, provider codes, input). */
+export type FailureReason = FailureDetails;
 
 export interface AttemptRecord {
   jobId: string;

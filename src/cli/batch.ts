@@ -2,8 +2,7 @@
  * `storyreel batch run | status | resume` and `storyreel list`.
  */
 import type { BatchProgress, BatchSummary } from '../../workflows/definitions.js';
-import { createWorker } from '../worker.js';
-import { config, connect, EXIT, formatUsd, installRuntime, nativeConnection, type Io } from './common.js';
+import { config, connect, EXIT, formatUsd, installRuntime, workerFromConfig, type Io } from './common.js';
 
 export function printSummary(s: BatchSummary, io: Io): void {
   io.out(`batch ${s.batchId}: ${s.total} items · ${Object.entries(s.counts).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(' · ')} · cost ${formatUsd(s.costUsd)}`);
@@ -27,9 +26,8 @@ export async function batchRunCommand(manifest: string, opts: { resume?: boolean
   const cfg = config();
   installRuntime('WARN');
   const conn = await connect(cfg, { embedded: true, ui: true, io });
-  const native = await nativeConnection(conn.address);
-  const worker = opts.detach ? undefined : await createWorker({ connection: native, namespace: cfg.namespace, taskQueue: cfg.taskQueue, workDir: cfg.workDir, maxConcurrentActivities: cfg.maxConcurrentActivities });
-  const running = worker?.run();
+  const local = opts.detach ? undefined : await workerFromConfig(cfg, conn.address);
+  const running = local?.worker.run();
   try {
     const b = await conn.client.submitBatch(manifest, { ...(opts.resume ? { resume: true } : {}), ...(opts.budget ? { budgetUsd: Number(opts.budget) } : {}) });
     io.err(`batch ${b.batchId}: ${b.attached ? 'already running or finished; attaching' : `started (${b.items} items)`} → ${b.outRoot}`);
@@ -53,9 +51,9 @@ export async function batchRunCommand(manifest: string, opts: { resume?: boolean
     else printSummary(summary, io);
     return summary.rows.every((r) => r.state === 'completed' || r.state === 'completed_with_placeholders') ? EXIT.ok : EXIT.failed;
   } finally {
-    worker?.shutdown();
+    local?.worker.shutdown();
     await running;
-    await native.close();
+    await local?.close();
     await conn.close();
     if (conn.server && !conn.server.reused) await conn.server.stop();
   }

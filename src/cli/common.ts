@@ -6,6 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@tempor
 import { join } from 'node:path';
 import { checkedId, StoryreelClient } from '../client.js';
 import { planFile } from '../load/load-storyboard.js';
+import { createWorker, type StoryreelWorker } from '../worker.js';
 import { catalog } from '../providers/catalog.js';
 import { loadConfig, type Config } from '../config.js';
 import { StoryboardError } from '../storyboard/errors.js';
@@ -92,8 +93,20 @@ export async function connect(cfg: Config, opts: { embedded: boolean; ui?: boole
   };
 }
 
-export async function nativeConnection(address: string): Promise<NativeConnection> {
-  return NativeConnection.connect({ address });
+/** A worker for this process, configured from the environment (limits, prebuilt bundle, concurrency). */
+export async function workerFromConfig(cfg: Config, address: string): Promise<{ worker: StoryreelWorker; close(): Promise<void> }> {
+  const native = await NativeConnection.connect({ address });
+  const worker = await createWorker({
+    connection: native,
+    namespace: cfg.namespace,
+    taskQueue: cfg.taskQueue,
+    workDir: cfg.workDir,
+    maxConcurrentActivities: cfg.maxConcurrentActivities,
+    maxCachedWorkflows: cfg.maxCachedWorkflows,
+    providerLimits: cfg.providerLimits,
+    ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : {}),
+  });
+  return { worker, close: () => native.close() };
 }
 
 /** Maps an error to an exit code and a message for the user. */

@@ -3,8 +3,7 @@
  * to TEMPORAL_ADDRESS or starts this work dir's dev server (SQLite, Web UI), runs a worker in-process, submits,
  * shows live progress and prints where the video is.
  */
-import { createWorker } from '../worker.js';
-import { connect, config, EXIT, installRuntime, nativeConnection, planStoryboard, progressRenderer, type Io } from './common.js';
+import { connect, config, EXIT, installRuntime, planStoryboard, progressRenderer, workerFromConfig, type Io } from './common.js';
 import { ProductionFailedError, type StoryreelClient } from '../client.js';
 import type { Config } from '../config.js';
 import { lintStoryboard } from '../storyboard/lint.js';
@@ -42,16 +41,7 @@ export async function withEmbeddedWorker(
 ): Promise<number> {
   installRuntime('WARN');
   const conn = await connect(cfg, { embedded: true, ui: true, io });
-  const native = await nativeConnection(conn.address);
-  const worker = await createWorker({
-    connection: native,
-    namespace: cfg.namespace,
-    taskQueue: cfg.taskQueue,
-    workDir: cfg.workDir,
-    maxConcurrentActivities: cfg.maxConcurrentActivities,
-    providerLimits: cfg.providerLimits,
-    ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : {}),
-  });
+  const { worker, close } = await workerFromConfig(cfg, conn.address);
   const running = worker.run();
   const renderer = progressRenderer(opts.json ? { ...io, out: () => {}, isTTY: false } : io);
   let code: number = EXIT.ok;
@@ -76,7 +66,7 @@ export async function withEmbeddedWorker(
   } finally {
     worker.shutdown();
     await running;
-    await native.close();
+    await close();
     await conn.close();
     if (conn.server && !conn.server.reused && !opts.keepServer) await conn.server.stop();
   }

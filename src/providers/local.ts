@@ -18,7 +18,7 @@ import { hashOf } from '../storyboard/hash.js';
 import { capabilitiesOf } from './catalog.js';
 import { ProviderError, type ErrorKind } from './errors.js';
 import type { CallContext, DownloadedFile, GenerateRequest, JobSnapshot, ProviderCapabilities, VideoProvider } from './types.js';
-import { fileSize, streamToFile, tempPathFor, writeJsonAtomic } from '../store/files.js';
+import { fileSize, isProcessAlive, streamToFile, tempPathFor, writeJsonAtomic } from '../store/files.js';
 import { secondsAllowed, describeSeconds } from '../storyboard/capability-rules.js';
 
 interface LocalJob {
@@ -115,7 +115,7 @@ export class LocalProvider implements VideoProvider {
     ctx.signal?.throwIfAborted();
     const job = await this.readJob(jobId);
     if (!job.failure && !job.canceled && !this.active.has(jobId) && (await fileSize(this.outputPath(jobId))) === undefined) {
-      if (job.ownerPid === process.pid || !isAlive(job.ownerPid)) {
+      if (job.ownerPid === process.pid || !isProcessAlive(job.ownerPid)) {
         // The process that was rendering is gone: carry on here, as a remote service would.
         job.ownerPid = process.pid;
         await writeJsonAtomic(this.jobPath(jobId), job);
@@ -306,14 +306,5 @@ export class LocalProvider implements VideoProvider {
       if (err instanceof ProviderError) throw err;
       throw new ProviderError('not_found', `no local job ${jobId}`, { provider: this.id, jobId, cause: err });
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -95,3 +95,13 @@ export async function streamToFile(
   }
   return { sha256: hash.digest('hex'), bytes };
 }
+
+/** Whether a process id (from a pid or job file) belongs to a running process. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -11,7 +11,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { writeJsonAtomic } from '../store/files.js';
+import { isProcessAlive, writeJsonAtomic } from '../store/files.js';
 import { devServerSearchAttributeArgs } from './names.js';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -165,7 +165,7 @@ export async function ensureWorkDirServer(opts: { cliPath: string; workDir: stri
   const stateFile = join(opts.workDir, 'temporal', 'server.json');
   try {
     const prev = JSON.parse(await readFile(stateFile, 'utf8')) as { pid: number; port: number; uiPort?: number };
-    if (isAlive(prev.pid) && (await healthy(opts.cliPath, `127.0.0.1:${prev.port}`))) {
+    if (isProcessAlive(prev.pid) && (await healthy(opts.cliPath, `127.0.0.1:${prev.port}`))) {
       return {
         address: `127.0.0.1:${prev.port}`,
         port: prev.port,
@@ -194,13 +194,4 @@ export async function ensureWorkDirServer(opts: { cliPath: string; workDir: stri
       await rm(stateFile, { force: true });
     },
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
