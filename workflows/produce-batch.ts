@@ -30,8 +30,11 @@ import { produceStoryboard } from './produce-storyboard.js';
 
 const PAGE = 50;
 const SA = SEARCH_ATTRIBUTES;
-/** Continue as new well before the server's suggestion in long batches, too. */
-const MAX_EVENTS_PER_RUN = 8_000;
+/**
+ * Continue as new at this many events even before the server suggests it (at 4 Ki events): a run's replay cost and
+ * the input it carries stay small. Each item costs about ten events here.
+ */
+const MAX_EVENTS_PER_RUN = 2_000;
 
 export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
   const info = workflowInfo();
@@ -76,7 +79,8 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
   setHandler(batchItemDoneSignal, (row) => {
     if (finalKeys.has(row.key)) return;
     inFlight.delete(row.key);
-    rows.push(row);
+    // Rows travel in continue-as-new inputs: keep reasons short (the production's manifest has the whole story).
+    rows.push(row.reason && row.reason.length > 300 ? { ...row, reason: `${row.reason.slice(0, 299)}…` } : row);
     finalKeys.add(row.key);
     version++;
   });
