@@ -159,11 +159,6 @@ export function sceneActivities(deps: SceneDeps) {
       }
     },
 
-    /** One idempotent status read. */
-    async pollScene(input: PollInput): Promise<JobSnapshot> {
-      return deps.providers.get(input.provider, input.settings).poll(input.jobId, { signal: cancellationSignal() });
-    },
-
     /**
      * Polls until the job is finished or `maxWaitMs` passed, whichever is first, and returns the last snapshot.
      * Never submits. Heartbeats carry `{ jobId, state, progress }`; short intervals happen here rather than as

@@ -5,9 +5,9 @@
  * Layout under `root`: clips/<k0k1>/<cacheKey>.mp4 and .json (the record), frames/<name>.png (derived stills).
  * No path is built from user text: cache keys are 64 hex characters, checked on every call.
  */
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256File, tempPathFor, writeJsonAtomic } from './files.js';
+import { sha256File, writeJsonAtomic } from './files.js';
 
 export interface ClipRecord {
   cacheKey: string;
@@ -94,14 +94,6 @@ export class ClipStore {
     const full: ClipRecord = { ...record, path, sha256, bytes };
     await writeJsonAtomic(this.recordPath(record.cacheKey), full);
     return full;
-  }
-
-  /** Copies a file into the store without consuming it (used when the source must stay, e.g. a provider output). */
-  async putCopy(source: string, record: Omit<ClipRecord, 'path' | 'sha256' | 'bytes'>): Promise<ClipRecord> {
-    const tmp = tempPathFor(this.clipPath(record.cacheKey));
-    await mkdir(join(this.root, 'clips', record.cacheKey.slice(0, 2)), { recursive: true });
-    await copyFile(source, tmp);
-    return this.put(tmp, record);
   }
 
   async list(): Promise<ClipRecord[]> {
