@@ -25,7 +25,13 @@ export interface BatchDeps {
   workDir: string;
 }
 
-export type PlannedItem = { ok: true; plan: ProductionPlan } | { ok: false; message: string };
+/**
+ * A planned item: the plan itself goes to `planFile` (the production reads it), so the batch's history holds only
+ * this small summary however large the storyboards are.
+ */
+export type PlannedItem =
+  | { ok: true; planFile: string; scenes: number; estimatedCostUsd: number; minSceneCostUsd: number; budgetUsd?: number; provider: string }
+  | { ok: false; message: string };
 
 export function batchActivities(deps: BatchDeps) {
   return {
@@ -35,7 +41,7 @@ export function batchActivities(deps: BatchDeps) {
       return items.slice(input.offset, input.offset + input.limit);
     },
 
-    async planBatchItem(input: { productionId: string; item: BatchItem }): Promise<PlannedItem> {
+    async planBatchItem(input: { productionId: string; item: BatchItem; planFile: string }): Promise<PlannedItem> {
       try {
         const { plan } = await planFile(input.item.file, {
           catalog,
@@ -44,11 +50,26 @@ export function batchActivities(deps: BatchDeps) {
           envBaseURL: { 'openai-videos': deps.env.OPENAI_BASE_URL },
           enhancer: { cacheDir: join(deps.workDir, 'enhancer'), env: deps.env },
         });
-        return { ok: true, plan };
+        await writeJsonAtomic(input.planFile, plan);
+        const costs = plan.scenes.map((sc) => sc.estimatedCostUsd).filter((c) => c > 0);
+        return {
+          ok: true,
+          planFile: input.planFile,
+          scenes: plan.scenes.length,
+          estimatedCostUsd: plan.totals.estimatedCostUsd,
+          minSceneCostUsd: costs.length ? Math.min(...costs) : 0,
+          ...(plan.budgetUsd !== undefined ? { budgetUsd: plan.budgetUsd } : {}),
+          provider: plan.scenes[0]?.provider ?? 'local',
+        };
       } catch (err) {
         if (err instanceof StoryboardError) return { ok: false, message: err.message };
         throw err;
       }
+    },
+
+    /** A plan written by planBatchItem. */
+    async readPlan(input: { planFile: string }): Promise<ProductionPlan> {
+      return JSON.parse(await readFile(input.planFile, 'utf8')) as ProductionPlan;
     },
 
     /** The state of a production that already exists (a batch resumed after its rows were lost). */

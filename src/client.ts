@@ -362,6 +362,15 @@ export class StoryreelClient {
     return defaultPayloadConverter.fromPayload<ProduceInput>(payload);
   }
 
+  /** The plan of the production's latest run (read from its plan file for batch items). */
+  async lastPlan(productionId: string): Promise<{ plan: ProductionPlan; input: ProduceInput }> {
+    const input = await this.lastInput(productionId);
+    let plan = input.plan;
+    if (!plan && input.planFile) plan = JSON.parse(await readFile(input.planFile, 'utf8')) as ProductionPlan;
+    if (!plan) throw new Error(`production ${productionId} has no plan in its input`);
+    return { plan: input.budgetUsd !== undefined ? { ...plan, budgetUsd: input.budgetUsd } : plan, input };
+  }
+
   /**
    * Starts a new run of a production that failed, was cancelled, terminated or ran out of budget. Every finished
    * clip comes from the store; only what is missing is generated. `budgetUsd` raises (or sets) the cap.
@@ -370,9 +379,9 @@ export class StoryreelClient {
     const desc = await this.handle(productionId).describe();
     if (desc.status.name === 'RUNNING') throw new Error(`production ${productionId} is still running; nothing to resume`);
     if (desc.status.name === 'COMPLETED') throw new Error(`production ${productionId} completed; nothing to resume`);
-    const input = await this.lastInput(productionId);
+    const { plan: last, input } = await this.lastPlan(productionId);
     const plan: ProductionPlan = {
-      ...input.plan,
+      ...last,
       ...(opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : {}),
       ...(opts.operatorWaitSeconds !== undefined ? { operatorWaitSeconds: opts.operatorWaitSeconds } : {}),
     };

@@ -19,8 +19,10 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 export interface ProviderLimits {
   /**
    * At most this many submits to the provider in any one-second window, across all workers (server-enforced).
-   * The server's limiter is a token bucket whose burst equals its rate, so a rate of N lets up to 2N through in
-   * one sliding second; storyreel sets the queue's rate to N/2 so that the window guarantee holds.
+   * The server's limiter (GCRA with a one-second burst tolerance in Temporal 1.29's matcher) lets up to
+   * ⌊2/T⌋ + 1 tasks through in any second at spacing T, so a queue rate of N would allow about 2N. storyreel sets
+   * the queue's rate to 0.4·N (T = 2.5/N): at most N in any second, with a quarter-second margin for network
+   * jitter between the server and the provider. The sustained rate is therefore 0.4·N.
    */
   submitsPerSecond?: number;
 }
@@ -101,9 +103,14 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
         ...common,
         taskQueue: submitQueue(setup.taskQueue, name),
         maxConcurrentActivityTaskExecutions: 8,
-        ...(rate ? { maxTaskQueueActivitiesPerSecond: rate / 2 } : {}),
+        ...(rate ? { maxTaskQueueActivitiesPerSecond: serverRateFor(rate) } : {}),
       });
     }),
   );
   return new StoryreelWorker([main, ...submitWorkers]);
+}
+
+/** The server-side queue rate that keeps submits within `perSecond` in every one-second window (see ProviderLimits). */
+export function serverRateFor(perSecond: number): number {
+  return perSecond * 0.4;
 }

@@ -125,7 +125,11 @@ export interface Timeouts {
 }
 
 export interface ProduceInput {
-  plan: ProductionPlan;
+  /** The plan; or `planFile`, a plan the worker reads first (batch items: keeps plans out of the batch's history). */
+  plan?: ProductionPlan;
+  planFile?: string;
+  /** Overrides the plan's budget cap (a batch hands each item what is left of its own). */
+  budgetUsd?: number;
   /** Absolute directory for final.mp4, sidecars and manifest.json (the worker must be able to write it). */
   outDir: string;
   timeouts?: Timeouts;

@@ -99,20 +99,29 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
 
   async function startItem(item: BatchItem): Promise<void> {
     const productionId = batchProductionId(input.batchId, item.key);
-    const planned = await acts.planBatchItem({ productionId, item });
+    const outDir = `${input.outRoot}/${item.key}`;
+    const planned = await acts.planBatchItem({ productionId, item, planFile: `${outDir}/plan.json` });
     if (!planned.ok) return finalRow(item.key, productionId, 'invalid', { stage: 'validate', reason: planned.message });
-    const plan = planned.plan;
+    let budgetUsd = planned.budgetUsd;
     if (input.budgetUsd !== undefined) {
       const left = round4(input.budgetUsd - spent() - reserved());
-      if (left <= 0 || (plan.totals.estimatedCostUsd > 0 && left < Math.min(...plan.scenes.map((s) => s.estimatedCostUsd || Infinity)))) {
-        return finalRow(item.key, productionId, 'not_started', { stage: 'budget', reason: `the batch budget of $${input.budgetUsd} is used up`, scenes: { ready: 0, total: plan.scenes.length } });
+      if (left <= 0 || (planned.minSceneCostUsd > 0 && left < planned.minSceneCostUsd)) {
+        return finalRow(item.key, productionId, 'not_started', { stage: 'budget', reason: `the batch budget of $${input.budgetUsd} is used up`, scenes: { ready: 0, total: planned.scenes } });
       }
-      plan.budgetUsd = Math.min(plan.budgetUsd ?? Infinity, left);
+      budgetUsd = Math.min(budgetUsd ?? Infinity, left);
     }
     try {
       await startChild(produceStoryboard, {
         workflowId: productionId,
-        args: [{ plan, outDir: `${input.outRoot}/${item.key}`, batch: { workflowId: info.workflowId, itemKey: item.key }, ...(input.timeouts ? { timeouts: input.timeouts } : {}) }],
+        args: [
+          {
+            planFile: planned.planFile,
+            outDir,
+            batch: { workflowId: info.workflowId, itemKey: item.key },
+            ...(budgetUsd !== undefined ? { budgetUsd } : {}),
+            ...(input.timeouts ? { timeouts: input.timeouts } : {}),
+          },
+        ],
         parentClosePolicy: 'ABANDON',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         priority: { priorityKey: input.priorityKey },
@@ -121,7 +130,7 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
               typedSearchAttributes: [
                 { key: SA.productionId, value: productionId },
                 { key: SA.batchId, value: input.batchId },
-                { key: SA.provider, value: plan.scenes[0]?.provider ?? 'local' },
+                { key: SA.provider, value: planned.provider },
                 { key: SA.state, value: 'running' },
               ],
             }
@@ -136,11 +145,11 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
           ...(d.outputPath ? { outputPath: d.outputPath } : {}),
           ...(d.message ? { reason: d.message } : {}),
           costUsd: d.costUsd ?? 0,
-          scenes: { ready: 0, total: plan.scenes.length },
+          scenes: { ready: 0, total: planned.scenes },
         });
       }
     }
-    inFlight.set(item.key, { key: item.key, productionId, estimatedUsd: plan.totals.estimatedCostUsd, scenes: plan.scenes.length });
+    inFlight.set(item.key, { key: item.key, productionId, estimatedUsd: planned.estimatedCostUsd, scenes: planned.scenes });
   }
 
   for (;;) {

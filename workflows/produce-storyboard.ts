@@ -25,7 +25,7 @@ import {
 import type { Activities, AssembleOutput } from '../activities/index.js';
 import type { ClipRecord } from '../src/store/clip-store.js';
 import { hashOf } from '../src/storyboard/hash.js';
-import type { ScenePlan } from '../src/storyboard/plan.js';
+import type { ProductionPlan, ScenePlan } from '../src/storyboard/plan.js';
 import {
   batchItemDoneSignal,
   SEARCH_ATTRIBUTES,
@@ -60,8 +60,8 @@ const DONE = new Set(['ready', 'skipped']);
 const STATE_KEY = SEARCH_ATTRIBUTES.state;
 
 export async function produceStoryboard(input: ProduceInput): Promise<ProductionResult> {
-  const { plan } = input;
   const info = workflowInfo();
+  const plan = await resolvePlan(input);
   const heartbeatTimeout = `${input.timeouts?.heartbeatS ?? 30}s`;
   // Assembly re-encodes audio (and video when needed): minutes for long productions; heartbeats carry progress.
   const media = proxyActivities<Activities>({ startToCloseTimeout: '2 hours', heartbeatTimeout, retry: { initialInterval: '5s', maximumAttempts: 3 } });
@@ -524,4 +524,16 @@ function applicationMessage(err: unknown): string | undefined {
     if (e instanceof ApplicationFailure) return e.message;
   }
   return undefined;
+}
+
+/** The production's plan: given, or read from the file a batch wrote; with the batch's budget applied. */
+async function resolvePlan(input: ProduceInput): Promise<ProductionPlan> {
+  let plan = input.plan;
+  if (!plan) {
+    if (!input.planFile) throw ApplicationFailure.nonRetryable('a production needs a plan or a planFile', 'InvalidInput');
+    // Reading a small JSON file from the shared work dir: quick, retried.
+    const { readPlan } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
+    plan = await readPlan({ planFile: input.planFile });
+  }
+  return input.budgetUsd !== undefined ? { ...plan, budgetUsd: input.budgetUsd } : plan;
 }

@@ -66,7 +66,7 @@ async function againstCommand(plan: ProductionPlan, against: string, store: Clip
   const conn = await connect(config(), { embedded: true, ui: false, io });
   let previous: ProductionPlan;
   try {
-    previous = (await conn.client.lastInput(against)).plan;
+    previous = (await conn.client.lastPlan(against)).plan;
   } finally {
     await conn.close();
     if (conn.server && !conn.server.reused) await conn.server.stop();

@@ -148,8 +148,7 @@ describe('priorities', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       const desc = await tw.temporal.workflow.getHandle('low--b0').describe();
-      const config = desc.raw.executionConfig as { priority?: { priorityKey?: number } } | null | undefined;
-      expect(config?.priority?.priorityKey).toBe(4);
+      expect(desc.priority?.priorityKey).toBe(4);
 
       await writeFile(join(dir, 'now.yaml'), stringify(sb('interactive', 0)));
       const { plan } = await tw.client.plan(join(dir, 'now.yaml'), { productionId: 'interactive-now' });

@@ -85,7 +85,7 @@ describe('resume', () => {
     const store = new ClipStore(storePaths(tw.workDir).store);
     const stored = new Set<string>();
     for (const s of v2.plan.scenes) if (await store.get(s.cacheKey)) stored.add(s.cacheKey);
-    const diff = diffPlans(v2.plan, (await tw.client.lastInput(v1.plan.productionId)).plan, stored);
+    const diff = diffPlans(v2.plan, (await tw.client.lastPlan(v1.plan.productionId)).plan, stored);
     expect(diff.scenes.filter((d) => d.action === 'generate').map((d) => [d.sceneId, d.reasons])).toEqual([
       ['s3', ['prompt changed']],
       ['s4', ['prompt changed', 'continues from s3, which changes']],
