@@ -34,7 +34,7 @@ export interface OpenAIVideosOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Per-request timeout until response headers, ms. Default 60 s. */
   requestTimeoutMs?: number;
-  /** A download fails when no byte arrives for this long, ms. Default 30 s. */
+  /** A download fails when no byte arrives for this long, ms. Default: requestTimeoutMs, at most 30 s. */
   idleTimeoutMs?: number;
 }
 
@@ -207,7 +207,7 @@ export class OpenAIVideosProvider implements VideoProvider {
       // Iterating the web stream directly (not Readable.fromWeb) keeps a broken-off body a rejection we catch here,
       // rather than an 'error' event nobody listens to.
       result = await streamToFile(Readable.from(response.body as unknown as AsyncIterable<Uint8Array>), dest, {
-        idleTimeoutMs: this.opts.idleTimeoutMs ?? 30_000,
+        idleTimeoutMs: this.opts.idleTimeoutMs ?? Math.min(30_000, this.opts.settings.requestTimeoutMs ?? 30_000),
         ...(Number.isFinite(expected) ? { expectedBytes: expected } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         onProgress: (f) => ctx.onProgress?.(f),

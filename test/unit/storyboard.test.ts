@@ -111,6 +111,22 @@ describe('storyboard validation names the path of every problem', () => {
     expect(issuesOf(() => planOf(sb))).toContainEqual({ path: 'scenes[0].seconds', message: '10 is not allowed by openai-videos/sora-2; allowed: 4, 8, 12' });
   });
 
+  it('checks continuity modes against the provider and suggests an alternative', () => {
+    const sb = base();
+    sb.scenes[1]!.continuity = 'extend';
+    expect(issuesOf(() => planOf(sb))).toContainEqual({
+      path: 'scenes[1].continuity',
+      message: 'local/local-v1 cannot extend a previous clip; use "chain" (starts from the previous scene\'s last frame) instead',
+    });
+    const gw = base();
+    gw.defaults = { provider: 'openai-videos', size: '1280x720', seconds: 4 };
+    gw.providers = { 'openai-videos': { baseURL: 'http://gateway.local/v1' } };
+    gw.scenes = [{ id: 'a', prompt: 'x' }, { id: 'b', prompt: 'y', continuity: 'keyframes', lastFrame: 'end.png' }];
+    expect(issuesOf(() => planOf(gw)).find((i) => i.path === 'scenes[1].continuity')?.message).toBe(
+      'openai-videos/sora-2 cannot take first and last keyframes; use "chain" or "anchor" (first frame only)',
+    );
+  });
+
   it('refuses api.openai.com for openai-videos before any request, saying it shut down', () => {
     const sb = base();
     sb.defaults = { provider: 'openai-videos', size: '1280x720', seconds: 4 };

@@ -180,6 +180,13 @@ describe('job-level recovery: a new job for a lost one, bounded', () => {
     expect(run.log.filter((r) => r.path.endsWith('/content')).length).toBe(2);
   });
 
+  it('a download that stalls (no bytes for the idle timeout) is abandoned and downloaded again', async () => {
+    const run = await produce('stall', [{ match: { method: 'GET', path: '/v1/videos/*/content' }, action: { type: 'content_stall', afterBytes: 20_000 } }], { settings: { requestTimeoutMs: 1500 } });
+    expect(run.result?.state).toBe('completed');
+    expect(creates(run.log)).toHaveLength(1);
+    expect(run.log.filter((r) => r.path.endsWith('/content')).length).toBe(2);
+  });
+
   it('a job failing every time stops after maxJobAttempts', async () => {
     const run = await produce('always', [{ match: { method: 'POST', path: '/v1/videos', times: -1 }, action: { type: 'job_failed', code: 'processing_error' } }], { settings: { maxJobAttempts: 2 } });
     expect(run.error).toBeDefined();

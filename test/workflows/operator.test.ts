@@ -182,5 +182,10 @@ describe('cancel', () => {
     expect(manifest.scenes[0]!.clip?.path).toBeTruthy();
     await expect(readFile(manifest.scenes[0]!.clip!.path)).resolves.toBeTruthy();
     expect(manifest.scenes[2]!.state).toBe('planned');
+    // the provider job of the scene in flight was cancelled (the local provider supports cancel)
+    const inFlightJob = manifest.scenes[1]!.attempts[0]?.jobId;
+    expect(inFlightJob).toMatch(/^local_/);
+    const job = JSON.parse(await readFile(join(tw.workDir, 'local-provider', 'jobs', `${inFlightJob}.json`), 'utf8')) as { canceled?: boolean };
+    expect(job.canceled).toBe(true);
   });
 });
