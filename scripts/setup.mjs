@@ -22,11 +22,17 @@ function npmDepsStale() {
 const stale = npmDepsStale();
 if (stale) {
   const t = Date.now();
-  const cmd = existsSync(join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
-  log(`npm ${cmd[0]} (${stale})…`);
-  const r = spawnSync('npm', cmd, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const npm = (args) => spawnSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  log(`npm ci (${stale})…`);
+  let r = npm(['ci']);
   if (r.status !== 0) {
-    log(`npm ${cmd[0]} failed (exit ${r.status})`);
+    // A registry mirror without some platforms' optional packages (e.g. @swc/core for macOS) leaves the lock
+    // file "out of sync" for npm ci; npm install still installs exactly the locked versions for this platform.
+    log('npm ci refused the lock file; falling back to npm install (same locked versions)…');
+    r = npm(['install']);
+  }
+  if (r.status !== 0) {
+    log(`npm install failed (exit ${r.status})`);
     process.exit(r.status ?? 1);
   }
   log(`npm dependencies installed in ${((Date.now() - t) / 1000).toFixed(1)} s`);

@@ -234,6 +234,33 @@ describe('the API key never leaks', () => {
   });
 });
 
+describe('review gate on a provider with remix', () => {
+  it('a rejected take becomes a remix of the rejected job, and the rejected clip is kept', async () => {
+    mock.setFaults([]);
+    const dir = await tempDir();
+    const sb = { ...storyboard('review', 1), review: { scenes: 'all' } };
+    const { plan } = await tw.client.plan(await writeStoryboard(dir, sb), { productionId: 'oa-review' });
+    await tw.client.submit(plan);
+    let p = await tw.client.status('oa-review');
+    while (p.scenes[0]!.state !== 'awaiting_review') {
+      await new Promise((r) => setTimeout(r, 200));
+      p = await tw.client.status('oa-review');
+    }
+    const rejected = p.scenes[0]!.clip!;
+    const since = Date.now();
+    await tw.client.review('oa-review', { sceneId: 's1', decision: 'reject', note: 'the lamp should be lit' });
+    while ((p = await tw.client.status('oa-review')).scenes[0]!.state !== 'awaiting_review' || p.scenes[0]!.take !== 2) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const remix = mock.requests().filter((r) => r.time >= since && r.method === 'POST' && r.path === `/v1/videos/${rejected.jobId}/remix`);
+    expect(remix).toHaveLength(1);
+    expect(mock.requests().filter((r) => r.time >= since && r.method === 'POST' && r.path === '/v1/videos')).toHaveLength(0);
+    expect(p.scenes[0]!.rejectedTakes[0]!.clip.sha256).toBe(rejected.sha256);
+    await tw.client.review('oa-review', { sceneId: 's1', decision: 'approve' });
+    expect((await tw.client.result('oa-review')).state).toBe('completed');
+  });
+});
+
 describe('extend: the provider stitches, the final video does not repeat footage', () => {
   it('keeps only the new part of an extension', async () => {
     mock.setFaults([]);
