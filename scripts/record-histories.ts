@@ -75,6 +75,22 @@ await produce(
     await bench.client.review(id, { sceneId: 'c', decision: 'approve' });
   },
 );
+// A small batch: one good item, one invalid item.
+{
+  const dir = join(bench.workDir, 'replay-batch');
+  await mkdir(join(dir, 'stories'), { recursive: true });
+  await writeFile(join(dir, 'stories', 'good.yaml'), stringify({ title: 'Good', defaults: { provider: 'local', size: '160x90', seconds: 1 }, providers: { local: { pollIntervalMs: 50 } }, scenes: [{ id: 'a', prompt: 'batch good' }] }));
+  await writeFile(join(dir, 'stories', 'bad.yaml'), stringify({ title: 'Bad', scenes: [{ id: 'a', prompt: 'x', secnds: 1 }] }));
+  await writeFile(join(dir, 'batch.yaml'), stringify({ batch: 'replay-batch', maxParallelProductions: 2, items: [{ dir: 'stories' }] }));
+  await bench.client.submitBatch(join(dir, 'batch.yaml'));
+  await bench.client.batchResult('replay-batch');
+  for (const id of ['batch-replay-batch', 'replay-batch--good']) {
+    const history = await bench.temporal.workflow.getHandle(id).fetchHistory();
+    await writeFile(new URL(`${id}.json`, OUT), historyToJSON(history));
+  }
+  console.log('replay-batch: 2 histories');
+}
+
 await stop();
 await bench.close();
 process.exit(0);

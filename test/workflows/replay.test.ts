@@ -15,6 +15,7 @@ describe('recorded histories replay on the current workflow code', () => {
   it('has recorded histories of productions and scenes', () => {
     expect(files.some((f) => !f.includes('__'))).toBe(true);
     expect(files.some((f) => f.includes('__scene__'))).toBe(true);
+    expect(files.some((f) => f.startsWith('batch-'))).toBe(true);
   });
 
   it('replays every one without a determinism error', async () => {
