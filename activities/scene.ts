@@ -43,6 +43,8 @@ export interface SubmitInput {
   productionId: string;
   /** The production's (main) task queue: names the provider's shared slots. */
   taskQueue: string;
+  /** Jobs this scene already had (earlier failed jobs): reconciliation never takes one of these for the new job. */
+  knownJobIds?: string[];
   sceneId: string;
   provider: string;
   settings: ProviderSettings;
@@ -140,7 +142,7 @@ export function sceneActivities(deps: SceneDeps) {
             retryable: false,
           });
         }
-        const found = await provider.findSubmitted(input.request, new Date(info.scheduledTimestampMs - RECONCILE_SLACK_MS), ctx);
+        const found = await provider.findSubmitted(input.request, { since: new Date(info.scheduledTimestampMs - RECONCILE_SLACK_MS), exclude: input.knownJobIds ?? [] }, ctx);
         if (found) {
           log.info('reconciled an earlier submission', { clientRef: input.request.clientRef, jobId: found.jobId, attempt: info.attempt });
           return { jobId: found.jobId, snapshot: found, reconciled: true };

@@ -176,6 +176,7 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     const submitted = await submit.submitScene({
       productionId,
       taskQueue: workflowInfo().taskQueue,
+      ...(attempts.length ? { knownJobIds: attempts.map((a) => a.jobId) } : {}),
       sceneId: scene.id,
       provider: scene.provider,
       settings: scene.settings,

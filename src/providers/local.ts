@@ -17,7 +17,7 @@ import type { ProviderSettings } from '../storyboard/schema.js';
 import { hashOf } from '../storyboard/hash.js';
 import { capabilitiesOf } from './catalog.js';
 import { ProviderError, type ErrorKind } from './errors.js';
-import type { CallContext, DownloadedFile, GenerateRequest, JobSnapshot, ProviderCapabilities, VideoProvider } from './types.js';
+import type { CallContext, DownloadedFile, GenerateRequest, JobSnapshot, ProviderCapabilities, ReconcileWindow, VideoProvider } from './types.js';
 import { fileSize, isProcessAlive, streamToFile, tempPathFor, writeJsonAtomic } from '../store/files.js';
 import { secondsAllowed, describeSeconds } from '../storyboard/capability-rules.js';
 
@@ -154,7 +154,7 @@ export class LocalProvider implements VideoProvider {
     return { supported: true };
   }
 
-  async findSubmitted(request: GenerateRequest, since: Date): Promise<JobSnapshot | null> {
+  async findSubmitted(request: GenerateRequest, window: ReconcileWindow): Promise<JobSnapshot | null> {
     let files: string[];
     try {
       files = await readdir(join(this.root, 'jobs'));
@@ -163,7 +163,7 @@ export class LocalProvider implements VideoProvider {
     }
     for (const f of files.filter((n) => n.endsWith('.json')).sort()) {
       const job = await this.readJob(f.slice(0, -5)).catch(() => undefined);
-      if (job && job.clientRef === request.clientRef && job.createdAt >= since.getTime()) return this.snapshot(job);
+      if (job && job.clientRef === request.clientRef && job.createdAt >= window.since.getTime() && !window.exclude.includes(job.jobId)) return this.snapshot(job);
     }
     return null;
   }

@@ -14,7 +14,7 @@ import { describeSeconds, secondsAllowed, sizeText } from '../storyboard/capabil
 import { streamToFile } from '../store/files.js';
 import { capabilitiesOf, knownModels, unavailableReason } from './catalog.js';
 import { ProviderError, retryAfterMsFromHeaders, type ErrorKind } from './errors.js';
-import type { CallContext, DownloadedFile, GenerateRequest, JobSnapshot, ProviderCapabilities, VideoProvider } from './types.js';
+import type { CallContext, DownloadedFile, GenerateRequest, JobSnapshot, ProviderCapabilities, ReconcileWindow, VideoProvider } from './types.js';
 
 const PROVIDER = 'openai-videos';
 
@@ -236,13 +236,15 @@ export class OpenAIVideosProvider implements VideoProvider {
    * prompt, model, size and seconds. (The API has no client reference field; two identical requests in the same
    * window are indistinguishable — see docs/providers.md.)
    */
-  async findSubmitted(request: GenerateRequest, since: Date, ctx: CallContext): Promise<JobSnapshot | null> {
-    const sinceS = Math.floor(since.getTime() / 1000);
+  async findSubmitted(request: GenerateRequest, window: ReconcileWindow, ctx: CallContext): Promise<JobSnapshot | null> {
+    const sinceS = Math.floor(window.since.getTime() / 1000);
+    const exclude = new Set(window.exclude);
     const size = sizeText(request.size);
     try {
       const page = this.client().videos.list({ order: 'desc', limit: 100 }, { maxRetries: 0, timeout: this.readTimeoutMs(), ...(ctx.signal ? { signal: ctx.signal } : {}) });
       for await (const v of page) {
         if (v.created_at < sinceS) break;
+        if (exclude.has(v.id)) continue;
         const matches =
           v.prompt === request.prompt &&
           v.size === size &&

@@ -103,6 +103,11 @@ export interface DownloadedFile {
   sha256: string;
 }
 
+export interface ReconcileWindow {
+  since: Date;
+  exclude: readonly string[];
+}
+
 export interface CallContext {
   signal?: AbortSignal;
   /** Called with 0..1 while a long call makes progress (a download, a render). */
@@ -124,6 +129,9 @@ export interface VideoProvider {
   download(jobId: string, dest: string, ctx: CallContext): Promise<DownloadedFile>;
   /** Best effort. */
   cancel(jobId: string, ctx: CallContext): Promise<{ supported: boolean }>;
-  /** Reconcile an ambiguous submit: the job the server created for this request after `since`, if any. */
-  findSubmitted?(request: GenerateRequest, since: Date, ctx: CallContext): Promise<JobSnapshot | null>;
+  /**
+   * Reconcile an ambiguous submit: the job the server created for this request after `since`, if any — never one
+   * of `exclude` (jobs this scene already knows, e.g. an earlier job that failed with the same request).
+   */
+  findSubmitted?(request: GenerateRequest, window: ReconcileWindow, ctx: CallContext): Promise<JobSnapshot | null>;
 }

@@ -159,6 +159,22 @@ describe('job-level recovery: a new job for a lost one, bounded', () => {
     expectJobsMatchAttempts(run, 'perr');
   });
 
+  it('reconciling an ambiguous create never takes the scene\'s earlier failed job for the new one', async () => {
+    // Job 1 fails; the create of job 2 gets a 500 (no job made); the retry lists videos, where job 1 matches the
+    // same prompt, model, size and seconds — it must be skipped and job 2 created.
+    const run = await produce('refail', [
+      { match: { method: 'POST', path: '/v1/videos', nth: 1 }, action: { type: 'job_failed', code: 'processing_error' } },
+      { match: { method: 'POST', path: '/v1/videos', nth: 2 }, action: { type: 'http', status: 500 } },
+    ]);
+    expect(run.result?.state).toBe('completed');
+    expect(run.progress.scenes[0]!.attempts.map((a) => [a.outcome, a.reconciled])).toEqual([
+      ['job_failed', false],
+      ['ready', false],
+    ]);
+    expect(creates(run.log).map((r) => r.status)).toEqual([200, 500, 200]);
+    expectJobsMatchAttempts(run, 'refail');
+  });
+
   it('job stuck past its deadline → abandoned, one new job', async () => {
     const run = await produce('stuck', [{ match: { method: 'POST', path: '/v1/videos' }, action: { type: 'job_stuck', atProgress: 99 } }], { settings: { jobDeadlineSeconds: 3 } });
     expect(run.result?.state).toBe('completed');
