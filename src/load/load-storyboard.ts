@@ -1,6 +1,6 @@
 /**
- * The edge where a storyboard file meets the disk: read and parse it, then read, check and hash every image it
- * names (they exist, are PNG/JPEG/WebP, are big enough). Produces what the pure planner needs.
+ * The edge where a storyboard file meets the disk: read and parse it, then read, check and hash every file it names
+ * (images: exist, PNG/JPEG/WebP, big enough; audio: exists, has audio). Produces what the pure planner needs.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { Catalog } from '../providers/catalog.js';
 import { audioStream, probe, probeImage, ProbeError } from '../media/probe.js';
 import { StoryboardError, type InputIssue } from '../storyboard/errors.js';
+import { sha256File } from '../store/files.js';
 import { parseStoryboardDocument, parseStoryboardText, validateStoryboard } from '../storyboard/parse.js';
 import { deepMerge } from '../storyboard/batch.js';
 import { canonicalJson } from '../storyboard/hash.js';
@@ -41,51 +42,56 @@ export async function loadStoryboard(file: string, overrides?: Record<string, un
   const hash = createHash('sha256').update(bytes);
   if (overrides) hash.update(canonicalJson(overrides));
   const sha256 = hash.digest('hex');
-  const assets: Record<string, AssetInfo> = {};
   const issues: InputIssue[] = [];
-  for (const ref of referencedImagePaths(storyboard)) {
-    if (assets[ref.path]) continue;
-    const path = resolve(dirname(abs), ref.path);
-    let data: Buffer;
-    try {
-      data = await readFile(path);
-    } catch {
-      issues.push({ path: ref.where, message: `image "${ref.path}" not found (looked at ${path})` });
-      continue;
-    }
+  const base = dirname(abs);
+  const assets = await readAssets(referencedImagePaths(storyboard), base, 'image', issues, async (path, text) => {
     try {
       const info = await probeImage(path);
       if (info.width < MIN_REFERENCE_PIXELS || info.height < MIN_REFERENCE_PIXELS) {
-        issues.push({ path: ref.where, message: `image "${ref.path}" is ${info.width}x${info.height}; use at least ${MIN_REFERENCE_PIXELS}x${MIN_REFERENCE_PIXELS} pixels` });
-        continue;
+        return `image "${text}" is ${info.width}x${info.height}; use at least ${MIN_REFERENCE_PIXELS}x${MIN_REFERENCE_PIXELS} pixels`;
       }
-      assets[ref.path] = { path, sha256: createHash('sha256').update(data).digest('hex'), ...info };
+      return info;
     } catch (err) {
       if (!(err instanceof ProbeError)) throw err;
-      issues.push({ path: ref.where, message: `"${ref.path}" is not a PNG, JPEG or WebP image` });
+      return `"${text}" is not a PNG, JPEG or WebP image`;
     }
-  }
-  const audio: Record<string, AudioAsset> = {};
-  for (const ref of referencedAudioPaths(storyboard)) {
-    if (audio[ref.path]) continue;
-    const path = resolve(dirname(abs), ref.path);
-    let data: Buffer;
-    try {
-      data = await readFile(path);
-    } catch {
-      issues.push({ path: ref.where, message: `audio file "${ref.path}" not found (looked at ${path})` });
-      continue;
-    }
+  });
+  const audio = await readAssets(referencedAudioPaths(storyboard), base, 'audio file', issues, async (path, text) => {
     const a = await probe(path).then(audioStream, () => undefined);
     const durationS = Number(a?.duration ?? 0);
-    if (!a || !(durationS > 0)) {
-      issues.push({ path: ref.where, message: `"${ref.path}" has no readable audio` });
-      continue;
-    }
-    audio[ref.path] = { path, sha256: createHash('sha256').update(data).digest('hex'), durationS };
-  }
+    return a && durationS > 0 ? { durationS } : `"${text}" has no readable audio`;
+  });
   if (issues.length) throw new StoryboardError(file, issues);
   return { file, storyboard, sha256, assets, audio };
+}
+
+/**
+ * Reads every file the storyboard names once: it must exist (hashed, streaming), then pass `check`, which returns
+ * the file's facts or a message for the user. Problems are added to `issues` under the storyboard path.
+ */
+async function readAssets<T extends object>(
+  refs: { path: string; where: string }[],
+  base: string,
+  kind: string,
+  issues: InputIssue[],
+  check: (path: string, text: string) => Promise<T | string>,
+): Promise<Record<string, T & { path: string; sha256: string }>> {
+  const out: Record<string, T & { path: string; sha256: string }> = {};
+  for (const ref of refs) {
+    if (out[ref.path]) continue;
+    const path = resolve(base, ref.path);
+    let sha256: string;
+    try {
+      sha256 = (await sha256File(path)).sha256;
+    } catch {
+      issues.push({ path: ref.where, message: `${kind} "${ref.path}" not found (looked at ${path})` });
+      continue;
+    }
+    const facts = await check(path, ref.path);
+    if (typeof facts === 'string') issues.push({ path: ref.where, message: facts });
+    else out[ref.path] = { ...facts, path, sha256 };
+  }
+  return out;
 }
 
 export interface PlanFileOptions {
