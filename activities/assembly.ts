@@ -34,7 +34,9 @@ let versions: Promise<Record<string, string>> | undefined;
 function toolVersions(): Promise<Record<string, string>> {
   versions ??= (async () => {
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    const sdk = JSON.parse(await readFile(createRequire(import.meta.url).resolve('@temporalio/workflow/package.json'), 'utf8')) as { version: string };
+    const sdk = JSON.parse(await readFile(createRequire(import.meta.url).resolve('@temporalio/workflow/package.json'), 'utf8')) as {
+      version: string;
+    };
     return { storyreel: pkg.version, node: process.version, ffmpeg: await checkMediaTools(), temporalSdk: sdk.version };
   })();
   return versions;

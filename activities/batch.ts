@@ -73,7 +73,9 @@ export function batchActivities(deps: BatchDeps) {
     },
 
     /** The state of a production that already exists (a batch resumed after its rows were lost). */
-    async describeProduction(input: { productionId: string }): Promise<{ status: string; state?: string; outputPath?: string; costUsd?: number; message?: string }> {
+    async describeProduction(input: {
+      productionId: string;
+    }): Promise<{ status: string; state?: string; outputPath?: string; costUsd?: number; message?: string }> {
       const handle = getClient().workflow.getHandle(input.productionId);
       const desc = await handle.describe();
       if (desc.status.name === 'RUNNING') return { status: 'RUNNING' };
@@ -81,7 +83,11 @@ export function batchActivities(deps: BatchDeps) {
         const r = (await handle.result()) as { state: string; outputPath?: string; costUsd: number };
         return { status: desc.status.name, state: r.state, ...(r.outputPath ? { outputPath: r.outputPath } : {}), costUsd: r.costUsd };
       } catch (err) {
-        return { status: desc.status.name, state: 'failed', message: err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message };
+        return {
+          status: desc.status.name,
+          state: 'failed',
+          message: err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message,
+        };
       }
     },
 

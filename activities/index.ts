@@ -12,7 +12,9 @@ export type ActivityDeps = SceneDeps & AssemblyDeps & BatchDeps;
 
 export function createActivities(deps: ActivityDeps) {
   const raw = { ...sceneActivities(deps), ...assemblyActivities(deps), ...batchActivities(deps), ...slotActivities() };
-  return Object.fromEntries(Object.entries(raw).map(([name, fn]) => [name, translated(fn as (...a: unknown[]) => Promise<unknown>)])) as typeof raw;
+  return Object.fromEntries(
+    Object.entries(raw).map(([name, fn]) => [name, translated(fn as (...a: unknown[]) => Promise<unknown>)]),
+  ) as typeof raw;
 }
 
 export type Activities = ReturnType<typeof createActivities>;

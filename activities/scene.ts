@@ -107,10 +107,17 @@ export function sceneActivities(deps: SceneDeps) {
           return { kind: 'file', path: dest, mime: 'image/png' };
         }
         const { sha256 } = await sha256File(src.path).catch((err: unknown) => {
-          throw new ProviderError('invalid_request', `scene ${scene.id}: ${role}-frame image ${src.path} cannot be read`, { provider: scene.provider, cause: err });
+          throw new ProviderError('invalid_request', `scene ${scene.id}: ${role}-frame image ${src.path} cannot be read`, {
+            provider: scene.provider,
+            cause: err,
+          });
         });
         if (sha256 !== src.sha256) {
-          throw new ProviderError('invalid_request', `scene ${scene.id}: image ${src.path} changed after the plan was made; plan and submit again`, { provider: scene.provider });
+          throw new ProviderError(
+            'invalid_request',
+            `scene ${scene.id}: image ${src.path} changed after the plan was made; plan and submit again`,
+            { provider: scene.provider },
+          );
         }
         const dest = deps.store.framePath(src.sha256, `fit-${size.width}x${size.height}`);
         await mkdir(join(dest, '..'), { recursive: true });
@@ -137,12 +144,20 @@ export function sceneActivities(deps: SceneDeps) {
       const ctx = { signal: cancellationSignal() };
       if (info.attempt > 1) {
         if (!provider.findSubmitted) {
-          throw new ProviderError('ambiguous_submit', `${input.provider} cannot look up earlier submissions; not posting again to avoid paying twice. Check the provider's dashboard, then resume.`, {
-            provider: input.provider,
-            retryable: false,
-          });
+          throw new ProviderError(
+            'ambiguous_submit',
+            `${input.provider} cannot look up earlier submissions; not posting again to avoid paying twice. Check the provider's dashboard, then resume.`,
+            {
+              provider: input.provider,
+              retryable: false,
+            },
+          );
         }
-        const found = await provider.findSubmitted(input.request, { since: new Date(info.scheduledTimestampMs - RECONCILE_SLACK_MS), exclude: input.knownJobIds ?? [] }, ctx);
+        const found = await provider.findSubmitted(
+          input.request,
+          { since: new Date(info.scheduledTimestampMs - RECONCILE_SLACK_MS), exclude: input.knownJobIds ?? [] },
+          ctx,
+        );
         if (found) {
           log.info('reconciled an earlier submission', { clientRef: input.request.clientRef, jobId: found.jobId, attempt: info.attempt });
           return { jobId: found.jobId, snapshot: found, reconciled: true };
@@ -184,7 +199,13 @@ export function sceneActivities(deps: SceneDeps) {
      * A placeholder clip for a skipped scene (a slate, or the previous scene's last frame held), stored under its
      * own key so it is never mistaken for the real clip.
      */
-    async makePlaceholder(input: { productionId: string; scene: ScenePlan; kind: 'slate' | 'last-frame'; reason: string; still?: ClipRecord }): Promise<ClipRecord> {
+    async makePlaceholder(input: {
+      productionId: string;
+      scene: ScenePlan;
+      kind: 'slate' | 'last-frame';
+      reason: string;
+      still?: ClipRecord;
+    }): Promise<ClipRecord> {
       const { scene } = input;
       const cacheKey = hashOf({ placeholder: input.kind, of: scene.cacheKey, reason: input.reason, still: input.still?.sha256 ?? null });
       const existing = await deps.store.get(cacheKey);
@@ -192,7 +213,14 @@ export function sceneActivities(deps: SceneDeps) {
       await mkdir(deps.tmpDir, { recursive: true });
       const tmp = `${tempPathFor(join(deps.tmpDir, `${cacheKey}.mp4`))}.mp4`;
       try {
-        const spec = { width: scene.size.width, height: scene.size.height, fps: scene.fps, seconds: scene.seconds, title: scene.title, reason: input.reason };
+        const spec = {
+          width: scene.size.width,
+          height: scene.size.height,
+          fps: scene.fps,
+          seconds: scene.seconds,
+          title: scene.title,
+          reason: input.reason,
+        };
         if (input.kind === 'last-frame' && input.still) await renderStill(spec, input.still.path, tmp, cancellationSignal());
         else await renderSlate(spec, tmp, cancellationSignal());
         const facts = clipFacts(await probe(tmp, { countPackets: true }));
@@ -250,15 +278,23 @@ export function sceneActivities(deps: SceneDeps) {
           facts = clipFacts(await probe(tmp, { countPackets: true, signal: cancellationSignal() }));
         } catch (err) {
           if (!(err instanceof ProbeError) && !(err instanceof Error && err.message === 'no video stream')) throw err;
-          throw new ProviderError('output_corrupt', `scene ${input.scene.id}: the downloaded clip is not a readable video`, { provider: input.scene.provider, jobId: input.jobId, cause: err });
+          throw new ProviderError('output_corrupt', `scene ${input.scene.id}: the downloaded clip is not a readable video`, {
+            provider: input.scene.provider,
+            jobId: input.jobId,
+            cause: err,
+          });
         }
         const expected = input.scene.seconds + (input.trimStartS ?? 0);
         // Providers round lengths to their own frame grid; more than half a second off means a truncated file.
         if (Math.abs(facts.videoSeconds - expected) > 0.5) {
-          throw new ProviderError('output_corrupt', `scene ${input.scene.id}: the clip is ${facts.videoSeconds.toFixed(3)} s, expected ${expected} s`, {
-            provider: input.scene.provider,
-            jobId: input.jobId,
-          });
+          throw new ProviderError(
+            'output_corrupt',
+            `scene ${input.scene.id}: the clip is ${facts.videoSeconds.toFixed(3)} s, expected ${expected} s`,
+            {
+              provider: input.scene.provider,
+              jobId: input.jobId,
+            },
+          );
         }
         let source = tmp;
         if (input.trimStartS) {
@@ -266,22 +302,26 @@ export function sceneActivities(deps: SceneDeps) {
           facts = clipFacts(await probe(trimmed, { countPackets: true }));
           source = trimmed;
         }
-        return await deps.store.put(source, {
-          cacheKey: input.scene.cacheKey,
-          durationS: facts.videoSeconds,
-          width: facts.width,
-          height: facts.height,
-          fps: facts.fps,
-          hasAudio: facts.hasAudio,
-          provider: input.scene.provider,
-          model: input.scene.model,
-          jobId: input.jobId,
-          prompt: input.scene.prompt,
-          productionId: input.productionId,
-          sceneId: input.scene.id,
-          costUsd: input.costUsd,
-          createdAt: new Date().toISOString(),
-        }, source === tmp ? { sha256: downloaded.sha256, bytes: downloaded.bytes } : undefined);
+        return await deps.store.put(
+          source,
+          {
+            cacheKey: input.scene.cacheKey,
+            durationS: facts.videoSeconds,
+            width: facts.width,
+            height: facts.height,
+            fps: facts.fps,
+            hasAudio: facts.hasAudio,
+            provider: input.scene.provider,
+            model: input.scene.model,
+            jobId: input.jobId,
+            prompt: input.scene.prompt,
+            productionId: input.productionId,
+            sceneId: input.scene.id,
+            costUsd: input.costUsd,
+            createdAt: new Date().toISOString(),
+          },
+          source === tmp ? { sha256: downloaded.sha256, bytes: downloaded.bytes } : undefined,
+        );
       } finally {
         await rm(tmp, { force: true });
         await rm(trimmed, { force: true });

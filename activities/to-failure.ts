@@ -32,7 +32,12 @@ export function toFailure(err: unknown): unknown {
     });
   }
   if (err instanceof StoryboardError) {
-    return ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [{ kind: err.name, message: err.message }] });
+    return ApplicationFailure.create({
+      message: err.message,
+      type: err.name,
+      nonRetryable: true,
+      details: [{ kind: err.name, message: err.message }],
+    });
   }
   if (err instanceof FfmpegCancelledError) return err;
   if (err instanceof FfmpegError) {
@@ -40,7 +45,11 @@ export function toFailure(err: unknown): unknown {
     return ApplicationFailure.create({ message: err.message, type: err.name, details: [{ kind: err.name, message: err.reason }] });
   }
   if (err instanceof Error) {
-    return ApplicationFailure.create({ message: err.message, type: err.name || 'Error', details: [{ kind: err.name || 'Error', message: err.message }] });
+    return ApplicationFailure.create({
+      message: err.message,
+      type: err.name || 'Error',
+      details: [{ kind: err.name || 'Error', message: err.message }],
+    });
   }
   return err;
 }

@@ -28,7 +28,13 @@ import { verifyVideo } from '../src/media/verify.js';
 import { avOffsets, genClip } from '../test/helpers/av.js';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { clips: { type: 'string', default: '24' }, runs: { type: 'string', default: '3' }, 'skip-transitions': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    clips: { type: 'string', default: '24' },
+    runs: { type: 'string', default: '3' },
+    'skip-transitions': { type: 'boolean', default: false },
+  },
+});
 const N = Number(values.clips);
 const RUNS = Number(values.runs);
 const FPS = 24;
@@ -113,19 +119,54 @@ async function bareSideFiles(out: string) {
 }
 
 async function bareCopy(out: string): Promise<string> {
-  const list = ['ffconcat version 1.0', 'stream', 'exact_stream_id 0x1', ...seconds.flatMap((d, i) => [`file ${q(clipPath(i))}`, `duration ${f6(d)}`])].join('\n');
+  const list = [
+    'ffconcat version 1.0',
+    'stream',
+    'exact_stream_id 0x1',
+    ...seconds.flatMap((d, i) => [`file ${q(clipPath(i))}`, `duration ${f6(d)}`]),
+  ].join('\n');
   await writeFile(join(out, 'vlist.ffconcat'), `${list}\n`);
-  const graph = seconds.map((d, i) => `[${i + 1}:a]atrim=end=${d},apad=whole_dur=${d},asetpts=N/SR/TB[a${i}]`).join(';') + `;${seconds.map((_, i) => `[a${i}]`).join('')}concat=n=${N}:v=0:a=1[a]`;
+  const graph =
+    seconds.map((d, i) => `[${i + 1}:a]atrim=end=${d},apad=whole_dur=${d},asetpts=N/SR/TB[a${i}]`).join(';') +
+    `;${seconds.map((_, i) => `[a${i}]`).join('')}concat=n=${N}:v=0:a=1[a]`;
   await writeFile(join(out, 'hybrid_graph.txt'), graph);
   const dest = join(out, 'bare-copy.mp4');
   await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'concat', '-safe', '0', '-i', join(out, 'vlist.ffconcat'),
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    join(out, 'vlist.ffconcat'),
     ...seconds.flatMap((_, i) => ['-i', clipPath(i)]),
-    '-i', join(out, 'chapters.ffmeta'), '-i', join(out, 'subs.srt'),
-    '-filter_complex_script', join(out, 'hybrid_graph.txt'),
-    '-map', '0:v', '-map', '[a]', '-map', `${N + 2}:s`, '-c:s', 'mov_text', '-map_metadata', String(N + 1), '-map_chapters', String(N + 1),
-    '-c:v', 'copy', ...HOUSE_AUDIO_ARGS, '-movflags', '+faststart', dest,
+    '-i',
+    join(out, 'chapters.ffmeta'),
+    '-i',
+    join(out, 'subs.srt'),
+    '-filter_complex_script',
+    join(out, 'hybrid_graph.txt'),
+    '-map',
+    '0:v',
+    '-map',
+    '[a]',
+    '-map',
+    `${N + 2}:s`,
+    '-c:s',
+    'mov_text',
+    '-map_metadata',
+    String(N + 1),
+    '-map_chapters',
+    String(N + 1),
+    '-c:v',
+    'copy',
+    ...HOUSE_AUDIO_ARGS,
+    '-movflags',
+    '+faststart',
+    dest,
   ]);
   return dest;
 }
@@ -139,19 +180,44 @@ async function bareXfade(out: string): Promise<string> {
     acc += seconds[i - 1]!;
     const v = i === N - 1 ? 'v' : `v${i}`;
     const a = i === N - 1 ? 'a' : `x${i}`;
-    parts.push(`[${vPrev}][${i}:v]xfade=transition=fade:duration=${T}:offset=${f6(acc - i * T)}[${v}]`, `[${aPrev}][b${i}]acrossfade=d=${T}:c1=tri:c2=tri[${a}]`);
+    parts.push(
+      `[${vPrev}][${i}:v]xfade=transition=fade:duration=${T}:offset=${f6(acc - i * T)}[${v}]`,
+      `[${aPrev}][b${i}]acrossfade=d=${T}:c1=tri:c2=tri[${a}]`,
+    );
     vPrev = v;
     aPrev = a;
   }
   await writeFile(join(out, 'xfade_graph.txt'), parts.join(';\n'));
   const dest = join(out, 'bare-xfade.mp4');
   await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
     ...seconds.flatMap((_, i) => ['-i', clipPath(i)]),
-    '-i', join(out, 'chapters.ffmeta'), '-i', join(out, 'subs.srt'),
-    '-filter_complex_script', join(out, 'xfade_graph.txt'),
-    '-map', '[v]', '-map', '[a]', '-map', `${N + 1}:s`, '-c:s', 'mov_text', '-map_metadata', String(N), '-map_chapters', String(N),
-    ...houseVideoArgs(FPS), ...HOUSE_AUDIO_ARGS, '-movflags', '+faststart', dest,
+    '-i',
+    join(out, 'chapters.ffmeta'),
+    '-i',
+    join(out, 'subs.srt'),
+    '-filter_complex_script',
+    join(out, 'xfade_graph.txt'),
+    '-map',
+    '[v]',
+    '-map',
+    '[a]',
+    '-map',
+    `${N + 1}:s`,
+    '-c:s',
+    'mov_text',
+    '-map_metadata',
+    String(N),
+    '-map_chapters',
+    String(N),
+    ...houseVideoArgs(FPS),
+    ...HOUSE_AUDIO_ARGS,
+    '-movflags',
+    '+faststart',
+    dest,
   ]);
   return dest;
 }
@@ -186,7 +252,18 @@ function ours(out: string, transitions: boolean, extras = false): AssemblyInput 
 }
 
 async function frames(path: string): Promise<number> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', path]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-count_packets',
+    '-show_entries',
+    'stream=nb_read_packets',
+    '-of',
+    'csv=p=0',
+    path,
+  ]);
   return Number(stdout.trim());
 }
 
@@ -223,7 +300,11 @@ for (let k = 0; k < RUNS; k++) {
     const x = (await timed('oursXfade', () => assemble(ours(work, true)))) as Awaited<ReturnType<typeof assemble>>;
     stepsXfade = x.stepsMs;
   }
-  console.error(`run ${k + 1}/${RUNS}: ${Object.entries(times).map(([n, v]) => `${n} ${(v.at(-1) ?? 0).toFixed(0)} ms`).join(', ')}`);
+  console.error(
+    `run ${k + 1}/${RUNS}: ${Object.entries(times)
+      .map(([n, v]) => `${n} ${(v.at(-1) ?? 0).toFixed(0)} ms`)
+      .join(', ')}`,
+  );
 }
 
 // Quality of the outputs and the cost of what the bare commands do not do.
@@ -233,7 +314,12 @@ const bareSync = await avOffsets(join(work, 'bare-copy.mp4'), colors);
 const maxErr = (s: typeof sync) => Math.max(...s.scenes.map((x) => Math.abs(x.offsetMs ?? Number.POSITIVE_INFINITY)));
 const v0 = process.hrtime.bigint();
 const verification = await verifyVideo(copyOut, {
-  width: W, height: H, fps: FPS, frames: totalS * FPS, chapters: N, subtitles: 1,
+  width: W,
+  height: H,
+  fps: FPS,
+  frames: totalS * FPS,
+  chapters: N,
+  subtitles: 1,
   boundaries: seconds.slice(1).map((_, i) => ({ atS: seconds.slice(0, i + 1).reduce((a, b) => a + b, 0), transitionS: 0 })),
 });
 const verifyMs = ms(v0);
@@ -243,13 +329,28 @@ const fullSteps = full.value.stepsMs;
 const m = (k: string) => median(times[k]!);
 const rows: [string, string, string, string][] = [
   [`\`cat\` of the ${N} clips (I/O floor)`, (m('cat') / 1000).toFixed(3), `${(m('oursCopy') / m('cat')).toFixed(1)}× (ours / cat)`, '–'],
-  ['bare H2 command (video copy + exact audio, chapters, captions, faststart)', (m('bareCopy') / 1000).toFixed(3), '1.00', `${maxErr(bareSync).toFixed(2)} ms`],
-  ['**storyreel fast path** (assemble(): probe + decide + the same command)', (m('oursCopy') / 1000).toFixed(3), `**${(m('oursCopy') / m('bareCopy')).toFixed(2)}×** bare H2`, `${maxErr(sync).toFixed(2)} ms`],
+  [
+    'bare H2 command (video copy + exact audio, chapters, captions, faststart)',
+    (m('bareCopy') / 1000).toFixed(3),
+    '1.00',
+    `${maxErr(bareSync).toFixed(2)} ms`,
+  ],
+  [
+    '**storyreel fast path** (assemble(): probe + decide + the same command)',
+    (m('oursCopy') / 1000).toFixed(3),
+    `**${(m('oursCopy') / m('bareCopy')).toFixed(2)}×** bare H2`,
+    `${maxErr(sync).toFixed(2)} ms`,
+  ],
 ];
 if (!values['skip-transitions']) {
   rows.push(
     ['bare xfade + acrossfade command, exact per-clip audio (c2)', (m('bareXfade') / 1000).toFixed(3), '1.00', '–'],
-    ['**storyreel transitions path** (assemble(), crossfade 0.5 s ×23)', (m('oursXfade') / 1000).toFixed(3), `**${(m('oursXfade') / m('bareXfade')).toFixed(2)}×** bare xfade`, '–'],
+    [
+      '**storyreel transitions path** (assemble(), crossfade 0.5 s ×23)',
+      (m('oursXfade') / 1000).toFixed(3),
+      `**${(m('oursXfade') / m('bareXfade')).toFixed(2)}×** bare xfade`,
+      '–',
+    ],
   );
 }
 const expectedXfadeFrames = totalS * FPS - (N - 1) * T * FPS;
@@ -260,15 +361,26 @@ const lines = [
   '|---|---:|---:|---:|',
   ...rows.map((r) => `| ${r.join(' | ')} |`),
   '',
-  `runs (ms): ${Object.entries(times).filter(([, v]) => v.length).map(([n, v]) => `${n} ${v.map((x) => x.toFixed(0)).join('/')}`).join('; ')}`,
+  `runs (ms): ${Object.entries(times)
+    .filter(([, v]) => v.length)
+    .map(([n, v]) => `${n} ${v.map((x) => x.toFixed(0)).join('/')}`)
+    .join('; ')}`,
   `fast path steps (ms, last run): ${JSON.stringify(steps)}`,
   ...(values['skip-transitions'] ? [] : [`transitions steps (ms, last run): ${JSON.stringify(stepsXfade)}`]),
   `frames: fast path ${await frames(copyOut)} (planned ${totalS * FPS}), bare H2 ${await frames(join(work, 'bare-copy.mp4'))}` +
-    (values['skip-transitions'] ? '' : `, transitions ${await frames(join(work, 'ours-xfade.mp4'))} and bare xfade ${await frames(join(work, 'bare-xfade.mp4'))} (planned ${expectedXfadeFrames})`),
+    (values['skip-transitions']
+      ? ''
+      : `, transitions ${await frames(join(work, 'ours-xfade.mp4'))} and bare xfade ${await frames(join(work, 'bare-xfade.mp4'))} (planned ${expectedXfadeFrames})`),
   `verification of the fast-path output (probe, packets, moov, full decode with black/freeze/silence detection): ${(verifyMs / 1000).toFixed(3)} s, ok=${verification.ok}${verification.problems.length ? ` (${verification.problems.join('; ')})` : ''}`,
   `fast path with poster + contact sheet (ms): ${JSON.stringify(fullSteps)}`,
-  `peak RSS, this process (MB): before the runs ${rssBeforeMb.toFixed(0)}; during ${Object.entries(rss).map(([n, r]) => `${n} ${r.selfMb.toFixed(0)}`).join(', ')}; process maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} (includes the A/V analysis, which holds decoded PCM)`,
-  `peak RSS, ffmpeg children (MB): ${Object.entries(rss).map(([n, r]) => `${n} ${r.childMb.toFixed(0)}`).join(', ')}`,
+  `peak RSS, this process (MB): before the runs ${rssBeforeMb.toFixed(0)}; during ${Object.entries(rss)
+    .map(([n, r]) => `${n} ${r.selfMb.toFixed(0)}`)
+    .join(
+      ', ',
+    )}; process maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} (includes the A/V analysis, which holds decoded PCM)`,
+  `peak RSS, ffmpeg children (MB): ${Object.entries(rss)
+    .map(([n, r]) => `${n} ${r.childMb.toFixed(0)}`)
+    .join(', ')}`,
 ];
 console.log(lines.join('\n'));
 await rm(work, { recursive: true, force: true });

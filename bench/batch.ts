@@ -12,7 +12,13 @@ import { stringify } from 'yaml';
 import { batchWorkflowId } from '../workflows/definitions.js';
 import { ms, openBench } from './harness.js';
 
-const { values } = parseArgs({ options: { items: { type: 'string', default: '200' }, scenes: { type: 'string', default: '5' }, parallel: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    items: { type: 'string', default: '200' },
+    scenes: { type: 'string', default: '5' },
+    parallel: { type: 'string', default: '10' },
+  },
+});
 const ITEMS = Number(values.items);
 const SCENES = Number(values.scenes);
 const P = Number(values.parallel);
@@ -36,10 +42,16 @@ for (let i = 0; i < ITEMS; i++) {
     }),
   );
 }
-await writeFile(join(dir, 'batch.yaml'), stringify({ batch: 'bench', maxParallelProductions: P, priority: 'normal', items: [{ dir: 'stories' }] }));
+await writeFile(
+  join(dir, 'batch.yaml'),
+  stringify({ batch: 'bench', maxParallelProductions: P, priority: 'normal', items: [{ dir: 'stories' }] }),
+);
 
 // Warm-up: the instant template and the workflow cache.
-await writeFile(join(dir, 'warm.yaml'), stringify({ batch: 'warm', maxParallelProductions: 2, items: [{ storyboard: 'stories/story-0000.yaml', id: 'w0' }] }));
+await writeFile(
+  join(dir, 'warm.yaml'),
+  stringify({ batch: 'warm', maxParallelProductions: 2, items: [{ storyboard: 'stories/story-0000.yaml', id: 'w0' }] }),
+);
 await bench.client.submitBatch(join(dir, 'warm.yaml'));
 await bench.client.batchResult('warm');
 
@@ -49,7 +61,11 @@ const summary = await bench.client.batchResult('bench');
 const batchMs = ms(t0);
 
 const t1 = process.hrtime.bigint();
-await bench.temporal.workflow.execute('benchNoopActivities', { taskQueue: bench.taskQueue, workflowId: `noop-${Date.now()}`, args: [ITEMS * SCENES, P * SCENES] });
+await bench.temporal.workflow.execute('benchNoopActivities', {
+  taskQueue: bench.taskQueue,
+  workflowId: `noop-${Date.now()}`,
+  args: [ITEMS * SCENES, P * SCENES],
+});
 const floorMs = ms(t1);
 clearInterval(sampler);
 
@@ -58,12 +74,17 @@ for await (const _ of bench.temporal.workflow.list({ query: `WorkflowId = '${bat
 
 const scenes = ITEMS * SCENES;
 const row = (k: string, v: string) => console.log(`${k.padEnd(46)} ${v}`);
-console.log(`\nbatch benchmark: ${ITEMS} storyboards × ${SCENES} scenes = ${scenes} scenes, ${P} productions at once, local provider (instant)\n`);
+console.log(
+  `\nbatch benchmark: ${ITEMS} storyboards × ${SCENES} scenes = ${scenes} scenes, ${P} productions at once, local provider (instant)\n`,
+);
 row('batch wall time', `${(batchMs / 1000).toFixed(1)} s  (${JSON.stringify(summary.counts)})`);
 row('scenes per second', (scenes / (batchMs / 1000)).toFixed(1));
 row('per scene (wall / scenes)', `${(batchMs / scenes).toFixed(1)} ms`);
 row(`floor: ${scenes} no-op activities, ${P * SCENES} at once`, `${floorMs.toFixed(0)} ms = ${(floorMs / scenes).toFixed(2)} ms each`);
-row('orchestration + media per scene above the floor', `${((batchMs - floorMs) / scenes).toFixed(1)} ms (ratio ${(batchMs / floorMs).toFixed(1)}×)`);
+row(
+  'orchestration + media per scene above the floor',
+  `${((batchMs - floorMs) / scenes).toFixed(1)} ms (ratio ${(batchMs / floorMs).toFixed(1)}×)`,
+);
 row('batch runs (continue-as-new)', String(runs));
 row('worker process peak RSS', `${(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1e6).toFixed(0)} MB`);
 

@@ -62,7 +62,16 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
         maxCachedWorkflows: 2000,
       });
       const submitWorkers = await Promise.all(
-        providers.names().map((p) => Worker.create({ connection: native, taskQueue: submitQueue(taskQueue, p), activities, maxConcurrentActivityTaskExecutions: 16 })),
+        providers
+          .names()
+          .map((p) =>
+            Worker.create({
+              connection: native,
+              taskQueue: submitQueue(taskQueue, p),
+              activities,
+              maxConcurrentActivityTaskExecutions: 16,
+            }),
+          ),
       );
       const all = [worker, ...submitWorkers];
       const running = Promise.all(all.map((w) => w.run()));

@@ -48,13 +48,21 @@ async function production(id: string, scenes: number): Promise<{ totalMs: number
 
 async function noopActivities(n: number): Promise<number> {
   const t0 = process.hrtime.bigint();
-  await bench.temporal.workflow.execute('benchNoopActivities', { taskQueue: bench.taskQueue, workflowId: `noop-${n}-${Date.now()}`, args: [n, P] });
+  await bench.temporal.workflow.execute('benchNoopActivities', {
+    taskQueue: bench.taskQueue,
+    workflowId: `noop-${n}-${Date.now()}`,
+    args: [n, P],
+  });
   return ms(t0);
 }
 
 async function noopChildren(n: number, perChild: number): Promise<number> {
   const t0 = process.hrtime.bigint();
-  await bench.temporal.workflow.execute('benchNoopChildren', { taskQueue: bench.taskQueue, workflowId: `noopc-${n}-${Date.now()}`, args: [n, P, perChild] });
+  await bench.temporal.workflow.execute('benchNoopChildren', {
+    taskQueue: bench.taskQueue,
+    workflowId: `noopc-${n}-${Date.now()}`,
+    args: [n, P, perChild],
+  });
   return ms(t0);
 }
 
@@ -75,9 +83,15 @@ row('  of which assembly + manifest', `${prod.assemblyMs.toFixed(0)} ms`);
 row('  scenes (wall minus assembly)', `${sceneMs.toFixed(0)} ms = ${(sceneMs / N).toFixed(1)} ms per scene`);
 row('  activities per scene', perScene.toFixed(1));
 row(`floor: ${N} no-op activities`, `${floorActs.toFixed(0)} ms = ${(floorActs / N).toFixed(1)} ms each`);
-row(`floor: ${N} no-op child workflows × ${Math.round(perScene)} activities`, `${floorChildren.toFixed(0)} ms = ${(floorChildren / N).toFixed(1)} ms each`);
+row(
+  `floor: ${N} no-op child workflows × ${Math.round(perScene)} activities`,
+  `${floorChildren.toFixed(0)} ms = ${(floorChildren / N).toFixed(1)} ms each`,
+);
 row('per-scene overhead vs no-op activity', `${((sceneMs - floorActs) / N).toFixed(1)} ms  (ratio ${(sceneMs / floorActs).toFixed(2)}×)`);
-row('per-scene overhead vs same-shape no-op child', `${((sceneMs - floorChildren) / N).toFixed(1)} ms  (ratio ${(sceneMs / floorChildren).toFixed(2)}×)`);
+row(
+  'per-scene overhead vs same-shape no-op child',
+  `${((sceneMs - floorChildren) / N).toFixed(1)} ms  (ratio ${(sceneMs / floorChildren).toFixed(2)}×)`,
+);
 
 await stop();
 await bench.close();

@@ -59,7 +59,15 @@ await produce(
     operator: { waitSeconds: 300 },
     review: { scenes: ['c'] },
     budget: { maxUsd: 5 },
-    providers: { local: { pollIntervalMs: 50, faults: [{ scene: 'a', on: 'job', kind: 'content_policy', times: 1 }, { scene: 'b', on: 'submit', kind: 'invalid_request', times: 0 }] } },
+    providers: {
+      local: {
+        pollIntervalMs: 50,
+        faults: [
+          { scene: 'a', on: 'job', kind: 'content_policy', times: 1 },
+          { scene: 'b', on: 'submit', kind: 'invalid_request', times: 0 },
+        ],
+      },
+    },
     scenes: [
       { id: 'a', prompt: 'retry me' },
       { id: 'b', prompt: 'skip me' },
@@ -79,7 +87,15 @@ await produce(
 {
   const dir = join(bench.workDir, 'replay-batch');
   await mkdir(join(dir, 'stories'), { recursive: true });
-  await writeFile(join(dir, 'stories', 'good.yaml'), stringify({ title: 'Good', defaults: { provider: 'local', size: '160x90', seconds: 1 }, providers: { local: { pollIntervalMs: 50 } }, scenes: [{ id: 'a', prompt: 'batch good' }] }));
+  await writeFile(
+    join(dir, 'stories', 'good.yaml'),
+    stringify({
+      title: 'Good',
+      defaults: { provider: 'local', size: '160x90', seconds: 1 },
+      providers: { local: { pollIntervalMs: 50 } },
+      scenes: [{ id: 'a', prompt: 'batch good' }],
+    }),
+  );
   await writeFile(join(dir, 'stories', 'bad.yaml'), stringify({ title: 'Bad', scenes: [{ id: 'a', prompt: 'x', secnds: 1 }] }));
   await writeFile(join(dir, 'batch.yaml'), stringify({ batch: 'replay-batch', maxParallelProductions: 2, items: [{ dir: 'stories' }] }));
   await bench.client.submitBatch(join(dir, 'batch.yaml'));

@@ -6,7 +6,15 @@
  *   const result = await client.result(productionId);
  */
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { basename, dirname, join, resolve } from 'node:path';
 import { catalog } from './providers/catalog.js';
 import { planFile, type LoadedStoryboard } from './load/load-storyboard.js';
@@ -122,7 +130,13 @@ export class StoryreelClient {
         if (err instanceof WorkflowNotFoundError) return undefined;
         throw err;
       });
-    if (existing && existing.status.name !== 'FAILED' && existing.status.name !== 'CANCELLED' && existing.status.name !== 'TERMINATED' && existing.status.name !== 'TIMED_OUT') {
+    if (
+      existing &&
+      existing.status.name !== 'FAILED' &&
+      existing.status.name !== 'CANCELLED' &&
+      existing.status.name !== 'TERMINATED' &&
+      existing.status.name !== 'TIMED_OUT'
+    ) {
       // Running: attach. Completed: it was produced already; nothing is started twice.
       return { productionId: plan.productionId, workflowId, runId: existing.runId, attached: true, state: existing.status.name, outDir };
     }
@@ -166,7 +180,7 @@ export class StoryreelClient {
     try {
       desc = await handle.describe();
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new Error(`no production "${productionId}" on this server`);
+      if (err instanceof WorkflowNotFoundError) throw new Error(`no production "${productionId}" on this server`, { cause: err });
       throw err;
     }
     if (desc.status.name === 'RUNNING') return handle.query(progressQuery);
@@ -327,7 +341,9 @@ export class StoryreelClient {
   }
 
   /** Productions found through search attributes (needs them registered on the server). */
-  async list(filter: { batchId?: string; state?: string } = {}): Promise<{ productionId: string; state: string; status: string; startTime: Date }[]> {
+  async list(
+    filter: { batchId?: string; state?: string } = {},
+  ): Promise<{ productionId: string; state: string; status: string; startTime: Date }[]> {
     const clauses = [`${SEARCH_ATTRIBUTES.productionId.name} IS NOT NULL`];
     if (filter.batchId) clauses.push(`${SEARCH_ATTRIBUTES.batchId.name} = '${filter.batchId.replaceAll("'", '')}'`);
     if (filter.state) clauses.push(`${SEARCH_ATTRIBUTES.state.name} = '${filter.state.replaceAll("'", '')}'`);
@@ -406,7 +422,9 @@ async function unwrapUpdate<T>(p: Promise<T>): Promise<T> {
 /** A production id given by a user, checked (it becomes a workflow id and a directory name). */
 export function checkedId(id: string): string {
   if (!PRODUCTION_ID_PATTERN.test(id)) {
-    throw new StoryboardError('--id', [{ path: 'production id', message: 'must be 1-80 characters of a-z, 0-9, "-" or "_", starting with a letter or digit' }]);
+    throw new StoryboardError('--id', [
+      { path: 'production id', message: 'must be 1-80 characters of a-z, 0-9, "-" or "_", starting with a letter or digit' },
+    ]);
   }
   return id;
 }
@@ -434,12 +452,17 @@ export interface BatchSubmitted {
  * Resolves a batch manifest into its item list (files, directories, keys, overrides) and writes it where
  * workers read it. Throws StoryboardError naming the manifest path on bad input.
  */
-export async function resolveBatchManifest(file: string, workDir: string): Promise<{ manifest: BatchManifest; batchId: string; items: BatchItem[]; itemsFile: string }> {
+export async function resolveBatchManifest(
+  file: string,
+  workDir: string,
+): Promise<{ manifest: BatchManifest; batchId: string; items: BatchItem[]; itemsFile: string }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new StoryboardError(file, [{ path: '', message: `cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
+    throw new StoryboardError(file, [
+      { path: '', message: `cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? 'error'})` },
+    ]);
   }
   const parsed = BatchManifest.safeParse(parseStoryboardDocument(text, file));
   if (!parsed.success) throw new StoryboardError(file, zodIssues(parsed.error));
@@ -448,7 +471,8 @@ export async function resolveBatchManifest(file: string, workDir: string): Promi
   const items: BatchItem[] = [];
   const issues: { path: string; message: string }[] = [];
   for (const [i, spec] of manifest.items.entries()) {
-    const overrides = (o?: Record<string, unknown>) => (manifest.overrides || o ? (deepMerge(manifest.overrides ?? {}, o ?? {}) as Record<string, unknown>) : undefined);
+    const overrides = (o?: Record<string, unknown>) =>
+      manifest.overrides || o ? (deepMerge(manifest.overrides ?? {}, o ?? {}) as Record<string, unknown>) : undefined;
     if ('storyboard' in spec) {
       const abs = resolve(base, spec.storyboard);
       if (!existsSync(abs)) issues.push({ path: `items[${i}].storyboard`, message: `"${spec.storyboard}" not found` });
@@ -468,7 +492,11 @@ export async function resolveBatchManifest(file: string, workDir: string): Promi
   }
   const seen = new Map<string, string>();
   for (const it of items) {
-    if (seen.has(it.key)) issues.push({ path: 'items', message: `two items have the key "${it.key}" (${seen.get(it.key)} and ${it.file}); give one an \`id\`` });
+    if (seen.has(it.key))
+      issues.push({
+        path: 'items',
+        message: `two items have the key "${it.key}" (${seen.get(it.key)} and ${it.file}); give one an \`id\``,
+      });
     seen.set(it.key, it.file);
   }
   if (!items.length && !issues.length) issues.push({ path: 'items', message: 'no storyboards found' });

@@ -81,6 +81,7 @@ function parseLimits(text: string | undefined): Config['providerLimits'] {
     throw new ConfigError('STORYREEL_PROVIDER_LIMITS: not valid JSON (example: {"openai-videos":{"submitsPerSecond":2}})');
   }
   const parsed = ProviderLimitsJson.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`STORYREEL_PROVIDER_LIMITS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new ConfigError(`STORYREEL_PROVIDER_LIMITS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }

@@ -35,7 +35,11 @@ async function ensureFfmpeg(log: Log): Promise<boolean> {
   }
   log('ffmpeg: installing Debian package ffmpeg…');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const run = (args: string[]) => spawnSync(sudo[0] ?? args[0]!, sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), { stdio: ['ignore', 'ignore', 'inherit'], env });
+  const run = (args: string[]) =>
+    spawnSync(sudo[0] ?? args[0]!, sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env,
+    });
   let r = run(['apt-get', 'install', '-y', '--no-install-recommends', 'ffmpeg']);
   if (r.status !== 0) {
     run(['apt-get', 'update']);
@@ -100,7 +104,9 @@ async function sdkDownload(target: string, cacheDir: string, log: Log, t: number
     log(`temporal CLI: downloaded and cached at ${target} in ${seconds(t)}`);
     return true;
   } catch (err) {
-    log(`temporal CLI: could not be installed (${(err as Error).message}). Install Go >= 1.25, or the Temporal CLI, or set TEMPORAL_CLI_PATH.`);
+    log(
+      `temporal CLI: could not be installed (${(err as Error).message}). Install Go >= 1.25, or the Temporal CLI, or set TEMPORAL_CLI_PATH.`,
+    );
     return false;
   }
 }

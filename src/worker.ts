@@ -5,7 +5,7 @@
  * provider's submit queue, whose rate the server enforces for all workers at once
  * (maxTaskQueueActivitiesPerSecond from `providerLimits`).
  */
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
@@ -79,7 +79,11 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
   await checkMediaTools();
   const paths = storePaths(setup.workDir);
   const env = setup.env ?? process.env;
-  const providers = new ProviderRegistry({ workDir: setup.workDir, env, ...(setup.providerFactories ? { factories: setup.providerFactories } : {}) });
+  const providers = new ProviderRegistry({
+    workDir: setup.workDir,
+    env,
+    ...(setup.providerFactories ? { factories: setup.providerFactories } : {}),
+  });
   const activities = createActivities({ store: new ClipStore(paths.store), providers, tmpDir: paths.tmp, env, workDir: setup.workDir });
   const common = {
     connection: setup.connection,

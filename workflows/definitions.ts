@@ -13,7 +13,8 @@ import type { FailureDetails } from '../activities/to-failure.js';
  * failed: permanently, with a reason; blocked: waits on a failed scene it continues from;
  * skipped: replaced by a placeholder on an operator's decision.
  */
-export type SceneState = 'planned' | 'submitted' | 'rendering' | 'downloaded' | 'awaiting_review' | 'ready' | 'failed' | 'blocked' | 'skipped';
+export type SceneState =
+  'planned' | 'submitted' | 'rendering' | 'downloaded' | 'awaiting_review' | 'ready' | 'failed' | 'blocked' | 'skipped';
 
 export type ProductionState =
   | 'running'

@@ -109,7 +109,12 @@ export function buildLockfile(plan: ProductionPlan, progress: ProductionProgress
         fps: s.fps,
         ...(s.seed !== undefined ? { seed: s.seed } : {}),
         inputs: {
-          firstFrame: s.continuity.firstFrame?.kind === 'image' ? { image: s.continuity.firstFrame.sha256 } : s.continuity.firstFrame ? { lastFrameOf: s.continuity.firstFrame.sceneId } : null,
+          firstFrame:
+            s.continuity.firstFrame?.kind === 'image'
+              ? { image: s.continuity.firstFrame.sha256 }
+              : s.continuity.firstFrame
+                ? { lastFrameOf: s.continuity.firstFrame.sceneId }
+                : null,
           lastFrame: s.continuity.lastFrame?.kind === 'image' ? { image: s.continuity.lastFrame.sha256 } : null,
           references: s.continuity.references.map((r) => r.sha256),
           extends: s.continuity.extendsSceneId ?? null,

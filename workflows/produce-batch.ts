@@ -106,7 +106,11 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
     if (input.budgetUsd !== undefined) {
       const left = round4(input.budgetUsd - spent() - reserved());
       if (left <= 0 || (planned.minSceneCostUsd > 0 && left < planned.minSceneCostUsd)) {
-        return finalRow(item.key, productionId, 'not_started', { stage: 'budget', reason: `the batch budget of $${input.budgetUsd} is used up`, scenes: { ready: 0, total: planned.scenes } });
+        return finalRow(item.key, productionId, 'not_started', {
+          stage: 'budget',
+          reason: `the batch budget of $${input.budgetUsd} is used up`,
+          scenes: { ready: 0, total: planned.scenes },
+        });
       }
       budgetUsd = Math.min(budgetUsd ?? Infinity, left);
     }
@@ -179,7 +183,11 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
   };
   const summaryPath = await acts.writeBatchSummary({ dir: input.outRoot, summary });
   await condition(allHandlersFinished);
-  if (rows.length !== input.total) throw ApplicationFailure.nonRetryable(`batch ${input.batchId}: ${rows.length} of ${input.total} items accounted for`, 'BatchIncomplete');
+  if (rows.length !== input.total)
+    throw ApplicationFailure.nonRetryable(
+      `batch ${input.batchId}: ${rows.length} of ${input.total} items accounted for`,
+      'BatchIncomplete',
+    );
   return { ...summary, summaryPath };
 }
 

@@ -64,7 +64,11 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   const plan = await resolvePlan(input);
   const heartbeatTimeout = `${input.timeouts?.heartbeatS ?? 30}s`;
   // Assembly re-encodes audio (and video when needed): minutes for long productions; heartbeats carry progress.
-  const media = proxyActivities<Activities>({ startToCloseTimeout: '2 hours', heartbeatTimeout, retry: { initialInterval: '5s', maximumAttempts: 3 } });
+  const media = proxyActivities<Activities>({
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout,
+    retry: { initialInterval: '5s', maximumAttempts: 3 },
+  });
   // Small writes and renders on this worker's disk.
   const local = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } });
 
@@ -112,14 +116,25 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   const spentUsd = () => round4(ledger.filter((l) => l.outcome !== 'denied').reduce((t, l) => t + (l.actualUsd ?? l.estimatedUsd), 0));
   const progress = (): ProductionProgress => {
     const weights = list().map(({ status: s }) =>
-      DONE.has(s.state) || s.state === 'awaiting_review' ? 1 : s.state === 'downloaded' ? 0.95 : s.state === 'rendering' ? 0.1 + 0.8 * s.progress : s.state === 'submitted' ? 0.1 : 0,
+      DONE.has(s.state) || s.state === 'awaiting_review'
+        ? 1
+        : s.state === 'downloaded'
+          ? 0.95
+          : s.state === 'rendering'
+            ? 0.1 + 0.8 * s.progress
+            : s.state === 'submitted'
+              ? 0.1
+              : 0,
     );
     const sceneShare = weights.reduce((a, b) => a + b, 0) / Math.max(1, weights.length);
     return {
       productionId: plan.productionId,
       title: plan.title,
       state,
-      percent: state === 'completed' || state === 'completed_with_placeholders' ? 100 : Math.round((sceneShare * 0.9 + assemblyFraction * 0.1) * 1000) / 10,
+      percent:
+        state === 'completed' || state === 'completed_with_placeholders'
+          ? 100
+          : Math.round((sceneShare * 0.9 + assemblyFraction * 0.1) * 1000) / 10,
       scenes: list().map((e) => e.status),
       costUsd: spentUsd(),
       estimatedCostUsd: plan.totals.estimatedCostUsd,
@@ -129,7 +144,14 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
       ...(plan.budgetUsd !== undefined ? { budgetUsd: plan.budgetUsd } : {}),
       ...(message ? { message } : {}),
       ...(outputPath ? { outputPath } : {}),
-      ...(waitingUntil ? { waitingUntil, waitingFor: list().filter((e) => e.status.state === 'failed' || e.status.state === 'awaiting_review').map((e) => e.plan.id) } : {}),
+      ...(waitingUntil
+        ? {
+            waitingUntil,
+            waitingFor: list()
+              .filter((e) => e.status.state === 'failed' || e.status.state === 'awaiting_review')
+              .map((e) => e.plan.id),
+          }
+        : {}),
     };
   };
 
@@ -147,12 +169,22 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
       if (i >= 0) s.attempts[i] = u.attempt;
       else s.attempts.push(u.attempt);
       s.costUsd = round4(s.attempts.reduce((t, a) => t + a.estimatedCostUsd, 0));
-      const line = ledger.find((l) => l.sceneId === s.id && l.take === s.take && (l.jobId === u.attempt!.jobId || (!l.jobId && l.outcome === 'reserved')));
+      const line = ledger.find(
+        (l) => l.sceneId === s.id && l.take === s.take && (l.jobId === u.attempt!.jobId || (!l.jobId && l.outcome === 'reserved')),
+      );
       if (line) {
         line.jobId = u.attempt.jobId;
         line.outcome = u.attempt.outcome;
       } else if (plan.budgetUsd === undefined) {
-        ledger.push({ sceneId: s.id, take: s.take, jobAttempt: s.attempts.length, jobId: u.attempt.jobId, estimatedUsd: u.attempt.estimatedCostUsd, outcome: u.attempt.outcome, at: now() });
+        ledger.push({
+          sceneId: s.id,
+          take: s.take,
+          jobAttempt: s.attempts.length,
+          jobId: u.attempt.jobId,
+          estimatedUsd: u.attempt.estimatedCostUsd,
+          outcome: u.attempt.outcome,
+          at: now(),
+        });
       }
     }
     bump();
@@ -162,7 +194,14 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     const e = entries.get(r.sceneId);
     if (!e) return;
     const fits = !budgetExhausted && !aborted && spentUsd() + r.estimatedUsd <= (plan.budgetUsd ?? Infinity) + 1e-9;
-    ledger.push({ sceneId: r.sceneId, take: r.take, jobAttempt: r.jobAttempt, estimatedUsd: r.estimatedUsd, outcome: fits ? 'reserved' : 'denied', at: now() });
+    ledger.push({
+      sceneId: r.sceneId,
+      take: r.take,
+      jobAttempt: r.jobAttempt,
+      estimatedUsd: r.estimatedUsd,
+      outcome: fits ? 'reserved' : 'denied',
+      at: now(),
+    });
     if (!fits) budgetExhausted = true;
     bump();
     await getExternalWorkflowHandle(childId(e)).signal(budgetGrantSignal, { take: r.take, jobAttempt: r.jobAttempt, granted: fits });
@@ -199,7 +238,8 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
         if (d.action === 'abort') return;
         const e = entries.get(d.sceneId);
         if (!e) throw new Error(`no scene "${d.sceneId}" in this production`);
-        if (e.status.state !== 'failed') throw new Error(`scene ${d.sceneId} is ${e.status.state}; only a failed scene can be retried or skipped`);
+        if (e.status.state !== 'failed')
+          throw new Error(`scene ${d.sceneId} is ${e.status.state}; only a failed scene can be retried or skipped`);
         if (d.prompt !== undefined && !d.prompt.trim()) throw new Error('the edited prompt is empty');
       },
     },
@@ -213,7 +253,11 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
         e.status.state = 'ready';
       } else {
         const rejected = e.clip!;
-        e.status.rejectedTakes.push({ take: e.status.take, note: r.note ?? '', clip: { path: rejected.path, sha256: rejected.sha256, jobId: rejected.jobId } });
+        e.status.rejectedTakes.push({
+          take: e.status.take,
+          note: r.note ?? '',
+          clip: { path: rejected.path, sha256: rejected.sha256, jobId: rejected.jobId },
+        });
         const remixOf = e.plan.features.remix ? rejected.jobId : undefined;
         newTake(e, { note: r.note ?? 'another take' });
         if (remixOf) e.remixOfJobId = remixOf;
@@ -291,7 +335,10 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     s.startedAt = now();
     s.state = 'planned';
     const scenePlan = effectivePlan(e);
-    const predecessorId = scenePlan.continuity.firstFrame?.kind === 'previous-last-frame' ? scenePlan.continuity.firstFrame.sceneId : scenePlan.continuity.extendsSceneId;
+    const predecessorId =
+      scenePlan.continuity.firstFrame?.kind === 'previous-last-frame'
+        ? scenePlan.continuity.firstFrame.sceneId
+        : scenePlan.continuity.extendsSceneId;
     const predecessor = predecessorId ? entries.get(predecessorId)?.clip : undefined;
     const take = s.take;
     executeChild(renderScene, {
@@ -392,7 +439,9 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
           key: input.batch.itemKey,
           productionId: plan.productionId,
           state: final,
-          ...(final === 'completed' || final === 'completed_with_placeholders' ? {} : { stage: stage ?? failedIn ?? (final === 'budget_exhausted' ? 'budget' : 'render') }),
+          ...(final === 'completed' || final === 'completed_with_placeholders'
+            ? {}
+            : { stage: stage ?? failedIn ?? (final === 'budget_exhausted' ? 'budget' : 'render') }),
           ...(firstBad && final !== 'completed' ? { sceneId: firstBad.plan.id } : {}),
           ...(final !== 'completed' ? { reason: (firstBad?.status.reason?.message ?? why).slice(0, 500) } : {}),
           ...(assembled ? { outputPath: assembled.path } : {}),

@@ -5,16 +5,8 @@
  * A rate-limit answer from the provider pauses new grants for everyone (pauseProvider).
  * One long-lived workflow per provider (id `storyreel-slots-<provider>`), continued as new to bound its history.
  */
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  getExternalWorkflowHandle,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
 import { acquireSlotSignal, pauseProviderSignal, releaseSlotSignal, slotGrantedSignal, type SlotRequest } from './definitions.js';
-
 
 export interface SlotsState {
   provider: string;
@@ -23,7 +15,6 @@ export interface SlotsState {
   permits?: number;
   pausedUntil?: number;
 }
-
 
 export async function providerSlots(state: SlotsState): Promise<void> {
   const queue = [...(state.queue ?? [])];

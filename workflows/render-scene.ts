@@ -99,7 +99,12 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   /** Asks the parent (which keeps the ledger) whether this job may be paid for. */
   const mayPay = async (jobAttempt: number): Promise<boolean> => {
     if (!input.budgeted || !parent) return true;
-    await getExternalWorkflowHandle(parent.workflowId).signal(budgetRequestSignal, { sceneId: scene.id, take, jobAttempt, estimatedUsd: scene.estimatedCostUsd });
+    await getExternalWorkflowHandle(parent.workflowId).signal(budgetRequestSignal, {
+      sceneId: scene.id,
+      take,
+      jobAttempt,
+      estimatedUsd: scene.estimatedCostUsd,
+    });
     await condition(() => grants.has(jobAttempt));
     return grants.get(jobAttempt)!;
   };
@@ -113,13 +118,21 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     const requestId = `${workflowInfo().workflowId}#${jobAttempt}`;
     await local.requestSlot({
       provider: scene.provider,
-      request: { requestId, workflowId: workflowInfo().workflowId, permits: scene.settings.maxInFlight!, leaseMs: (scene.jobDeadlineSeconds + 1800) * 1000 },
+      request: {
+        requestId,
+        workflowId: workflowInfo().workflowId,
+        permits: scene.settings.maxInFlight!,
+        leaseMs: (scene.jobDeadlineSeconds + 1800) * 1000,
+      },
     });
     await condition(() => granted.has(requestId));
     return requestId;
   };
   const release = async (requestId: string | undefined) => {
-    if (requestId) await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(slotsWorkflowId(workflowInfo().taskQueue, scene.provider)).signal(releaseSlotSignal, { requestId }));
+    if (requestId)
+      await CancellationScope.nonCancellable(() =>
+        getExternalWorkflowHandle(slotsWorkflowId(workflowInfo().taskQueue, scene.provider)).signal(releaseSlotSignal, { requestId }),
+      );
   };
 
   const cached = await local.lookupClip({ cacheKey: scene.cacheKey });
@@ -212,7 +225,9 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
       if (isCancellation(err)) {
         attempt.outcome = 'cancelled';
         if (scene.features.cancel) {
-          await CancellationScope.nonCancellable(() => local.cancelJob({ provider: scene.provider, settings: scene.settings, jobId: submitted.jobId }));
+          await CancellationScope.nonCancellable(() =>
+            local.cancelJob({ provider: scene.provider, settings: scene.settings, jobId: submitted.jobId }),
+          );
         }
       }
       throw err;
@@ -265,7 +280,9 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
             provider: scene.provider,
             jobId: snap.jobId,
             ...(f.code ? { providerCode: f.code } : {}),
-            ...(f.kind === 'content_policy' ? { input: prepared.firstFrame || prepared.referenceImages ? 'prompt or reference image' : 'prompt' } : {}),
+            ...(f.kind === 'content_policy'
+              ? { input: prepared.firstFrame || prepared.referenceImages ? 'prompt or reference image' : 'prompt' }
+              : {}),
           },
         };
       }
@@ -279,7 +296,12 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
         return {
           done: false,
           kind: 'job_stuck',
-          details: { kind: 'job_stuck', message: `job ${snap.jobId} was still ${snap.state} after ${scene.jobDeadlineSeconds} s`, provider: scene.provider, jobId: snap.jobId },
+          details: {
+            kind: 'job_stuck',
+            message: `job ${snap.jobId} was still ${snap.state} after ${scene.jobDeadlineSeconds} s`,
+            provider: scene.provider,
+            jobId: snap.jobId,
+          },
         };
       }
       snap = await poll.awaitJob({

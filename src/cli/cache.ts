@@ -11,7 +11,9 @@ export async function cacheLsCommand(opts: { json?: boolean }, io: Io): Promise<
     return EXIT.ok;
   }
   for (const c of clips) {
-    io.out(`${c.cacheKey.slice(0, 12)}  ${c.productionId}/${c.sceneId}  ${c.provider}/${c.model}  ${c.durationS.toFixed(2)} s  ${(c.bytes / 1e6).toFixed(1)} MB  ${c.createdAt}`);
+    io.out(
+      `${c.cacheKey.slice(0, 12)}  ${c.productionId}/${c.sceneId}  ${c.provider}/${c.model}  ${c.durationS.toFixed(2)} s  ${(c.bytes / 1e6).toFixed(1)} MB  ${c.createdAt}`,
+    );
   }
   io.out(`${clips.length} clips, ${(clips.reduce((t, c) => t + c.bytes, 0) / 1e6).toFixed(1)} MB`);
   return EXIT.ok;

@@ -43,7 +43,9 @@ export function installRuntime(level: LogLevel = 'WARN'): void {
       // Submit-queue workers run activities only; the SDK warns about that on every start.
       if (entry.message.startsWith('No workflows registered')) return;
       if (levels.indexOf(entry.level) < levels.indexOf(level)) return;
-      process.stderr.write(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${entry.meta ? ` ${JSON.stringify(entry.meta)}` : ''}\n`);
+      process.stderr.write(
+        `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${entry.meta ? ` ${JSON.stringify(entry.meta)}` : ''}\n`,
+      );
     }),
   });
   runtimeInstalled = true;
@@ -75,14 +77,24 @@ export async function connect(cfg: Config, opts: { embedded: boolean; ui?: boole
   let address = cfg.temporalAddress;
   let server: Connected['server'];
   if (!address) {
-    if (!opts.embedded) throw new UsageError('set TEMPORAL_ADDRESS (host:port of your Temporal server), or use `storyreel run`, which starts one');
+    if (!opts.embedded)
+      throw new UsageError('set TEMPORAL_ADDRESS (host:port of your Temporal server), or use `storyreel run`, which starts one');
     const cli = resolveTemporalCli({ explicit: cfg.temporalCliPath, cacheDir: cfg.cacheDir });
     if (!cli) throw new TemporalCliMissingError();
     server = await ensureWorkDirServer({ cliPath: cli.path, workDir: cfg.workDir, ui: opts.ui ?? true });
     address = server.address;
-    opts.io.err(`temporal: ${server.reused ? 'using the running' : 'started a'} dev server at ${address}${server.uiUrl ? ` (Web UI: ${server.uiUrl})` : ''}`);
+    opts.io.err(
+      `temporal: ${server.reused ? 'using the running' : 'started a'} dev server at ${address}${server.uiUrl ? ` (Web UI: ${server.uiUrl})` : ''}`,
+    );
   }
-  const client = await StoryreelClient.connect({ address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, outDir: cfg.outDir, envBaseURL: cfg.envBaseURL, workDir: cfg.workDir });
+  const client = await StoryreelClient.connect({
+    address,
+    namespace: cfg.namespace,
+    taskQueue: cfg.taskQueue,
+    outDir: cfg.outDir,
+    envBaseURL: cfg.envBaseURL,
+    workDir: cfg.workDir,
+  });
   return {
     client,
     address,
@@ -167,8 +179,19 @@ export function progressRenderer(io: Io): { update(p: ProductionProgress): void;
       for (const s of p.scenes) {
         let bar = bars.get(s.id);
         if (!bar) bars.set(s.id, (bar = multi.create(100, 0, { label: s.id.padEnd(width), status: '' })));
-        const pct = s.state === 'ready' ? 100 : s.state === 'downloaded' ? 95 : s.state === 'rendering' ? 10 + 80 * s.progress : s.state === 'submitted' ? 10 : 0;
-        bar.update(Math.round(pct), { status: `${SCENE_STATE_LABEL[s.state] ?? s.state}${s.cached ? ' (cache)' : ''}${s.reason ? `: ${s.reason.message.slice(0, 60)}` : ''}` });
+        const pct =
+          s.state === 'ready'
+            ? 100
+            : s.state === 'downloaded'
+              ? 95
+              : s.state === 'rendering'
+                ? 10 + 80 * s.progress
+                : s.state === 'submitted'
+                  ? 10
+                  : 0;
+        bar.update(Math.round(pct), {
+          status: `${SCENE_STATE_LABEL[s.state] ?? s.state}${s.cached ? ' (cache)' : ''}${s.reason ? `: ${s.reason.message.slice(0, 60)}` : ''}`,
+        });
       }
       total.update(Math.round(p.percent), { status: `${p.state} · $${p.costUsd.toFixed(2)}` });
     },

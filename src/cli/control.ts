@@ -21,7 +21,9 @@ export async function scenesCommand(id: string, opts: { json?: boolean }, io: Io
       io.out(JSON.stringify(p.scenes, null, 2));
       return EXIT.ok;
     }
-    io.out(`${p.productionId}: ${p.state}${p.waitingUntil ? ` until ${p.waitingUntil}` : ''} · spent ${formatUsd(p.costUsd)}${p.budgetUsd !== undefined ? ` of ${formatUsd(p.budgetUsd)}` : ''}`);
+    io.out(
+      `${p.productionId}: ${p.state}${p.waitingUntil ? ` until ${p.waitingUntil}` : ''} · spent ${formatUsd(p.costUsd)}${p.budgetUsd !== undefined ? ` of ${formatUsd(p.budgetUsd)}` : ''}`,
+    );
     if (p.message) io.out(`  ${p.message}`);
     for (const s of p.scenes) {
       const extra = s.reason ? `${s.reason.kind}: ${s.reason.message}` : s.cached ? 'from the clip store' : (s.jobId ?? '');
@@ -49,7 +51,9 @@ export async function decideCommand(id: string, decision: SceneDecision, io: Io)
 
 export async function reviewCommand(id: string, scene: string, opts: { approve?: boolean; reject?: string }, io: Io): Promise<number> {
   if (!!opts.approve === (opts.reject !== undefined)) throw new UsageError('give exactly one of --approve or --reject "<what to change>"');
-  const decision: ReviewDecision = opts.approve ? { sceneId: scene, decision: 'approve' } : { sceneId: scene, decision: 'reject', note: opts.reject! };
+  const decision: ReviewDecision = opts.approve
+    ? { sceneId: scene, decision: 'approve' }
+    : { sceneId: scene, decision: 'reject', note: opts.reject! };
   return withClient(io, async (client) => {
     try {
       const s = await client.review(id, decision);

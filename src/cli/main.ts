@@ -39,7 +39,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .option('--keep-server', 'leave the embedded Temporal server running afterwards')
     .option('--strict', 'treat prompt lint warnings as errors')
-    .action(wrap((file: string, o: { id?: string; out?: string; json?: boolean; keepServer?: boolean; strict?: boolean }) => runCommand(file, o, io)));
+    .action(
+      wrap((file: string, o: { id?: string; out?: string; json?: boolean; keepServer?: boolean; strict?: boolean }) =>
+        runCommand(file, o, io),
+      ),
+    );
 
   program
     .command('submit')
@@ -53,8 +57,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('worker')
-    .description('run a worker (TEMPORAL_ADDRESS, or --embedded for this work dir\'s dev server)')
-    .option('--embedded', 'use (or start) the work dir\'s embedded dev server')
+    .description("run a worker (TEMPORAL_ADDRESS, or --embedded for this work dir's dev server)")
+    .option('--embedded', "use (or start) the work dir's embedded dev server")
     .action(wrap((o: { embedded?: boolean }) => workerCommand(o, io)));
 
   program
@@ -90,7 +94,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--operator-wait <seconds>', 'how long failed scenes wait for an operator decision')
     .option('--id <production-id>', 'with a storyboard: the production id')
     .option('--json')
-    .action(wrap((target: string, o: { budget?: string; operatorWait?: string; id?: string; json?: boolean }) => resumeCommand(target, o, io)));
+    .action(
+      wrap((target: string, o: { budget?: string; operatorWait?: string; id?: string; json?: boolean }) => resumeCommand(target, o, io)),
+    );
 
   program
     .command('scenes')
@@ -109,7 +115,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('retry a failed scene (a new take), optionally edited or on another provider/model')
     .action(
       wrap((id: string, scene: string, o: { prompt?: string; provider?: string; model?: string }) =>
-        decideCommand(id, { sceneId: scene, action: 'retry', ...(o.prompt ? { prompt: o.prompt } : {}), ...(o.provider ? { provider: o.provider } : {}), ...(o.model ? { model: o.model } : {}) }, io),
+        decideCommand(
+          id,
+          {
+            sceneId: scene,
+            action: 'retry',
+            ...(o.prompt ? { prompt: o.prompt } : {}),
+            ...(o.provider ? { provider: o.provider } : {}),
+            ...(o.model ? { model: o.model } : {}),
+          },
+          io,
+        ),
       ),
     );
 
@@ -121,8 +137,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('skip a failed scene: a placeholder takes its place')
     .action(
       wrap((id: string, scene: string, o: { placeholder?: string }) => {
-        if (o.placeholder && o.placeholder !== 'slate' && o.placeholder !== 'last-frame') throw new UsageError('--placeholder must be slate or last-frame');
-        return decideCommand(id, { sceneId: scene, action: 'skip', ...(o.placeholder ? { placeholder: o.placeholder as 'slate' | 'last-frame' } : {}) }, io);
+        if (o.placeholder && o.placeholder !== 'slate' && o.placeholder !== 'last-frame')
+          throw new UsageError('--placeholder must be slate or last-frame');
+        return decideCommand(
+          id,
+          { sceneId: scene, action: 'skip', ...(o.placeholder ? { placeholder: o.placeholder as 'slate' | 'last-frame' } : {}) },
+          io,
+        );
       }),
     );
 

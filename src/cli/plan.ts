@@ -9,11 +9,19 @@ import { StoryboardError } from '../storyboard/errors.js';
 
 /** Prints lint warnings; with `strict` they are errors (exit 2, like any bad input). */
 export function reportLint(file: string, warnings: LintWarning[], strict: boolean | undefined, io: Io): void {
-  if (strict && warnings.length) throw new StoryboardError(file, warnings.map((w) => ({ path: w.path, message: `${w.message} [${w.rule}]` })));
+  if (strict && warnings.length)
+    throw new StoryboardError(
+      file,
+      warnings.map((w) => ({ path: w.path, message: `${w.message} [${w.rule}]` })),
+    );
   for (const w of warnings) io.err(`warning: ${w.path}: ${w.message} [${w.rule}]`);
 }
 
-export async function planCommand(file: string, opts: { json?: boolean; id?: string; strict?: boolean; against?: string }, io: Io): Promise<number> {
+export async function planCommand(
+  file: string,
+  opts: { json?: boolean; id?: string; strict?: boolean; against?: string },
+  io: Io,
+): Promise<number> {
   const cfg = config();
   const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id });
   const warnings = lintStoryboard(loaded.storyboard, plan);
@@ -27,7 +35,9 @@ export async function planCommand(file: string, opts: { json?: boolean; id?: str
     return EXIT.ok;
   }
   io.out(`${plan.title} — production ${plan.productionId}`);
-  io.out(`${plan.house.width}x${plan.house.height} @ ${plan.house.fps} fps · ${plan.scenes.length} scenes · ${plan.totals.durationSeconds} s · max ${plan.maxParallelScenes} at once`);
+  io.out(
+    `${plan.house.width}x${plan.house.height} @ ${plan.house.fps} fps · ${plan.scenes.length} scenes · ${plan.totals.durationSeconds} s · max ${plan.maxParallelScenes} at once`,
+  );
   io.out('');
   const rows = plan.scenes.map((s) => [
     String(s.index + 1),
@@ -42,12 +52,18 @@ export async function planCommand(file: string, opts: { json?: boolean; id?: str
   ]);
   const header = ['#', 'scene', 'provider/model', 'len', 'continuity', 'after', 'transition', 'cost', 'cache key'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   io.out(line(header));
   for (const r of rows) io.out(line(r));
   const toGenerate = plan.scenes.filter((s) => !cached.has(s.id));
   io.out('');
-  io.out(`would generate ${toGenerate.length} of ${plan.scenes.length} scenes, est. ${formatUsd(toGenerate.reduce((t, s) => t + s.estimatedCostUsd, 0))} (${cached.size} from the clip store)`);
+  io.out(
+    `would generate ${toGenerate.length} of ${plan.scenes.length} scenes, est. ${formatUsd(toGenerate.reduce((t, s) => t + s.estimatedCostUsd, 0))} (${cached.size} from the clip store)`,
+  );
   return EXIT.ok;
 }
 
@@ -57,7 +73,10 @@ export async function validateCommand(file: string, opts: { json?: boolean; stri
   const warnings = lintStoryboard(loaded.storyboard, plan);
   reportLint(file, warnings, opts.strict, io);
   if (opts.json) io.out(JSON.stringify({ ok: true, productionId: plan.productionId, scenes: plan.scenes.length, warnings }));
-  else io.out(`${file}: valid (${plan.scenes.length} scenes, ${plan.totals.durationSeconds} s, est. ${formatUsd(plan.totals.estimatedCostUsd)})`);
+  else
+    io.out(
+      `${file}: valid (${plan.scenes.length} scenes, ${plan.totals.durationSeconds} s, est. ${formatUsd(plan.totals.estimatedCostUsd)})`,
+    );
   return EXIT.ok;
 }
 
@@ -78,8 +97,13 @@ async function againstCommand(plan: ProductionPlan, against: string, store: Clip
     io.out(JSON.stringify(diff, null, 2));
     return EXIT.ok;
   }
-  for (const d of diff.scenes) io.out(`${d.action === 'generate' ? 'generate' : 'reuse   '}  ${d.sceneId.padEnd(24)} ${d.action === 'generate' ? formatUsd(d.estimatedCostUsd).padEnd(8) : ''.padEnd(8)} ${d.reasons.join('; ')}`);
+  for (const d of diff.scenes)
+    io.out(
+      `${d.action === 'generate' ? 'generate' : 'reuse   '}  ${d.sceneId.padEnd(24)} ${d.action === 'generate' ? formatUsd(d.estimatedCostUsd).padEnd(8) : ''.padEnd(8)} ${d.reasons.join('; ')}`,
+    );
   io.out('');
-  io.out(`against ${against}: would generate ${diff.generate} of ${plan.scenes.length} scenes, est. ${formatUsd(diff.estimatedCostUsd)}; ${diff.reuse} from the clip store`);
+  io.out(
+    `against ${against}: would generate ${diff.generate} of ${plan.scenes.length} scenes, est. ${formatUsd(diff.estimatedCostUsd)}; ${diff.reuse} from the clip store`,
+  );
   return EXIT.ok;
 }

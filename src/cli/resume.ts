@@ -7,7 +7,11 @@ import { existsSync } from 'node:fs';
 import { config, planStoryboard, type Io } from './common.js';
 import { withEmbeddedWorker } from './run.js';
 
-export async function resumeCommand(target: string, opts: { budget?: string; id?: string; json?: boolean; operatorWait?: string }, io: Io): Promise<number> {
+export async function resumeCommand(
+  target: string,
+  opts: { budget?: string; id?: string; json?: boolean; operatorWait?: string },
+  io: Io,
+): Promise<number> {
   const cfg = config();
   const budgetUsd = opts.budget !== undefined ? Number(opts.budget) : undefined;
   const operatorWaitSeconds = opts.operatorWait !== undefined ? Number(opts.operatorWait) : undefined;
@@ -22,7 +26,10 @@ export async function resumeCommand(target: string, opts: { budget?: string; id?
     });
   }
   return withEmbeddedWorker(cfg, io, opts, async (client) => {
-    const s = await client.resume(target, { ...(budgetUsd !== undefined ? { budgetUsd } : {}), ...(operatorWaitSeconds !== undefined ? { operatorWaitSeconds } : {}) });
+    const s = await client.resume(target, {
+      ...(budgetUsd !== undefined ? { budgetUsd } : {}),
+      ...(operatorWaitSeconds !== undefined ? { operatorWaitSeconds } : {}),
+    });
     io.err(`production ${s.productionId}: resumed (new run ${s.runId})`);
     return s.productionId;
   });

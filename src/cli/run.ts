@@ -24,7 +24,9 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   reportLint(file, lintStoryboard(loaded.storyboard, plan), opts.strict, io);
   return withEmbeddedWorker(cfg, io, opts, async (client) => {
     const submitted = await client.submit(plan, opts.out ? { outDir: opts.out } : {});
-    io.err(`production ${submitted.productionId}: ${submitted.attached ? `already ${submitted.state.toLowerCase()}, attaching` : 'started'} (${plan.scenes.length} scenes, ${plan.totals.seconds} s, est. $${plan.totals.estimatedCostUsd.toFixed(2)})`);
+    io.err(
+      `production ${submitted.productionId}: ${submitted.attached ? `already ${submitted.state.toLowerCase()}, attaching` : 'started'} (${plan.scenes.length} scenes, ${plan.totals.seconds} s, est. $${plan.totals.estimatedCostUsd.toFixed(2)})`,
+    );
     return submitted.productionId;
   });
 }
@@ -54,12 +56,15 @@ export async function withEmbeddedWorker(
       else {
         io.out(`\n${result.state}: ${result.outputPath}`);
         io.out(`manifest: ${result.manifestPath}`);
-        io.out(`duration ${result.durationS?.toFixed(3)} s · ${result.scenes.filter((s) => s.cached).length} of ${result.scenes.length} scenes from cache · cost $${result.costUsd.toFixed(2)}`);
+        io.out(
+          `duration ${result.durationS?.toFixed(3)} s · ${result.scenes.filter((s) => s.cached).length} of ${result.scenes.length} scenes from cache · cost $${result.costUsd.toFixed(2)}`,
+        );
       }
     } catch (err) {
       renderer.stop();
       if (!(err instanceof ProductionFailedError)) throw err;
-      if (opts.json) io.out(JSON.stringify({ state: err.progress?.state ?? 'failed', error: err.message, progress: err.progress }, null, 2));
+      if (opts.json)
+        io.out(JSON.stringify({ state: err.progress?.state ?? 'failed', error: err.message, progress: err.progress }, null, 2));
       io.err(`\nproduction ${err.progress?.state ?? 'failed'}: ${err.message}`);
       code = EXIT.failed;
     }

@@ -9,10 +9,14 @@ export async function statusCommand(id: string, opts: { json?: boolean }, io: Io
     if (opts.json) {
       io.out(JSON.stringify(p, null, 2));
     } else {
-      io.out(`${p.productionId} "${p.title}": ${p.state} ${p.percent}% · cost ${formatUsd(p.costUsd)} of est. ${formatUsd(p.estimatedCostUsd)}`);
+      io.out(
+        `${p.productionId} "${p.title}": ${p.state} ${p.percent}% · cost ${formatUsd(p.costUsd)} of est. ${formatUsd(p.estimatedCostUsd)}`,
+      );
       if (p.message) io.out(`  ${p.message}`);
       for (const s of p.scenes) {
-        io.out(`  ${String(s.index + 1).padStart(3)}. ${s.id.padEnd(24)} ${s.state.padEnd(10)} ${s.cached ? 'cache ' : ''}${s.jobId ?? ''}${s.reason ? `  ${s.reason.kind}: ${s.reason.message}` : ''}`);
+        io.out(
+          `  ${String(s.index + 1).padStart(3)}. ${s.id.padEnd(24)} ${s.state.padEnd(10)} ${s.cached ? 'cache ' : ''}${s.jobId ?? ''}${s.reason ? `  ${s.reason.kind}: ${s.reason.message}` : ''}`,
+        );
       }
       if (p.outputPath) io.out(`  output: ${p.outputPath}`);
     }

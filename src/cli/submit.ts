@@ -2,14 +2,21 @@
 import { ProductionFailedError } from '../client.js';
 import { config, connect, EXIT, planStoryboard, progressRenderer, type Io } from './common.js';
 
-export async function submitCommand(file: string, opts: { id?: string; out?: string; wait?: boolean; json?: boolean }, io: Io): Promise<number> {
+export async function submitCommand(
+  file: string,
+  opts: { id?: string; out?: string; wait?: boolean; json?: boolean },
+  io: Io,
+): Promise<number> {
   const cfg = config();
   const conn = await connect(cfg, { embedded: false, io });
   try {
     const { plan } = await planStoryboard(cfg, file, { id: opts.id });
     const s = await conn.client.submit(plan, opts.out ? { outDir: opts.out } : {});
     if (opts.json && !opts.wait) io.out(JSON.stringify(s));
-    else io.err(`production ${s.productionId}: ${s.attached ? `already ${s.state.toLowerCase()}; nothing new started` : 'started'} → ${s.outDir}`);
+    else
+      io.err(
+        `production ${s.productionId}: ${s.attached ? `already ${s.state.toLowerCase()}; nothing new started` : 'started'} → ${s.outDir}`,
+      );
     if (!opts.wait) return EXIT.ok;
     const r = progressRenderer(io);
     try {

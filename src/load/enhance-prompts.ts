@@ -75,7 +75,10 @@ export async function enhancePrompts(sb: Storyboard, file: string, opts: Enhance
     }
     if (!client) {
       const apiKey = opts.env[keyVar];
-      if (!apiKey) throw new StoryboardError(file, [{ path: 'enhancer', message: `the prompt enhancer needs an API key in the environment variable ${keyVar}` }]);
+      if (!apiKey)
+        throw new StoryboardError(file, [
+          { path: 'enhancer', message: `the prompt enhancer needs an API key in the environment variable ${keyVar}` },
+        ]);
       client = new OpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0, timeout: 60_000 });
     }
     requests++;
@@ -84,10 +87,24 @@ export async function enhancePrompts(sb: Storyboard, file: string, opts: Enhance
       const res = await client.chat.completions.create(request);
       text = (res.choices[0]?.message.content ?? '').trim().replace(/^["']|["']$/g, '');
     } catch (err) {
-      throw new StoryboardError(file, [{ path: `scenes[${i}]`, message: `the prompt enhancer failed (${(err as Error).message.slice(0, 200)}); plan again, or remove \`enhancer\`` }], { cause: err });
+      throw new StoryboardError(
+        file,
+        [
+          {
+            path: `scenes[${i}]`,
+            message: `the prompt enhancer failed (${(err as Error).message.slice(0, 200)}); plan again, or remove \`enhancer\``,
+          },
+        ],
+        { cause: err },
+      );
     }
     if (!text || text.length > MAX_ACTION_CHARS) {
-      throw new StoryboardError(file, [{ path: `scenes[${i}]`, message: `the prompt enhancer returned ${text ? `${text.length} characters (max ${MAX_ACTION_CHARS})` : 'nothing'}; plan again, or remove \`enhancer\`` }]);
+      throw new StoryboardError(file, [
+        {
+          path: `scenes[${i}]`,
+          message: `the prompt enhancer returned ${text ? `${text.length} characters (max ${MAX_ACTION_CHARS})` : 'nothing'}; plan again, or remove \`enhancer\``,
+        },
+      ]);
     }
     await writeJsonAtomic(cacheFile, { text, model: cfg.model, at: new Date().toISOString() });
     actions[scene.id] = text;

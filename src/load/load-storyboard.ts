@@ -12,7 +12,14 @@ import { sha256File } from '../store/files.js';
 import { parseStoryboardDocument, parseStoryboardText, validateStoryboard } from '../storyboard/parse.js';
 import { deepMerge } from '../storyboard/batch.js';
 import { canonicalJson } from '../storyboard/hash.js';
-import { planProduction, referencedAudioPaths, referencedImagePaths, type AssetInfo, type AudioAsset, type ProductionPlan } from '../storyboard/plan.js';
+import {
+  planProduction,
+  referencedAudioPaths,
+  referencedImagePaths,
+  type AssetInfo,
+  type AudioAsset,
+  type ProductionPlan,
+} from '../storyboard/plan.js';
 import type { Storyboard } from '../storyboard/schema.js';
 import { enhancePrompts } from './enhance-prompts.js';
 
@@ -34,7 +41,9 @@ export async function loadStoryboard(file: string, overrides?: Record<string, un
   try {
     bytes = await readFile(abs);
   } catch (err) {
-    throw new StoryboardError(file, [{ path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }], { cause: err });
+    throw new StoryboardError(file, [{ path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }], {
+      cause: err,
+    });
   }
   const storyboard = overrides
     ? validateStoryboard(deepMerge(parseStoryboardDocument(bytes.toString('utf8'), file), overrides), file)
@@ -107,7 +116,8 @@ export async function planFile(file: string, opts: PlanFileOptions): Promise<{ l
   const loaded = await loadStoryboard(file, opts.overrides);
   let enhancedActions: Record<string, string> | undefined;
   if (loaded.storyboard.enhancer) {
-    if (!opts.enhancer) throw new StoryboardError(file, [{ path: 'enhancer', message: 'this command cannot run the prompt enhancer (no cache directory)' }]);
+    if (!opts.enhancer)
+      throw new StoryboardError(file, [{ path: 'enhancer', message: 'this command cannot run the prompt enhancer (no cache directory)' }]);
     enhancedActions = (await enhancePrompts(loaded.storyboard, file, opts.enhancer)).actions;
   }
   const plan = planProduction({

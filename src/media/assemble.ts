@@ -117,7 +117,10 @@ export interface AssemblyInput {
    * Runs on the finished temp file before anything is put in place; throw to reject it. `expectation` is what the
    * plan promises, ready for verifyVideo.
    */
-  verify?: (tmpPath: string, timing: { frames: number; durationS: number; scenes: SceneTiming[]; expectation: Expectation }) => Promise<void>;
+  verify?: (
+    tmpPath: string,
+    timing: { frames: number; durationS: number; scenes: SceneTiming[]; expectation: Expectation },
+  ) => Promise<void>;
 }
 
 /** What assembly found out about one clip. */
@@ -187,7 +190,8 @@ export function copyMismatches(p: ProbeResult, facts: ClipFacts, house: HouseFor
   if (rotation % 360 !== 0) out.push(`rotated ${rotation}°`);
   const start = Number(v?.start_time ?? 0);
   if (house.fps > 0 && Math.abs(start) > 0.5 / house.fps) out.push(`video starts at ${start.toFixed(3)} s`);
-  if (v?.r_frame_rate && v.avg_frame_rate && Math.abs(rate(v.r_frame_rate) - rate(v.avg_frame_rate)) > 0.01) out.push('variable frame rate');
+  if (v?.r_frame_rate && v.avg_frame_rate && Math.abs(rate(v.r_frame_rate) - rate(v.avg_frame_rate)) > 0.01)
+    out.push('variable frame rate');
   return out;
 }
 
@@ -216,12 +220,26 @@ async function normalizeClip(src: string, facts: ClipFacts, conform: Conform, de
   const d = f6(conform.frames / conform.fps);
   const graphPath = `${dest}.graph.txt`;
   const audio = facts.hasAudio ? `[0:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,` : `anullsrc=r=48000:cl=stereo,`;
-  await writeFile(graphPath, `[0:v]${conformFilters(conform)},setpts=PTS-STARTPTS[v];\n${audio}atrim=end=${d},apad=whole_dur=${d},asetpts=N/SR/TB[a]`);
+  await writeFile(
+    graphPath,
+    `[0:v]${conformFilters(conform)},setpts=PTS-STARTPTS[v];\n${audio}atrim=end=${d},apad=whole_dur=${d},asetpts=N/SR/TB[a]`,
+  );
   await runFfmpeg({
     inputs: [{ source: src }],
     output: dest,
     expectedDurationS: conform.frames / conform.fps,
-    outputOptions: ['-filter_complex_script', graphPath, '-map', '[v]', '-map', '[a]', ...houseVideoArgs(conform.fps), ...HOUSE_AUDIO_ARGS, '-f', 'mp4'],
+    outputOptions: [
+      '-filter_complex_script',
+      graphPath,
+      '-map',
+      '[v]',
+      '-map',
+      '[a]',
+      ...houseVideoArgs(conform.fps),
+      ...HOUSE_AUDIO_ARGS,
+      '-f',
+      'mp4',
+    ],
     ...(signal ? { signal } : {}),
   });
 }
@@ -303,7 +321,9 @@ function audioPart(
         scenes.map((s, i) => {
           const n = narration[i];
           const slot = s.endS - s.startS;
-          return n?.path ? { input: inputs.add(n.path), seconds: slot, cut: n.seconds > slot + 1e-3 } : { input: null, seconds: slot, cut: false };
+          return n?.path
+            ? { input: inputs.add(n.path), seconds: slot, cut: n.seconds > slot + 1e-3 }
+            : { input: null, seconds: slot, cut: false };
         }),
         'narr',
       ),
@@ -313,7 +333,9 @@ function audioPart(
     const input = inputs.add(sources.soundtrack.path, ['-stream_loop', '-1']);
     parts.push(soundtrackChain({ ...sources.soundtrack, input }, durationS, 'music'));
   }
-  parts.push(mixGraph({ narration: !!sources.narration, soundtrack: sources.soundtrack ? { duck: sources.soundtrack.duck } : false }, 'mix'));
+  parts.push(
+    mixGraph({ narration: !!sources.narration, soundtrack: sources.soundtrack ? { duck: sources.soundtrack.duck } : false }, 'mix'),
+  );
   return parts.join(';\n');
 }
 
@@ -345,7 +367,9 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
       if (!a) throw new AssemblyInputError(`${what}: ${path} has no audio stream`, sceneId);
       return Number(a.duration ?? 0);
     };
-    const narrationSeconds = await mapLimit(input.clips, 4, (c) => (c.narrationAudio ? audioSeconds(c.narrationAudio, `scene ${c.sceneId} narrationAudio`, c.sceneId) : Promise.resolve(0)));
+    const narrationSeconds = await mapLimit(input.clips, 4, (c) =>
+      c.narrationAudio ? audioSeconds(c.narrationAudio, `scene ${c.sceneId} narrationAudio`, c.sceneId) : Promise.resolve(0),
+    );
     if (input.soundtrack) await audioSeconds(input.soundtrack.path, 'soundtrack');
     lap('probe');
 
@@ -355,7 +379,14 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
     const wantsCues = (input.captions || !!input.burnCaptions) && narrationText.some((t) => t?.trim());
     const burn = input.burnCaptions && wantsCues ? input.burnCaptions : undefined;
     const mismatches = probes.map((p, i) => copyMismatches(p, facts[i]!, house));
-    const conformOf = (f: ClipFacts): Conform => ({ width: house.width, height: house.height, fps, fit: input.fit, sar: f.sar, frames: Math.round(f.videoSeconds * fps) });
+    const conformOf = (f: ClipFacts): Conform => ({
+      width: house.width,
+      height: house.height,
+      fps,
+      fit: input.fit,
+      sar: f.sar,
+      frames: Math.round(f.videoSeconds * fps),
+    });
 
     // Re-encoded video is decoded from ffconcat lists, so every clip must be in the house format (size, fps, SAR,
     // pixel format, orientation); the copy method additionally needs identical H.264 parameters.
@@ -412,7 +443,10 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
       : undefined;
     narration?.forEach((n, i) => {
       const slot = scenes[i]!.endS - scenes[i]!.startS;
-      if (n.path && n.seconds > slot + 1e-3) warnings.push(`scene ${scenes[i]!.sceneId}: narration audio (${n.seconds.toFixed(2)} s) cut at the next scene (${slot.toFixed(2)} s)`);
+      if (n.path && n.seconds > slot + 1e-3)
+        warnings.push(
+          `scene ${scenes[i]!.sceneId}: narration audio (${n.seconds.toFixed(2)} s) cut at the next scene (${slot.toFixed(2)} s)`,
+        );
     });
     const sources: AudioSources = { narration, soundtrack: input.soundtrack };
 
@@ -470,9 +504,18 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
     } else {
       const videoOut = burn ? 'vbase' : 'v';
       if (method === 'transitions') {
-        const even = await list('even.ffconcat', prepared.filter((_, i) => parity(i) === 'even'));
-        const odd = await list('odd.ffconcat', prepared.filter((_, i) => parity(i) === 'odd'));
-        const entries: VideoEntry[] = prepared.map((p, i) => ({ frames: p.facts.frames, transition: i === 0 ? { type: 'cut', seconds: 0 } : p.clip.transition }));
+        const even = await list(
+          'even.ffconcat',
+          prepared.filter((_, i) => parity(i) === 'even'),
+        );
+        const odd = await list(
+          'odd.ffconcat',
+          prepared.filter((_, i) => parity(i) === 'odd'),
+        );
+        const entries: VideoEntry[] = prepared.map((p, i) => ({
+          frames: p.facts.frames,
+          transition: i === 0 ? { type: 'cut', seconds: 0 } : p.clip.transition,
+        }));
         graph.push(transitionVideoGraph(entries, overlaps, { even, odd }, fps, videoOut));
       } else {
         graph.push(sequenceVideoGraph(await list('video.ffconcat', prepared), fps, videoOut));
@@ -491,7 +534,16 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
     const subtitleArgs: string[] = [];
     if (input.captions && cues.length) {
       const subIndex = inputs.add(srtPath, ['-f', 'srt']);
-      subtitleArgs.push('-map', `${subIndex}:s`, '-c:s', 'mov_text', '-metadata:s:s:0', 'language=eng', '-metadata:s:s:0', 'handler_name=Narration');
+      subtitleArgs.push(
+        '-map',
+        `${subIndex}:s`,
+        '-c:s',
+        'mov_text',
+        '-metadata:s:s:0',
+        'language=eng',
+        '-metadata:s:s:0',
+        'handler_name=Narration',
+      );
     }
     const graphPath = join(scratch, 'graph.txt');
     await writeFile(graphPath, graph.join(';\n'));
@@ -503,16 +555,22 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
       output: tmp,
       expectedDurationS: durationS,
       outputOptions: [
-        '-filter_complex_script', graphPath,
+        '-filter_complex_script',
+        graphPath,
         ...maps,
         ...subtitleArgs,
-        '-map_metadata', String(metaIndex),
-        '-map_chapters', input.chapters ? String(metaIndex) : '-1',
+        '-map_metadata',
+        String(metaIndex),
+        '-map_chapters',
+        input.chapters ? String(metaIndex) : '-1',
         ...codec,
         ...HOUSE_AUDIO_ARGS,
-        '-metadata', `title=${input.title}`,
-        '-movflags', '+faststart',
-        '-f', 'mp4',
+        '-metadata',
+        `title=${input.title}`,
+        '-movflags',
+        '+faststart',
+        '-f',
+        'mp4',
       ],
       ...sig,
       onProgress: (p) => progress(encodeFrom + p.fraction * (0.9 - encodeFrom), 'assembling'),
@@ -548,7 +606,15 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
     await Promise.all([
       poster ? writePoster(tmp, windows[0]!.midS, stage(poster), signal) : undefined,
       contactSheet
-        ? writeContactSheet(tmp, windows.map((w) => w.midS), fps, sheetLayout(scenes.length, house), stage(contactSheet), join(scratch, 'tiles.ffconcat'), signal)
+        ? writeContactSheet(
+            tmp,
+            windows.map((w) => w.midS),
+            fps,
+            sheetLayout(scenes.length, house),
+            stage(contactSheet),
+            join(scratch, 'tiles.ffconcat'),
+            signal,
+          )
         : undefined,
     ]);
     lap('stills');
@@ -556,7 +622,10 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
     const sidecars: string[] = [];
     if (input.captions && cues.length) {
       const base = input.output.replace(/\.mp4$/, '');
-      for (const [ext, text] of [['srt', toSrt(cues)], ['vtt', toVtt(cues)]] as const) {
+      for (const [ext, text] of [
+        ['srt', toSrt(cues)],
+        ['vtt', toVtt(cues)],
+      ] as const) {
         const dest = `${base}.${ext}`;
         await writeFile(stage(dest), text);
         sidecars.push(dest);

@@ -84,8 +84,15 @@ export function progressFraction(outTimeS: number, expectedDurationS: number): n
 export function extractReason(lines: readonly string[]): string {
   const errors = lines.filter((l) => /\[(error|fatal)\]/.test(l) || /^\[[^\]]+ @ 0x[0-9a-f]+\]/.test(l));
   const specific = errors.find((l) => /\[(Parsed_|AVFilterGraph|graph)/.test(l)) ?? errors[0];
-  const chosen = specific ?? [...lines].reverse().find((l) => l.trim() && !/^(progress|out_time|frame|fps|stream_|bitrate|total_size|dup_frames|drop_frames|speed)=/.test(l));
-  return (chosen ?? 'ffmpeg failed without a message').replace(/^\[(error|fatal|warning)\]\s*/, '').replace(/ @ 0x[0-9a-f]+/, '').trim();
+  const chosen =
+    specific ??
+    [...lines]
+      .reverse()
+      .find((l) => l.trim() && !/^(progress|out_time|frame|fps|stream_|bitrate|total_size|dup_frames|drop_frames|speed)=/.test(l));
+  return (chosen ?? 'ffmpeg failed without a message')
+    .replace(/^\[(error|fatal|warning)\]\s*/, '')
+    .replace(/ @ 0x[0-9a-f]+/, '')
+    .trim();
 }
 
 export function runFfmpeg(job: FfmpegJob): Promise<void> {
@@ -97,7 +104,17 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
     addOptions(command, 'input', input.options ?? []);
   }
   command.output(job.output);
-  addOptions(command, 'output', ['-y', '-nostdin', '-hide_banner', '-loglevel', 'level+warning', '-nostats', '-progress', 'pipe:2', ...job.outputOptions]);
+  addOptions(command, 'output', [
+    '-y',
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'level+warning',
+    '-nostats',
+    '-progress',
+    'pipe:2',
+    ...job.outputOptions,
+  ]);
 
   let lastOut = 0;
   let speed: number | undefined;

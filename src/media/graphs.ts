@@ -122,7 +122,9 @@ export function transitionVideoGraph(
     const tFrames = e.transition.type === 'cut' ? 0 : (overlaps[i] ?? 0);
     if (tFrames > 0) {
       const name = XFADE[e.transition.type as Exclude<TransitionName, 'cut'>];
-      parts.push(`[${acc}][v${i}]xfade=transition=${name}:duration=${f6(tFrames / fps)}:offset=${f6((accFrames - tFrames) / fps)}[${label}]`);
+      parts.push(
+        `[${acc}][v${i}]xfade=transition=${name}:duration=${f6(tFrames / fps)}:offset=${f6((accFrames - tFrames) / fps)}[${label}]`,
+      );
     } else {
       parts.push(`[${acc}][v${i}]concat=n=2:v=1:a=0,${tb}[${label}]`);
     }
@@ -145,7 +147,11 @@ const toHouseAudio = 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=s
  * concat filter only pulls from the segment it is playing, so every clip is read when the picture reaches it.
  * Lengths are counted in samples at 48 kHz, so pieces join without rounding.
  */
-export function exactAudioGraph(entries: readonly { input: number | null; seconds: number }[], join: 'concat' | { crossfades: readonly number[] }, out = 'a'): string {
+export function exactAudioGraph(
+  entries: readonly { input: number | null; seconds: number }[],
+  join: 'concat' | { crossfades: readonly number[] },
+  out = 'a',
+): string {
   const rate = 48000;
   const samples = (s: number) => Math.round(s * rate);
   const fades = join === 'concat' ? [] : join.crossfades;
@@ -168,7 +174,8 @@ export function exactAudioGraph(entries: readonly { input: number | null; second
       parts.push(`${chain}[b${i}]`);
     } else {
       parts.push(`${chain},asplit=${pieces.length}${pieces.map(([k]) => `[${k}${i}s]`).join('')}`);
-      for (const [k, from, to] of pieces) parts.push(`[${k}${i}s]atrim=start_sample=${from}:end_sample=${to},asetpts=PTS-STARTPTS[${k}${i}]`);
+      for (const [k, from, to] of pieces)
+        parts.push(`[${k}${i}s]atrim=start_sample=${from}:end_sample=${to},asetpts=PTS-STARTPTS[${k}${i}]`);
     }
     if (fadeIn) {
       parts.push(`[t${i - 1}][h${i}]amix=inputs=2:duration=longest:dropout_transition=0:normalize=0[x${i}]`);
@@ -198,7 +205,9 @@ export function narrationGraph(slots: readonly { input: number | null; seconds: 
     const fade = s.cut && s.seconds > 0.1 ? `,afade=t=out:st=${f6(s.seconds - 0.05)}:d=0.05` : '';
     return `[${s.input}:a]${toHouseAudio},atrim=end=${d}${fade},apad=whole_dur=${d},asetpts=N/SR/TB[n${i}]`;
   });
-  parts.push(merged.length === 1 ? `[n0]anull[${out}]` : `${merged.map((_, i) => `[n${i}]`).join('')}concat=n=${merged.length}:v=0:a=1[${out}]`);
+  parts.push(
+    merged.length === 1 ? `[n0]anull[${out}]` : `${merged.map((_, i) => `[n${i}]`).join('')}concat=n=${merged.length}:v=0:a=1[${out}]`,
+  );
   return parts.join(';\n');
 }
 
@@ -247,7 +256,11 @@ export function mixGraph(has: { narration: boolean; soundtrack: false | { duck: 
     return parts.join(';\n');
   }
   if (has.soundtrack.duck) {
-    parts.push(`[${voice}]asplit=2[vmix][vkey]`, `[music][vkey]sidechaincompress=${DUCKING}[ducked]`, `[vmix][ducked]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[${out}]`);
+    parts.push(
+      `[${voice}]asplit=2[vmix][vkey]`,
+      `[music][vkey]sidechaincompress=${DUCKING}[ducked]`,
+      `[vmix][ducked]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[${out}]`,
+    );
   } else {
     parts.push(`[${voice}][music]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[${out}]`);
   }

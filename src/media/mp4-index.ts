@@ -45,7 +45,7 @@ interface Box {
 }
 
 function* boxes(buf: Buffer, start: number, end: number): Generator<Box> {
-  for (let pos = start; pos + 8 <= end; ) {
+  for (let pos = start; pos + 8 <= end;) {
     let size = buf.readUInt32BE(pos);
     const type = buf.toString('latin1', pos + 4, pos + 8);
     let header = 8;
@@ -65,7 +65,8 @@ const child = (buf: Buffer, parent: Box, type: string) => {
   return undefined;
 };
 
-const path = (buf: Buffer, parent: Box, ...types: string[]) => types.reduce<Box | undefined>((b, t) => (b ? child(buf, b, t) : undefined), parent);
+const path = (buf: Buffer, parent: Box, ...types: string[]) =>
+  types.reduce<Box | undefined>((b, t) => (b ? child(buf, b, t) : undefined), parent);
 
 const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
@@ -119,7 +120,17 @@ function parseTrak(buf: Buffer, trak: Box): Mp4Track | undefined {
   const entry = boxes(buf, stsd.start + 8, stsd.end).next().value as Box | undefined;
   if (!entry || buf.readUInt32BE(stsd.start + 4) !== 1) return undefined;
   const format = buf.toString('latin1', entry.start - 4, entry.start);
-  const track: Mp4Track = { id, handler, format, timescale, duration, samples: 0, sampleDeltas: [], sampleEntry: Buffer.alloc(0), matrix: buf.subarray(matrixAt, matrixAt + 36) };
+  const track: Mp4Track = {
+    id,
+    handler,
+    format,
+    timescale,
+    duration,
+    samples: 0,
+    sampleDeltas: [],
+    sampleEntry: Buffer.alloc(0),
+    matrix: buf.subarray(matrixAt, matrixAt + 36),
+  };
   let fixed = 0;
   if (handler === 'vide') {
     fixed = 78;
@@ -178,7 +189,7 @@ export async function readMoov(file: string, maxBytes = 64 * 1024 * 1024): Promi
   try {
     const { size } = await fh.stat();
     const head = Buffer.alloc(16);
-    for (let pos = 0; pos + 8 <= size; ) {
+    for (let pos = 0; pos + 8 <= size;) {
       const { bytesRead } = await fh.read(head, 0, 16, pos);
       if (bytesRead < 8) return undefined;
       let len = head.readUInt32BE(0);

@@ -19,7 +19,16 @@ export interface PlaceholderSpec {
 
 export async function renderSlate(spec: PlaceholderSpec, output: string, signal?: AbortSignal): Promise<void> {
   await renderCard(
-    { width: spec.width, height: spec.height, fps: spec.fps, seconds: spec.seconds, color: 0x1c1c22, toneHz: 0, title: `${spec.title} (placeholder)`, body: spec.reason },
+    {
+      width: spec.width,
+      height: spec.height,
+      fps: spec.fps,
+      seconds: spec.seconds,
+      color: 0x1c1c22,
+      toneHz: 0,
+      title: `${spec.title} (placeholder)`,
+      body: spec.reason,
+    },
     output,
     signal ? { signal } : {},
   );
@@ -39,7 +48,20 @@ export async function renderStill(spec: PlaceholderSpec, clip: string, output: s
       ],
       output,
       expectedDurationS: frames / spec.fps,
-      outputOptions: ['-map', '0:v', '-map', '1:a', '-t', exact, ...houseVideoArgs(spec.fps), ...HOUSE_AUDIO_ARGS, '-movflags', '+faststart', '-f', 'mp4'],
+      outputOptions: [
+        '-map',
+        '0:v',
+        '-map',
+        '1:a',
+        '-t',
+        exact,
+        ...houseVideoArgs(spec.fps),
+        ...HOUSE_AUDIO_ARGS,
+        '-movflags',
+        '+faststart',
+        '-f',
+        'mp4',
+      ],
       ...(signal ? { signal } : {}),
     });
   } finally {

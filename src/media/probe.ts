@@ -11,7 +11,10 @@ const run = promisify(execFile);
 export const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
 export const FFPROBE = process.env.FFPROBE_PATH || 'ffprobe';
 
-const num = z.union([z.number(), z.string()]).transform((v) => Number(v)).optional();
+const num = z
+  .union([z.number(), z.string()])
+  .transform((v) => Number(v))
+  .optional();
 
 const Stream = z.looseObject({
   index: z.number(),
@@ -50,9 +53,7 @@ const Probe = z.looseObject({
       tags: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
-  chapters: z
-    .array(z.looseObject({ start_time: num, end_time: num, tags: z.record(z.string(), z.string()).optional() }))
-    .default([]),
+  chapters: z.array(z.looseObject({ start_time: num, end_time: num, tags: z.record(z.string(), z.string()).optional() })).default([]),
 });
 export type ProbeResult = z.infer<typeof Probe>;
 
@@ -61,7 +62,10 @@ export class ProbeError extends Error {
 }
 
 /** Full container/stream description. `countFrames` decodes (slower) to count frames and packets exactly. */
-export async function probe(path: string, opts: { countFrames?: boolean; countPackets?: boolean; signal?: AbortSignal } = {}): Promise<ProbeResult> {
+export async function probe(
+  path: string,
+  opts: { countFrames?: boolean; countPackets?: boolean; signal?: AbortSignal } = {},
+): Promise<ProbeResult> {
   const args = ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', '-show_chapters', '-show_data_hash', 'md5'];
   if (opts.countFrames) args.push('-count_frames');
   if (opts.countPackets) args.push('-count_packets');
@@ -110,7 +114,10 @@ export async function checkMediaTools(): Promise<string> {
     version = (await run(FFMPEG, ['-hide_banner', '-version'])).stdout.split('\n')[0] ?? '';
     await run(FFPROBE, ['-hide_banner', '-version']);
   } catch (err) {
-    throw new Error(`ffmpeg/ffprobe not found (${FFMPEG}, ${FFPROBE}); install them (Debian: apt-get install -y ffmpeg) or set FFMPEG_PATH/FFPROBE_PATH`, { cause: err });
+    throw new Error(
+      `ffmpeg/ffprobe not found (${FFMPEG}, ${FFPROBE}); install them (Debian: apt-get install -y ffmpeg) or set FFMPEG_PATH/FFPROBE_PATH`,
+      { cause: err },
+    );
   }
   const filters = (await run(FFMPEG, ['-hide_banner', '-filters'], { maxBuffer: 8 * 1024 * 1024 })).stdout;
   const missing = ['xfade', 'acrossfade', 'apad', 'drawtext', 'concat', 'loudnorm'].filter((f) => !new RegExp(`\\s${f}\\s`).test(filters));

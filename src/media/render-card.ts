@@ -110,12 +110,16 @@ export async function renderCard(
     const inputs = [
       { source: `color=c=${hex(spec.color)}:s=${spec.width}x${spec.height}:r=${spec.fps}:d=${exact}`, options: ['-f', 'lavfi'] },
       {
-        source: spec.toneHz > 0 ? `sine=frequency=${spec.toneHz}:sample_rate=48000:duration=${exact}` : `anullsrc=r=48000:cl=stereo:d=${exact}`,
+        source:
+          spec.toneHz > 0 ? `sine=frequency=${spec.toneHz}:sample_rate=48000:duration=${exact}` : `anullsrc=r=48000:cl=stereo:d=${exact}`,
         options: ['-f', 'lavfi'],
       },
     ];
     const images: { first?: number; last?: number } = {};
-    for (const [key, path] of [['first', spec.firstFrame], ['last', spec.lastFrame]] as const) {
+    for (const [key, path] of [
+      ['first', spec.firstFrame],
+      ['last', spec.lastFrame],
+    ] as const) {
       if (!path) continue;
       images[key] = inputs.length;
       inputs.push({ source: path, options: ['-loop', '1', '-framerate', String(spec.fps), '-t', exact] });
@@ -126,12 +130,20 @@ export async function renderCard(
       output,
       expectedDurationS: frames / spec.fps,
       outputOptions: [
-        '-filter_complex_script', files.graph,
-        '-map', '[v]', '-map', '[a]',
-        '-t', exact,
+        '-filter_complex_script',
+        files.graph,
+        '-map',
+        '[v]',
+        '-map',
+        '[a]',
+        '-t',
+        exact,
         ...houseVideoArgs(spec.fps),
         ...HOUSE_AUDIO_ARGS,
-        '-movflags', '+faststart', '-f', 'mp4',
+        '-movflags',
+        '+faststart',
+        '-f',
+        'mp4',
       ],
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

@@ -78,13 +78,7 @@ export async function writeContactSheet(
     inputs: [{ source: listPath, options: ['-skip_frame', 'nokey', '-f', 'concat', '-safe', '0'] }],
     output: dest,
     expectedDurationS: 0,
-    outputOptions: [
-      '-filter_complex_script', graphPath,
-      '-map', '[sheet]',
-      '-fps_mode', 'passthrough',
-      '-frames:v', '1',
-      ...JPEG,
-    ],
+    outputOptions: ['-filter_complex_script', graphPath, '-map', '[sheet]', '-fps_mode', 'passthrough', '-frames:v', '1', ...JPEG],
     ...(signal ? { signal } : {}),
   });
 }

@@ -106,7 +106,13 @@ export function chaptersMetadata(title: string, scenes: readonly SceneTiming[]):
   const esc = (s: string) => s.replace(/([=;#\\\n])/g, '\\$1');
   const lines = [';FFMETADATA1', `title=${esc(title)}`];
   for (const s of scenes) {
-    lines.push('[CHAPTER]', 'TIMEBASE=1/1000', `START=${Math.round(s.startS * 1000)}`, `END=${Math.round(s.endS * 1000)}`, `title=${esc(s.title)}`);
+    lines.push(
+      '[CHAPTER]',
+      'TIMEBASE=1/1000',
+      `START=${Math.round(s.startS * 1000)}`,
+      `END=${Math.round(s.endS * 1000)}`,
+      `title=${esc(s.title)}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

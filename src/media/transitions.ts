@@ -1,8 +1,19 @@
 /** Transition names (the storyboard's) and the xfade transition each one maps to. Pure. */
 
 export type TransitionName =
-  | 'cut' | 'crossfade' | 'dissolve' | 'fadeblack' | 'fadewhite'
-  | 'wipeleft' | 'wiperight' | 'wipeup' | 'wipedown' | 'slideleft' | 'slideright' | 'slideup' | 'slidedown';
+  | 'cut'
+  | 'crossfade'
+  | 'dissolve'
+  | 'fadeblack'
+  | 'fadewhite'
+  | 'wipeleft'
+  | 'wiperight'
+  | 'wipeup'
+  | 'wipedown'
+  | 'slideleft'
+  | 'slideright'
+  | 'slideup'
+  | 'slidedown';
 
 export const XFADE: Record<Exclude<TransitionName, 'cut'>, string> = {
   crossfade: 'fade',

@@ -23,7 +23,19 @@ export async function trimHead(src: string, dest: string, startS: number, fps: n
       inputs: [{ source: src }],
       output: dest,
       expectedDurationS: 0,
-      outputOptions: ['-filter_complex_script', graph, '-map', '[v]', '-map', '[a]', ...(hasAudio ? [] : ['-shortest']), ...houseVideoArgs(fps), ...HOUSE_AUDIO_ARGS, '-f', 'mp4'],
+      outputOptions: [
+        '-filter_complex_script',
+        graph,
+        '-map',
+        '[v]',
+        '-map',
+        '[a]',
+        ...(hasAudio ? [] : ['-shortest']),
+        ...houseVideoArgs(fps),
+        ...HOUSE_AUDIO_ARGS,
+        '-f',
+        'mp4',
+      ],
       ...(signal ? { signal } : {}),
     });
   } finally {

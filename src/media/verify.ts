@@ -53,7 +53,17 @@ export interface Verification {
   ok: boolean;
   problems: string[];
   warnings: string[];
-  video: { codec: string; pixFmt: string; sar: string; width: number; height: number; fps: number; frames: number; durationS: number; startS: number };
+  video: {
+    codec: string;
+    pixFmt: string;
+    sar: string;
+    width: number;
+    height: number;
+    fps: number;
+    frames: number;
+    durationS: number;
+    startS: number;
+  };
   audio: { codec: string; sampleRate: number; channels: number; durationS: number; packets: number; startS: number } | null;
   subtitles: number;
   chapters: number;
@@ -71,7 +81,7 @@ export async function topLevelAtoms(path: string): Promise<string[]> {
     const { size } = await fh.stat();
     const atoms: string[] = [];
     const head = Buffer.alloc(16);
-    for (let pos = 0; pos < size && atoms.length < 64; ) {
+    for (let pos = 0; pos < size && atoms.length < 64;) {
       const { bytesRead } = await fh.read(head, 0, 16, pos);
       if (bytesRead < 8) break;
       let len = head.readUInt32BE(0);
@@ -140,7 +150,9 @@ export function classifyEvents(events: readonly RawEvent[], exp: Expectation, to
     const k = sceneAt(e.startS);
     const own = { from: starts[k]! + ins[k]!, to: starts[k + 1] ?? totalS };
     const wholeScene = e.startS <= own.from + slack && end >= own.to - slack;
-    const insideTransition = exp.boundaries.some((b) => b.transitionS > 0 && e.startS >= b.atS - slack && end <= b.atS + b.transitionS + slack);
+    const insideTransition = exp.boundaries.some(
+      (b) => b.transitionS > 0 && e.startS >= b.atS - slack && end <= b.atS + b.transitionS + slack,
+    );
     const touches = exp.boundaries.some((b) => e.startS <= b.atS + slack && end >= b.atS - slack);
     const scene = exp.sceneIds?.[k] ?? String(k);
     return { ...e, atJoin: touches && !insideTransition && !wholeScene, scene, ...(wholeScene ? { wholeScene } : {}) };
@@ -237,11 +249,13 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
     if (sar !== '1:1') problems.push(`sample aspect ratio ${sar}, expected 1:1`);
     if (v.width !== exp.width || v.height !== exp.height) problems.push(`size ${v.width}x${v.height}, expected ${exp.width}x${exp.height}`);
     if (Math.abs(fps - exp.fps) > 0.01) problems.push(`frame rate ${fps.toFixed(3)}, expected ${exp.fps}`);
-    if (Math.abs(rate(v.r_frame_rate) - fps) > 0.01) warnings.push(`variable frame rate (r_frame_rate ${v.r_frame_rate}, average ${v.avg_frame_rate})`);
+    if (Math.abs(rate(v.r_frame_rate) - fps) > 0.01)
+      warnings.push(`variable frame rate (r_frame_rate ${v.r_frame_rate}, average ${v.avg_frame_rate})`);
     if (listed !== frames) problems.push(`the container lists ${listed} frames but only ${frames} can be read: truncated or damaged`);
     if (Math.abs(frames - exp.frames) > tolerance) problems.push(`${frames} frames, expected ${exp.frames} (±${tolerance})`);
     else if (frames !== exp.frames) warnings.push(`${frames} frames, expected exactly ${exp.frames}`);
-    if (Math.abs(vDur - expectedS) > tolerance * frameS + 1e-3) problems.push(`video lasts ${vDur.toFixed(3)} s, expected ${expectedS.toFixed(3)} s`);
+    if (Math.abs(vDur - expectedS) > tolerance * frameS + 1e-3)
+      problems.push(`video lasts ${vDur.toFixed(3)} s, expected ${expectedS.toFixed(3)} s`);
     if (Math.abs(vStart) > frameS / 2) problems.push(`video starts at ${vStart.toFixed(3)} s, expected 0`);
   }
   let audio: Verification['audio'] = null;
@@ -250,7 +264,14 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
     const packets = Number(a.nb_read_packets ?? 0);
     const aDur = Number(a.duration ?? 0);
     const aStart = Number(a.start_time ?? 0);
-    audio = { codec: a.codec_name ?? '', sampleRate: sr, channels: a.channels ?? 0, durationS: round(aDur), packets, startS: round(aStart) };
+    audio = {
+      codec: a.codec_name ?? '',
+      sampleRate: sr,
+      channels: a.channels ?? 0,
+      durationS: round(aDur),
+      packets,
+      startS: round(aStart),
+    };
     if (a.codec_name !== 'aac') problems.push(`audio codec ${a.codec_name}, expected aac`);
     const aacFrame = 1024 / (sr || 48000);
     if (Math.abs(aDur - vDur) > aacFrame + frameS) problems.push(`audio is ${(aDur - vDur).toFixed(3)} s off the video length`);
@@ -276,7 +297,11 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
       problems.push(`decoding failed: ${err.reason}`);
     }
   }
-  const events = classifyEvents(raw, exp, vDur).map((e) => ({ ...e, startS: round(e.startS), ...(e.endS !== undefined ? { endS: round(e.endS) } : {}) }));
+  const events = classifyEvents(raw, exp, vDur).map((e) => ({
+    ...e,
+    startS: round(e.startS),
+    ...(e.endS !== undefined ? { endS: round(e.endS) } : {}),
+  }));
   for (const e of events) {
     const span = `${e.startS.toFixed(3)}–${(e.endS ?? vDur).toFixed(3)} s`;
     if (e.atJoin && e.kind !== 'silence') warnings.push(`unexpected ${e.kind} at a scene join (scene ${e.scene}): ${span}`);
@@ -286,7 +311,17 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
     ok: problems.length === 0,
     problems,
     warnings,
-    video: { codec: v?.codec_name ?? '', pixFmt: v?.pix_fmt ?? '', sar, width: v?.width ?? 0, height: v?.height ?? 0, fps: round(fps), frames, durationS: round(vDur), startS: round(vStart) },
+    video: {
+      codec: v?.codec_name ?? '',
+      pixFmt: v?.pix_fmt ?? '',
+      sar,
+      width: v?.width ?? 0,
+      height: v?.height ?? 0,
+      fps: round(fps),
+      frames,
+      durationS: round(vDur),
+      startS: round(vStart),
+    },
     audio,
     subtitles,
     chapters,

@@ -17,7 +17,15 @@ import type { ProviderSettings } from '../storyboard/schema.js';
 import { hashOf } from '../storyboard/hash.js';
 import { capabilitiesOf } from './catalog.js';
 import { ProviderError, type ErrorKind } from './errors.js';
-import type { CallContext, DownloadedFile, GenerateRequest, JobSnapshot, ProviderCapabilities, ReconcileWindow, VideoProvider } from './types.js';
+import type {
+  CallContext,
+  DownloadedFile,
+  GenerateRequest,
+  JobSnapshot,
+  ProviderCapabilities,
+  ReconcileWindow,
+  VideoProvider,
+} from './types.js';
 import { fileSize, isProcessAlive, streamToFile, tempPathFor, writeJsonAtomic } from '../store/files.js';
 import { secondsAllowed, describeSeconds } from '../storyboard/capability-rules.js';
 
@@ -75,7 +83,8 @@ export class LocalProvider implements VideoProvider {
   validate(request: GenerateRequest): string[] {
     const caps = this.capabilities(request.model);
     const problems: string[] = [];
-    if (!secondsAllowed(caps.seconds, request.seconds)) problems.push(`seconds: ${request.seconds} not allowed; allowed: ${describeSeconds(caps.seconds)}`);
+    if (!secondsAllowed(caps.seconds, request.seconds))
+      problems.push(`seconds: ${request.seconds} not allowed; allowed: ${describeSeconds(caps.seconds)}`);
     if (request.size.width % 2 || request.size.height % 2) problems.push('size: width and height must be even');
     return problems;
   }
@@ -101,7 +110,11 @@ export class LocalProvider implements VideoProvider {
         ? {
             failure:
               jobFault === 'content_policy'
-                ? { kind: 'content_policy' as const, code: 'moderation_blocked', message: 'The local provider was told to reject this prompt (injected fault).' }
+                ? {
+                    kind: 'content_policy' as const,
+                    code: 'moderation_blocked',
+                    message: 'The local provider was told to reject this prompt (injected fault).',
+                  }
                 : { kind: 'job_failed' as const, code: 'processing_error', message: 'Injected job failure.' },
           }
         : {}),
@@ -163,7 +176,8 @@ export class LocalProvider implements VideoProvider {
     }
     for (const f of files.filter((n) => n.endsWith('.json')).sort()) {
       const job = await this.readJob(f.slice(0, -5)).catch(() => undefined);
-      if (job && job.clientRef === request.clientRef && job.createdAt >= window.since.getTime() && !window.exclude.includes(job.jobId)) return this.snapshot(job);
+      if (job && job.clientRef === request.clientRef && job.createdAt >= window.since.getTime() && !window.exclude.includes(job.jobId))
+        return this.snapshot(job);
     }
     return null;
   }
@@ -179,11 +193,19 @@ export class LocalProvider implements VideoProvider {
     const elapsed = Date.now() - job.createdAt;
     const latencyDone = elapsed >= job.latencyMs;
     if (job.failure) {
-      return latencyDone ? { ...base, state: 'failed', failure: job.failure } : { ...base, state: 'running', progress: elapsed / Math.max(1, job.latencyMs) };
+      return latencyDone
+        ? { ...base, state: 'failed', failure: job.failure }
+        : { ...base, state: 'running', progress: elapsed / Math.max(1, job.latencyMs) };
     }
     const rendered = (await fileSize(this.outputPath(job.jobId))) !== undefined;
     if (rendered && latencyDone) {
-      return { ...base, state: 'succeeded', progress: 1, seconds: job.request.seconds, expiresAt: new Date(job.createdAt + 7 * 86_400_000).toISOString() };
+      return {
+        ...base,
+        state: 'succeeded',
+        progress: 1,
+        seconds: job.request.seconds,
+        expiresAt: new Date(job.createdAt + 7 * 86_400_000).toISOString(),
+      };
     }
     const renderProgress = rendered ? 1 : (this.active.get(job.jobId)?.progress ?? 0);
     const latencyProgress = job.latencyMs ? Math.min(1, elapsed / job.latencyMs) : 1;
@@ -249,7 +271,19 @@ export class LocalProvider implements VideoProvider {
         if ((await fileSize(path)) !== undefined) return path;
         await mkdir(join(this.root, 'templates'), { recursive: true });
         const tmp = tempPathFor(path);
-        await renderCard({ width: r.size.width, height: r.size.height, fps: r.fps, seconds: r.seconds, color: 0x404860, toneHz: 440, title: 'instant', body: key }, tmp);
+        await renderCard(
+          {
+            width: r.size.width,
+            height: r.size.height,
+            fps: r.fps,
+            seconds: r.seconds,
+            color: 0x404860,
+            toneHz: 440,
+            title: 'instant',
+            body: key,
+          },
+          tmp,
+        );
         await rename(tmp, path);
         return path;
       })();

@@ -14,7 +14,15 @@ import { describeSeconds, secondsAllowed, sizeText } from '../storyboard/capabil
 import { streamToFile } from '../store/files.js';
 import { capabilitiesOf, knownModels, unavailableReason } from './catalog.js';
 import { ProviderError, retryAfterMsFromHeaders, type ErrorKind } from './errors.js';
-import type { CallContext, DownloadedFile, GenerateRequest, JobSnapshot, ProviderCapabilities, ReconcileWindow, VideoProvider } from './types.js';
+import type {
+  CallContext,
+  DownloadedFile,
+  GenerateRequest,
+  JobSnapshot,
+  ProviderCapabilities,
+  ReconcileWindow,
+  VideoProvider,
+} from './types.js';
 
 const PROVIDER = 'openai-videos';
 
@@ -48,8 +56,16 @@ export function classifyOpenAIError(err: unknown, op: Operation, jobId?: string)
   if (err instanceof APIConnectionTimeoutError || err instanceof APIConnectionError) {
     // The request may have reached the server: for a create, the job may exist.
     return op === 'create'
-      ? new ProviderError('ambiguous_submit', 'the create request got no answer (timeout or connection reset); it may have created a job', base)
-      : new ProviderError('transient', `no answer from the provider (${err instanceof APIConnectionTimeoutError ? 'timeout' : 'connection error'})`, base);
+      ? new ProviderError(
+          'ambiguous_submit',
+          'the create request got no answer (timeout or connection reset); it may have created a job',
+          base,
+        )
+      : new ProviderError(
+          'transient',
+          `no answer from the provider (${err instanceof APIConnectionTimeoutError ? 'timeout' : 'connection error'})`,
+          base,
+        );
   }
   if (!(err instanceof APIError)) return err;
 
@@ -109,7 +125,9 @@ export class OpenAIVideosProvider implements VideoProvider {
   capabilities(model: string): ProviderCapabilities {
     const caps = capabilitiesOf(PROVIDER, model);
     if (!caps) {
-      throw new ProviderError('invalid_request', `${PROVIDER} has no model "${model}"; known: ${knownModels(PROVIDER).join(', ')}`, { provider: PROVIDER });
+      throw new ProviderError('invalid_request', `${PROVIDER} has no model "${model}"; known: ${knownModels(PROVIDER).join(', ')}`, {
+        provider: PROVIDER,
+      });
     }
     return caps;
   }
@@ -123,7 +141,8 @@ export class OpenAIVideosProvider implements VideoProvider {
   validate(request: GenerateRequest): string[] {
     const caps = this.capabilities(request.model);
     const problems: string[] = [];
-    if (!secondsAllowed(caps.seconds, request.seconds)) problems.push(`seconds: ${request.seconds} is not allowed; allowed: ${describeSeconds(caps.seconds)}`);
+    if (!secondsAllowed(caps.seconds, request.seconds))
+      problems.push(`seconds: ${request.seconds} is not allowed; allowed: ${describeSeconds(caps.seconds)}`);
     if (!caps.sizes.some((s) => s.width === request.size.width && s.height === request.size.height)) {
       problems.push(`size: ${sizeText(request.size)} is not offered; allowed: ${caps.sizes.map(sizeText).join(', ')}`);
     }
@@ -138,9 +157,13 @@ export class OpenAIVideosProvider implements VideoProvider {
     const keyVar = this.opts.settings.apiKeyEnv ?? 'OPENAI_API_KEY';
     const apiKey = this.opts.env[keyVar];
     if (!apiKey) {
-      throw new ProviderError('auth', `no API key: set the environment variable ${keyVar} on the worker${this.opts.settings.apiKeyEnv ? '' : ' (or name another one with providers.openai-videos.apiKeyEnv)'}`, {
-        provider: PROVIDER,
-      });
+      throw new ProviderError(
+        'auth',
+        `no API key: set the environment variable ${keyVar} on the worker${this.opts.settings.apiKeyEnv ? '' : ' (or name another one with providers.openai-videos.apiKeyEnv)'}`,
+        {
+          provider: PROVIDER,
+        },
+      );
     }
     this.clientInstance = new OpenAI({
       apiKey,
@@ -166,14 +189,27 @@ export class OpenAIVideosProvider implements VideoProvider {
         return this.snapshot(data, response.headers);
       }
       if (request.extendJobId) {
-        const { data, response } = await client.videos.extend({ video: { id: request.extendJobId }, prompt: request.prompt, seconds }, options).withResponse();
+        const { data, response } = await client.videos
+          .extend({ video: { id: request.extendJobId }, prompt: request.prompt, seconds }, options)
+          .withResponse();
         return this.snapshot(data, response.headers);
       }
       const input_reference = request.firstFrame
-        ? await toFile(await readFile(request.firstFrame.path), `first-frame.${request.firstFrame.mime.split('/')[1]}`, { type: request.firstFrame.mime })
+        ? await toFile(await readFile(request.firstFrame.path), `first-frame.${request.firstFrame.mime.split('/')[1]}`, {
+            type: request.firstFrame.mime,
+          })
         : undefined;
       const { data, response } = await client.videos
-        .create({ prompt: request.prompt, model: request.model as OpenAI.Videos.VideoModel, seconds, size, ...(input_reference ? { input_reference } : {}) }, options)
+        .create(
+          {
+            prompt: request.prompt,
+            model: request.model as OpenAI.Videos.VideoModel,
+            seconds,
+            size,
+            ...(input_reference ? { input_reference } : {}),
+          },
+          options,
+        )
         .withResponse();
       return this.snapshot(data, response.headers);
     } catch (err) {
@@ -195,11 +231,16 @@ export class OpenAIVideosProvider implements VideoProvider {
   async download(jobId: string, dest: string, ctx: CallContext): Promise<DownloadedFile> {
     let response: Response;
     try {
-      response = await this.client().videos.downloadContent(jobId, { variant: 'video' }, { maxRetries: 0, timeout: this.opts.settings.requestTimeoutMs ?? 60_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      response = await this.client().videos.downloadContent(
+        jobId,
+        { variant: 'video' },
+        { maxRetries: 0, timeout: this.opts.settings.requestTimeoutMs ?? 60_000, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+      );
     } catch (err) {
       throw classifyOpenAIError(err, 'download', jobId);
     }
-    if (!response.body) throw new ProviderError('output_corrupt', `${PROVIDER}: empty download for ${jobId}`, { provider: PROVIDER, jobId });
+    if (!response.body)
+      throw new ProviderError('output_corrupt', `${PROVIDER}: empty download for ${jobId}`, { provider: PROVIDER, jobId });
     const expected = Number(response.headers.get('content-length') ?? NaN);
     let result: { sha256: string; bytes: number };
     try {
@@ -214,10 +255,17 @@ export class OpenAIVideosProvider implements VideoProvider {
       });
     } catch (err) {
       if (ctx.signal?.aborted) throw err;
-      throw new ProviderError('output_corrupt', `${PROVIDER}: the download of ${jobId} broke off (${(err as Error).message})`, { provider: PROVIDER, jobId, cause: err });
+      throw new ProviderError('output_corrupt', `${PROVIDER}: the download of ${jobId} broke off (${(err as Error).message})`, {
+        provider: PROVIDER,
+        jobId,
+        cause: err,
+      });
     }
     if (Number.isFinite(expected) && result.bytes !== expected) {
-      throw new ProviderError('output_corrupt', `${PROVIDER}: the download of ${jobId} ended at ${result.bytes} of ${expected} bytes`, { provider: PROVIDER, jobId });
+      throw new ProviderError('output_corrupt', `${PROVIDER}: the download of ${jobId} ended at ${result.bytes} of ${expected} bytes`, {
+        provider: PROVIDER,
+        jobId,
+      });
     }
     return { path: dest, ...result };
   }
@@ -241,7 +289,10 @@ export class OpenAIVideosProvider implements VideoProvider {
     const exclude = new Set(window.exclude);
     const size = sizeText(request.size);
     try {
-      const page = this.client().videos.list({ order: 'desc', limit: 100 }, { maxRetries: 0, timeout: this.readTimeoutMs(), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const page = this.client().videos.list(
+        { order: 'desc', limit: 100 },
+        { maxRetries: 0, timeout: this.readTimeoutMs(), ...(ctx.signal ? { signal: ctx.signal } : {}) },
+      );
       for await (const v of page) {
         if (v.created_at < sinceS) break;
         if (exclude.has(v.id)) continue;

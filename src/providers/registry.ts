@@ -10,7 +10,10 @@ import { LocalProvider } from './local.js';
 import { OpenAIVideosProvider } from './openai-videos.js';
 import type { VideoProvider } from './types.js';
 
-export type ProviderFactory = (settings: ProviderSettings, ctx: { workDir: string; env: Readonly<Record<string, string | undefined>> }) => VideoProvider;
+export type ProviderFactory = (
+  settings: ProviderSettings,
+  ctx: { workDir: string; env: Readonly<Record<string, string | undefined>> },
+) => VideoProvider;
 
 export interface RegistryOptions {
   workDir: string;
@@ -56,7 +59,11 @@ function gated(provider: VideoProvider, gate: BackoffGate): VideoProvider {
       try {
         return await fn(...args);
       } catch (err) {
-        if (err instanceof ProviderError && err.retryAfterMs !== undefined && (err.kind === 'rate_limited' || err.kind === 'concurrency_limited')) {
+        if (
+          err instanceof ProviderError &&
+          err.retryAfterMs !== undefined &&
+          (err.kind === 'rate_limited' || err.kind === 'concurrency_limited')
+        ) {
           gate.blockFor(err.retryAfterMs);
         }
         throw err;
@@ -97,7 +104,11 @@ export class ProviderRegistry {
     if (!p) {
       const factory = this.factories[name];
       if (!factory) {
-        throw new ProviderError('invalid_request', `this worker has no provider "${name}" (has: ${Object.keys(this.factories).join(', ')})`, { provider: name });
+        throw new ProviderError(
+          'invalid_request',
+          `this worker has no provider "${name}" (has: ${Object.keys(this.factories).join(', ')})`,
+          { provider: name },
+        );
       }
       const gateKey = `${name}|${settings.baseURL ?? ''}`;
       let gate = this.gates.get(gateKey);

@@ -10,9 +10,7 @@ export interface PixelSize {
 }
 
 /** Allowed clip lengths: a fixed set (e.g. 4, 8, 12) or a stepped range. */
-export type SecondsSpec =
-  | { kind: 'enum'; values: readonly number[] }
-  | { kind: 'range'; min: number; max: number; step: number };
+export type SecondsSpec = { kind: 'enum'; values: readonly number[] } | { kind: 'range'; min: number; max: number; step: number };
 
 /** USD per generated second; the first rule whose `sizes` include the request's size (or has none) wins. */
 export interface PriceRule {

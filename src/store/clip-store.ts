@@ -80,7 +80,11 @@ export class ClipStore {
    * Moves a verified temp file into the store. Idempotent: a second put of the same key keeps the first clip
    * (whatever a retry produced, the store's answer for a key never changes once written).
    */
-  async put(tempFile: string, record: Omit<ClipRecord, 'path' | 'sha256' | 'bytes'>, known?: { sha256: string; bytes: number }): Promise<ClipRecord> {
+  async put(
+    tempFile: string,
+    record: Omit<ClipRecord, 'path' | 'sha256' | 'bytes'>,
+    known?: { sha256: string; bytes: number },
+  ): Promise<ClipRecord> {
     const existing = await this.get(record.cacheKey);
     if (existing) {
       await rm(tempFile, { force: true });

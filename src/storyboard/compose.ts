@@ -81,7 +81,10 @@ export function composeBlocks(ctx: ComposeContext): PromptBlock[] {
   ];
   if (setting.length) blocks.push({ name: 'setting', text: setting.join(' ') });
 
-  const light = [style.lighting && `Lighting and atmosphere: ${sentence(style.lighting)}`, style.palette && `Palette: ${sentence(style.palette)}`]
+  const light = [
+    style.lighting && `Lighting and atmosphere: ${sentence(style.lighting)}`,
+    style.palette && `Palette: ${sentence(style.palette)}`,
+  ]
     .filter(Boolean)
     .join(' ');
   if (light) blocks.push({ name: 'lighting', text: light });

@@ -44,9 +44,16 @@ function changes(s: ScenePlan, before: ScenePlan, changedScenes: ReadonlySet<str
   if (s.negativePrompt !== before.negativePrompt) out.push('negative prompt changed');
   if (s.seconds !== before.seconds) out.push(`length ${before.seconds} s → ${s.seconds} s`);
   if (s.provider !== before.provider || s.model !== before.model) out.push(`${before.provider}/${before.model} → ${s.provider}/${s.model}`);
-  if (s.size.width !== before.size.width || s.size.height !== before.size.height || s.fps !== before.fps) out.push('size or frame rate changed');
+  if (s.size.width !== before.size.width || s.size.height !== before.size.height || s.fps !== before.fps)
+    out.push('size or frame rate changed');
   if (s.seed !== before.seed) out.push('seed changed');
-  const img = (p: ScenePlan) => JSON.stringify([p.continuity.firstFrame, p.continuity.lastFrame, p.continuity.references.map((r) => r.sha256), p.continuity.extendsSceneId]);
+  const img = (p: ScenePlan) =>
+    JSON.stringify([
+      p.continuity.firstFrame,
+      p.continuity.lastFrame,
+      p.continuity.references.map((r) => r.sha256),
+      p.continuity.extendsSceneId,
+    ]);
   const upstream = s.dependsOn.filter((d) => changedScenes.has(d));
   if (upstream.length) out.push(`continues from ${upstream.join(', ')}, which changes`);
   else if (img(s) !== img(before)) out.push('continuity inputs changed');

@@ -4,17 +4,11 @@
  */
 import type { Catalog } from '../providers/catalog.js';
 import type { ImageInput, PixelSize, ProviderCapabilities } from '../providers/types.js';
-import {
-  defaultJobDeadlineSeconds,
-  describeSeconds,
-  priceFor,
-  secondsAllowed,
-  sizeText,
-} from './capability-rules.js';
+import { defaultJobDeadlineSeconds, describeSeconds, priceFor, secondsAllowed, sizeText } from './capability-rules.js';
 import { composePrompt, bibleEntries, type BlockName } from './compose.js';
 import { StoryboardError, type InputIssue } from './errors.js';
 import { hashOf } from './hash.js';
-import type { ContinuityMode, ProviderSettings, Scene, Storyboard, Transition, TransitionType } from './schema.js';
+import type { ContinuityMode, ProviderSettings, Storyboard, Transition, TransitionType } from './schema.js';
 
 /** Bump when the meaning of a cache key changes (so old clips are not reused for a different request). */
 export const CACHE_KEY_VERSION = 1;
@@ -36,8 +30,7 @@ export interface AudioAsset {
 }
 
 export type FrameSource =
-  | { kind: 'previous-last-frame'; sceneId: string }
-  | { kind: 'image'; path: string; sha256: string; mime: ImageInput['mime'] };
+  { kind: 'previous-last-frame'; sceneId: string } | { kind: 'image'; path: string; sha256: string; mime: ImageInput['mime'] };
 
 export interface ScenePlan {
   index: number;
@@ -161,7 +154,10 @@ export function planProduction(input: PlanInput): ProductionPlan {
     const unavailable = catalog.unavailableReason(providerName, settings.baseURL ?? input.envBaseURL?.[providerName]);
     if (unavailable) issues.push({ path: providerField, message: unavailable });
     if (caps.lifecycle.status === 'shutdown') {
-      issues.push({ path: providerField, message: `${providerName}/${model} was shut down${caps.lifecycle.shutdownAt ? ` on ${caps.lifecycle.shutdownAt}` : ''}` });
+      issues.push({
+        path: providerField,
+        message: `${providerName}/${model} was shut down${caps.lifecycle.shutdownAt ? ` on ${caps.lifecycle.shutdownAt}` : ''}`,
+      });
     }
 
     const seconds = scene.seconds ?? sb.defaults.seconds;
@@ -225,10 +221,16 @@ export function planProduction(input: PlanInput): ProductionPlan {
         const prevProvider = previous.provider ?? sb.defaults.provider;
         const ok = needs(!!caps.extend, 'extend a previous clip', 'use "chain" (starts from the previous scene\'s last frame) instead');
         if (ok && prevProvider !== providerName) {
-          issues.push({ path: at('continuity'), message: `"extend" needs the previous scene on the same provider (${prevProvider} ≠ ${providerName}); use "chain"` });
+          issues.push({
+            path: at('continuity'),
+            message: `"extend" needs the previous scene on the same provider (${prevProvider} ≠ ${providerName}); use "chain"`,
+          });
         }
         if (ok && caps.extend && !secondsAllowed(caps.extend.seconds, seconds)) {
-          issues.push({ path: at('seconds'), message: `${seconds} is not an allowed extension length for ${providerName}/${model}; allowed: ${describeSeconds(caps.extend.seconds)}` });
+          issues.push({
+            path: at('seconds'),
+            message: `${seconds} is not an allowed extension length for ${providerName}/${model}; allowed: ${describeSeconds(caps.extend.seconds)}`,
+          });
         }
         continuity.extendsSceneId = previous.id;
         dependsOn.push(previous.id);
@@ -272,12 +274,18 @@ export function planProduction(input: PlanInput): ProductionPlan {
       ...(input.enhancedActions?.[scene.id] ? { actionOverride: input.enhancedActions[scene.id] } : {}),
     });
     if (composed.prompt.length > caps.promptLimit) {
-      issues.push({ path: at('prompt'), message: `is ${composed.prompt.length} characters; ${providerName}/${model} takes at most ${caps.promptLimit}. Shorten the scene's prompt` });
+      issues.push({
+        path: at('prompt'),
+        message: `is ${composed.prompt.length} characters; ${providerName}/${model} takes at most ${caps.promptLimit}. Shorten the scene's prompt`,
+      });
     }
 
     const transition = resolveTransition(i === 0 ? 'cut' : (scene.transition ?? sb.defaults.transition));
     if (transition.seconds > 0 && prevPlan && transition.seconds >= Math.min(seconds, prevPlan.seconds)) {
-      issues.push({ path: at('transition'), message: `a ${transition.seconds} s transition must be shorter than both scenes it joins (${prevPlan.seconds} s and ${seconds} s)` });
+      issues.push({
+        path: at('transition'),
+        message: `a ${transition.seconds} s transition must be shorter than both scenes it joins (${prevPlan.seconds} s and ${seconds} s)`,
+      });
     }
 
     const seed = scene.seed ?? sb.defaults.seed;
@@ -424,7 +432,10 @@ function resolveSize(sb: Storyboard, caps: ProviderCapabilities, issues: InputIs
   const [aw, ah] = aspect.split(':').map(Number) as [number, number];
   const match = caps.sizes.find((s) => Math.abs(s.width / s.height - aw / ah) < 0.02);
   if (!match) {
-    issues.push({ path: 'defaults.aspect', message: `${caps.provider}/${caps.model} has no size with aspect ${aspect}; sizes: ${caps.sizes.map(sizeText).join(', ')}` });
+    issues.push({
+      path: 'defaults.aspect',
+      message: `${caps.provider}/${caps.model} has no size with aspect ${aspect}; sizes: ${caps.sizes.map(sizeText).join(', ')}`,
+    });
     return caps.sizes[0] ?? { width: 1280, height: 720 };
   }
   return match;

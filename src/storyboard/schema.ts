@@ -138,7 +138,10 @@ export const FitPolicy = z.enum(['pad', 'crop']);
 export const CaptionStyle = z.strictObject({
   fontSize: z.number().int().min(8).max(120).default(28),
   /** ASS colour as hex RRGGBB. */
-  color: z.string().regex(/^[0-9a-fA-F]{6}$/, 'must be a hex colour like "ffffff"').default('ffffff'),
+  color: z
+    .string()
+    .regex(/^[0-9a-fA-F]{6}$/, 'must be a hex colour like "ffffff"')
+    .default('ffffff'),
   outline: z.number().min(0).max(10).default(2),
   position: z.enum(['bottom', 'top']).default('bottom'),
 });
@@ -225,7 +228,12 @@ export const Budget = z.strictObject({ maxUsd: z.number().positive() });
 /** What happens when a scene fails for good: the other scenes go on, then the production waits this long
  * for an operator's retry / skip / abort (0: fail at once; resume later). */
 export const Operator = z.strictObject({
-  waitSeconds: z.number().int().min(0).max(30 * 86_400).default(0),
+  waitSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .default(0),
   /** What `skip` puts in place of the scene unless the operator says otherwise. */
   placeholder: z.enum(['slate', 'last-frame']).default('slate'),
 });
@@ -233,7 +241,12 @@ export const Operator = z.strictObject({
 /** Review gate: listed scenes wait for approve/reject after their clip is downloaded. */
 export const Review = z.strictObject({
   scenes: z.union([z.literal('all'), z.array(Id).min(1)]),
-  waitSeconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
+  waitSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(86_400),
 });
 
 /**

@@ -30,7 +30,10 @@ export function findOnPath(name: string, pathVar = process.env.PATH ?? ''): stri
   return undefined;
 }
 
-export function resolveTemporalCli(opts: { explicit?: string | undefined; cacheDir: string }): { path: string; source: string } | undefined {
+export function resolveTemporalCli(opts: {
+  explicit?: string | undefined;
+  cacheDir: string;
+}): { path: string; source: string } | undefined {
   if (opts.explicit) return existsSync(opts.explicit) ? { path: opts.explicit, source: 'TEMPORAL_CLI_PATH' } : undefined;
   const onPath = findOnPath('temporal');
   if (onPath) return { path: onPath, source: 'PATH' };
@@ -42,7 +45,9 @@ export function resolveTemporalCli(opts: { explicit?: string | undefined; cacheD
 export class TemporalCliMissingError extends Error {
   override readonly name = 'TemporalCliMissingError';
   constructor() {
-    super('the Temporal CLI was not found; run `npm run setup` (it builds and caches it), or set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use an existing server');
+    super(
+      'the Temporal CLI was not found; run `npm run setup` (it builds and caches it), or set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use an existing server',
+    );
   }
 }
 
@@ -73,9 +78,12 @@ export function portOpen(host: string, port: number, timeoutMs = 500): Promise<b
  * per-queue rate limit (maxTaskQueueActivitiesPerSecond) is enforced in one place rather than averaged over four.
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = [
-  '--dynamic-config-value', 'matching.useNewMatcher=true',
-  '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
-  '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+  '--dynamic-config-value',
+  'matching.useNewMatcher=true',
+  '--dynamic-config-value',
+  'matching.numTaskqueueReadPartitions=1',
+  '--dynamic-config-value',
+  'matching.numTaskqueueWritePartitions=1',
 ];
 
 export interface DevServerOptions {
@@ -102,7 +110,19 @@ export interface DevServer {
 /** Starts `temporal server start-dev` and waits until it answers health checks. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const port = opts.port ?? (await freePort());
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--log-format', 'json', ...DEV_SERVER_DYNAMIC_CONFIG];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    'warn',
+    '--log-format',
+    'json',
+    ...DEV_SERVER_DYNAMIC_CONFIG,
+  ];
   args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
   if (opts.dbFile) {
     await mkdir(join(opts.dbFile, '..'), { recursive: true });
@@ -121,7 +141,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
   while (!(await healthy(opts.cliPath, address))) {
-    if (exited !== undefined) throw new Error(`temporal server start-dev exited with ${exited}${opts.logFile ? `; see ${opts.logFile}` : ''}`);
+    if (exited !== undefined)
+      throw new Error(`temporal server start-dev exited with ${exited}${opts.logFile ? `; see ${opts.logFile}` : ''}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`temporal server start-dev did not become healthy on ${address}`);
@@ -161,7 +182,11 @@ async function stopProcess(child: ChildProcess): Promise<void> {
  * The embedded server of a work dir: reuses one that is already running for it (recorded in server.json),
  * otherwise starts one with the database in the work dir, so productions survive restarts.
  */
-export async function ensureWorkDirServer(opts: { cliPath: string; workDir: string; ui: boolean }): Promise<DevServer & { reused: boolean }> {
+export async function ensureWorkDirServer(opts: {
+  cliPath: string;
+  workDir: string;
+  ui: boolean;
+}): Promise<DevServer & { reused: boolean }> {
   const stateFile = join(opts.workDir, 'temporal', 'server.json');
   try {
     const prev = JSON.parse(await readFile(stateFile, 'utf8')) as { pid: number; port: number; uiPort?: number };

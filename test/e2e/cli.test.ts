@@ -23,7 +23,11 @@ interface CliResult {
 
 async function cli(args: string[], env: Record<string, string | undefined>, cwd = ROOT): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, maxBuffer: 32 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+      maxBuffer: 32 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -48,7 +52,7 @@ async function workflowsOn(taskQueue: string): Promise<number> {
 }
 
 describe('storyreel run (CLI) on the example storyboard', () => {
-  it('produces final.mp4 with the storyboard\'s size, duration and every scene in place', async () => {
+  it("produces final.mp4 with the storyboard's size, duration and every scene in place", async () => {
     const work = await tempDir();
     const env = {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -81,7 +85,12 @@ describe('storyreel run (CLI) on the example storyboard', () => {
       // The final video's marker patch at the scene's midpoint equals the scene's own clip at its midpoint.
       const mid = (m.startS! + m.endS!) / 2;
       const inFinal = patchColor(await frameRgb(final, mid), MARKER_PATCH.x + 4, MARKER_PATCH.y + 4, MARKER_PATCH.size - 8);
-      const inClip = patchColor(await frameRgb(m.clip!.path, mid - m.startS!), MARKER_PATCH.x + 4, MARKER_PATCH.y + 4, MARKER_PATCH.size - 8);
+      const inClip = patchColor(
+        await frameRgb(m.clip!.path, mid - m.startS!),
+        MARKER_PATCH.x + 4,
+        MARKER_PATCH.y + 4,
+        MARKER_PATCH.size - 8,
+      );
       expect(colorDistance(inFinal, inClip), `scene ${m.id} at ${mid}s`).toBeLessThan(6);
     }
     // a swapped or dropped clip would be caught: neighbours whose own clips differ must differ in the final too
@@ -93,7 +102,9 @@ describe('storyreel run (CLI) on the example storyboard', () => {
       const own = colorDistance(await at(a.clip!.path, (a.endS! - a.startS!) / 2), await at(b.clip!.path, (b.endS! - b.startS!) / 2));
       if (own < 40) continue;
       compared++;
-      expect(colorDistance(await at(final, (a.startS! + a.endS!) / 2), await at(final, (b.startS! + b.endS!) / 2))).toBeGreaterThan(own / 2);
+      expect(colorDistance(await at(final, (a.startS! + a.endS!) / 2), await at(final, (b.startS! + b.endS!) / 2))).toBeGreaterThan(
+        own / 2,
+      );
     }
     expect(compared).toBeGreaterThan(0);
   });
@@ -112,11 +123,25 @@ describe('invalid storyboards exit 2, name the path, and start nothing', () => {
   const cases: [string, unknown, RegExp][] = [
     ['bad YAML', 'title: [unclosed', /not valid YAML/],
     ['an unknown key', { ...good, scenes: [{ id: 'a', prompt: 'x', colour: 'red' }] }, /scenes\[0\]: unknown key "colour"/],
-    ['a duplicate scene id', { ...good, scenes: [{ id: 'a', prompt: 'x' }, { id: 'a', prompt: 'y' }] }, /scenes\[1\]\.id: duplicate scene id "a"/],
+    [
+      'a duplicate scene id',
+      {
+        ...good,
+        scenes: [
+          { id: 'a', prompt: 'x' },
+          { id: 'a', prompt: 'y' },
+        ],
+      },
+      /scenes\[1\]\.id: duplicate scene id "a"/,
+    ],
     ['an id with /', { ...good, scenes: [{ id: 'a/b', prompt: 'x' }] }, /scenes\[0\]\.id: must be/],
     ['an id with ..', { ...good, scenes: [{ id: '..', prompt: 'x' }] }, /scenes\[0\]\.id: must be/],
     ['seconds <= 0', { ...good, scenes: [{ id: 'a', prompt: 'x', seconds: 0 }] }, /scenes\[0\]\.seconds: must be greater than 0/],
-    ['a missing character', { ...good, scenes: [{ id: 'a', prompt: 'x', characters: ['zed'] }] }, /scenes\[0\]\.characters\[0\]: "zed" is not defined in characters/],
+    [
+      'a missing character',
+      { ...good, scenes: [{ id: 'a', prompt: 'x', characters: ['zed'] }] },
+      /scenes\[0\]\.characters\[0\]: "zed" is not defined in characters/,
+    ],
     ['no scenes', { ...good, scenes: [] }, /scenes: a storyboard needs at least one scene/],
   ];
 
@@ -131,7 +156,12 @@ describe('invalid storyboards exit 2, name the path, and start nothing', () => {
           })()
         : await writeStoryboard(dir, content);
     const taskQueue = `bad-${randomUUID()}`;
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), STORYREEL_TASK_QUEUE: taskQueue, STORYREEL_WORK_DIR: join(dir, 'work'), STORYREEL_OUT_DIR: join(dir, 'out') };
+    const env = {
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      STORYREEL_TASK_QUEUE: taskQueue,
+      STORYREEL_WORK_DIR: join(dir, 'work'),
+      STORYREEL_OUT_DIR: join(dir, 'out'),
+    };
     for (const command of ['validate', 'run']) {
       const r = await cli([command, file], env);
       expect(r.code, `${command}: ${r.stderr}`).toBe(2);
@@ -147,7 +177,13 @@ describe('the other commands', () => {
     const r = await cli(['schema'], {});
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout) as { properties: Record<string, { items?: { properties?: Record<string, { enum?: string[] }> } }> };
-    expect(schema.properties.scenes?.items?.properties?.continuity?.enum).toEqual(['independent', 'chain', 'anchor', 'extend', 'keyframes']);
+    expect(schema.properties.scenes?.items?.properties?.continuity?.enum).toEqual([
+      'independent',
+      'chain',
+      'anchor',
+      'extend',
+      'keyframes',
+    ]);
   });
 
   it('plan prints the plan and generates nothing', async () => {
@@ -166,7 +202,10 @@ describe('the other commands', () => {
       title: 'Embedded',
       defaults: { provider: 'local', size: '320x180', seconds: 1 },
       providers: { local: { pollIntervalMs: 50 } },
-      scenes: [{ id: 'a', prompt: 'one' }, { id: 'b', prompt: 'two', continuity: 'chain' }],
+      scenes: [
+        { id: 'a', prompt: 'one' },
+        { id: 'b', prompt: 'two', continuity: 'chain' },
+      ],
     });
     const r = await cli(['run', sb], { TEMPORAL_ADDRESS: undefined, TEMPORAL_CLI_PATH: inject('temporalCliPath') }, dir);
     expect(r.code, r.stderr).toBe(0);

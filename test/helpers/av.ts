@@ -61,7 +61,9 @@ export async function genClip(path: string, spec: ClipSpec): Promise<void> {
       : spec.still
         ? `${bg},format=yuv420p`
         : `${bg}[bg];color=c=white:s=${box}x${box}:r=${fps}[box];[bg][box]overlay=x='${w / 4}+(W/2-w)*t/${d}':y=(H-h)/2:shortest=1,format=yuv420p`;
-  const freeze = spec.freezeTailS ? `,trim=end=${(d - spec.freezeTailS).toFixed(6)},tpad=stop_mode=clone:stop_duration=${spec.freezeTailS.toFixed(6)}` : '';
+  const freeze = spec.freezeTailS
+    ? `,trim=end=${(d - spec.freezeTailS).toFixed(6)},tpad=stop_mode=clone:stop_duration=${spec.freezeTailS.toFixed(6)}`
+    : '';
   const black = spec.blackHeadS ? `,drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='lt(t,${spec.blackHeadS})'` : '';
   const video = `${picture}${freeze}${black}[v]`;
   const graph = [video];
@@ -75,20 +77,44 @@ export async function genClip(path: string, spec: ClipSpec): Promise<void> {
     graph.push(`aevalsrc='${beep}${tone}':s=${sr}:d=${ad.toFixed(6)},aformat=channel_layouts=${layout}[a]`);
   }
   await run('ffmpeg', [
-    '-v', 'error', '-y',
-    '-filter_complex', graph.join(';'),
-    '-map', '[v]', ...(a ? ['-map', '[a]'] : []),
+    '-v',
+    'error',
+    '-y',
+    '-filter_complex',
+    graph.join(';'),
+    '-map',
+    '[v]',
+    ...(a ? ['-map', '[a]'] : []),
     ...(spec.videoArgs ?? houseVideoArgs(fps)),
     ...(a ? ['-c:a', 'aac', '-b:a', '128k'] : []),
-    '-movflags', '+faststart', '-f', 'mp4', path,
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    path,
   ]);
 }
 
 /** A plain audio file (e.g. a soundtrack or narration): a sine of `hz` at `amplitude` for `seconds`. */
-export async function genTone(path: string, hz: number, seconds: number, amplitude = 0.25, codec: string[] = ['-c:a', 'aac', '-b:a', '128k']): Promise<void> {
-  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc='${amplitude}*sin(2*PI*${hz}*t)':s=44100:d=${seconds}`, ...codec, path]);
+export async function genTone(
+  path: string,
+  hz: number,
+  seconds: number,
+  amplitude = 0.25,
+  codec: string[] = ['-c:a', 'aac', '-b:a', '128k'],
+): Promise<void> {
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `aevalsrc='${amplitude}*sin(2*PI*${hz}*t)':s=44100:d=${seconds}`,
+    ...codec,
+    path,
+  ]);
 }
-
 
 async function capture(cmd: string, args: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -98,21 +124,51 @@ async function capture(cmd: string, args: string[]): Promise<Buffer> {
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`)),
+    );
   });
 }
 
 /** Presentation times of every video frame, ascending (from packets: no decode). */
 export async function videoFrameTimes(video: string): Promise<number[]> {
-  const out = await capture('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', video]);
-  return out.toString().split('\n').filter(Boolean).map(Number).sort((x, y) => x - y);
+  const out = await capture('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'packet=pts_time',
+    '-of',
+    'csv=p=0',
+    video,
+  ]);
+  return out
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .sort((x, y) => x - y);
 }
 
 /** Mean RGB of the top-left corner (1/8 of each side) of every frame, in presentation order. */
 export async function cornerColors(video: string): Promise<[number, number, number][]> {
   const raw = await capture('ffmpeg', [
-    '-v', 'error', '-i', video, '-map', '0:v:0', '-fps_mode', 'passthrough',
-    '-vf', 'crop=iw/8:ih/8:0:0,scale=1:1:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-',
+    '-v',
+    'error',
+    '-i',
+    video,
+    '-map',
+    '0:v:0',
+    '-fps_mode',
+    'passthrough',
+    '-vf',
+    'crop=iw/8:ih/8:0:0,scale=1:1:flags=area',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-',
   ]);
   const out: [number, number, number][] = [];
   for (let i = 0; i + 2 < raw.length; i += 3) out.push([raw[i]!, raw[i + 1]!, raw[i + 2]!]);
@@ -174,7 +230,11 @@ export interface SceneSync {
  * Audio onset minus video cut at every scene start. The beep search window opens 100 ms before the cut; the
  * previous scene's beep is over by then as long as scenes last more than 300 ms.
  */
-export async function avOffsets(video: string, sceneColors: readonly number[], opts: { threshold?: number } = {}): Promise<{ scenes: SceneSync[]; frames: number; audioS: number }> {
+export async function avOffsets(
+  video: string,
+  sceneColors: readonly number[],
+  opts: { threshold?: number } = {},
+): Promise<{ scenes: SceneSync[]; frames: number; audioS: number }> {
   const [times, colors, samples] = await Promise.all([videoFrameTimes(video), cornerColors(video), audioSamples(video)]);
   const starts = sceneStartFrames(colors, sceneColors);
   const scenes = starts.map((f, k) => {
@@ -210,7 +270,19 @@ export async function loudnessOf(video: string): Promise<{ integratedLufs: numbe
   const dir = await mkdtemp(join(tmpdir(), 'storyreel-lufs-'));
   try {
     const file = join(dir, 'm.txt');
-    await run('ffmpeg', ['-v', 'error', '-i', video, '-map', '0:a:0', '-af', `ebur128=peak=true:metadata=1,ametadata=mode=print:file=${file}`, '-f', 'null', '-']);
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      video,
+      '-map',
+      '0:a:0',
+      '-af',
+      `ebur128=peak=true:metadata=1,ametadata=mode=print:file=${file}`,
+      '-f',
+      'null',
+      '-',
+    ]);
     const m = parseMeterLines((await readFile(file, 'utf8')).split('\n'));
     if (!m) throw new Error(`no loudness measured for ${video}`);
     return m;
@@ -221,7 +293,23 @@ export async function loudnessOf(video: string): Promise<{ integratedLufs: numbe
 
 /** Every frame (presentation order) scaled to a cols×rows grid of RGB cells: cells[frame][row*cols+col]. */
 export async function frameGrid(video: string, cols = 4, rows = 4): Promise<[number, number, number][][]> {
-  const raw = await capture('ffmpeg', ['-v', 'error', '-i', video, '-map', '0:v:0', '-fps_mode', 'passthrough', '-vf', `scale=${cols}:${rows}:flags=area`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  const raw = await capture('ffmpeg', [
+    '-v',
+    'error',
+    '-i',
+    video,
+    '-map',
+    '0:v:0',
+    '-fps_mode',
+    'passthrough',
+    '-vf',
+    `scale=${cols}:${rows}:flags=area`,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-',
+  ]);
   const size = cols * rows * 3;
   const frames: [number, number, number][][] = [];
   for (let f = 0; f + size <= raw.length; f += size) {

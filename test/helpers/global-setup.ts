@@ -31,7 +31,10 @@ export default async function setup(project: TestProject) {
       // Small continue-as-new threshold so batch tests see it without thousands of events.
       extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=400'],
     }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
+    }),
   ]);
   const bundlePath = join(dir, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);

@@ -6,14 +6,34 @@ import { probe, rate, videoStream } from '../../src/media/probe.js';
 const run = promisify(execFile);
 
 /** RGB24 pixels of the frame at `atS` seconds (accurate seek), scaled to w×h when given. */
-export async function frameRgb(video: string, atS: number, size?: { w: number; h: number }): Promise<{ data: Buffer; w: number; h: number }> {
+export async function frameRgb(
+  video: string,
+  atS: number,
+  size?: { w: number; h: number },
+): Promise<{ data: Buffer; w: number; h: number }> {
   const p = await probe(video);
   const v = videoStream(p)!;
   const w = size?.w ?? v.width!;
   const h = size?.h ?? v.height!;
   const { stdout } = await run(
     'ffmpeg',
-    ['-v', 'error', '-ss', atS.toFixed(4), '-i', video, '-frames:v', '1', '-vf', `scale=${w}:${h}:flags=area`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    [
+      '-v',
+      'error',
+      '-ss',
+      atS.toFixed(4),
+      '-i',
+      video,
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${w}:${h}:flags=area`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
     { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
   );
   return { data: stdout, w, h };
@@ -24,7 +44,23 @@ export async function frameByIndex(video: string, n: number): Promise<{ data: Bu
   const v = videoStream(await probe(video))!;
   const { stdout } = await run(
     'ffmpeg',
-    ['-v', 'error', '-i', video, '-vf', `select=eq(n\\,${n})`, '-fps_mode', 'passthrough', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    [
+      '-v',
+      'error',
+      '-i',
+      video,
+      '-vf',
+      `select=eq(n\\,${n})`,
+      '-fps_mode',
+      'passthrough',
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
     { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
   );
   return { data: stdout, w: v.width!, h: v.height! };
@@ -33,11 +69,10 @@ export async function frameByIndex(video: string, n: number): Promise<{ data: Bu
 /** Exact last frame (decoded in order from the last second). */
 export async function lastFrame(video: string): Promise<{ data: Buffer; w: number; h: number }> {
   const v = videoStream(await probe(video))!;
-  const { stdout } = await run(
-    'ffmpeg',
-    ['-v', 'error', '-sseof', '-1', '-i', video, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
-    { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
-  );
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-sseof', '-1', '-i', video, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+    encoding: 'buffer',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const frame = v.width! * v.height! * 3;
   return { data: stdout.subarray(stdout.length - frame), w: v.width!, h: v.height! };
 }
@@ -52,11 +87,17 @@ export function meanAbsDiff(a: Buffer, b: Buffer): number {
 
 /** Average colour of a square patch. */
 export function patchColor(f: { data: Buffer; w: number }, x: number, y: number, size: number): [number, number, number] {
-  let r = 0, g = 0, b = 0, n = 0;
+  let r = 0,
+    g = 0,
+    b = 0,
+    n = 0;
   for (let yy = y; yy < y + size; yy++) {
     for (let xx = x; xx < x + size; xx++) {
       const i = (yy * f.w + xx) * 3;
-      r += f.data[i]!; g += f.data[i + 1]!; b += f.data[i + 2]!; n++;
+      r += f.data[i]!;
+      g += f.data[i + 1]!;
+      b += f.data[i + 2]!;
+      n++;
     }
   }
   return [r / n, g / n, b / n];

@@ -22,15 +22,17 @@ export interface TestWorker {
   stop(opts?: { cleanup?: boolean }): Promise<void>;
 }
 
-export async function startTestWorker(opts: {
-  workDir?: string;
-  taskQueue?: string;
-  providerFactories?: Record<string, ProviderFactory>;
-  env?: Record<string, string | undefined>;
-  workerOptions?: WorkerSetup['workerOptions'];
-  maxConcurrentActivities?: number;
-  providerLimits?: WorkerSetup['providerLimits'];
-} = {}): Promise<TestWorker> {
+export async function startTestWorker(
+  opts: {
+    workDir?: string;
+    taskQueue?: string;
+    providerFactories?: Record<string, ProviderFactory>;
+    env?: Record<string, string | undefined>;
+    workerOptions?: WorkerSetup['workerOptions'];
+    maxConcurrentActivities?: number;
+    providerLimits?: WorkerSetup['providerLimits'];
+  } = {},
+): Promise<TestWorker> {
   const address = inject('temporalAddress');
   const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
   const workDir = opts.workDir ?? (await mkdtemp(join(tmpdir(), 'storyreel-work-')));

@@ -72,19 +72,42 @@ describe('graphs and lists', () => {
   });
 
   it('lists only the video stream with exact durations, quoting paths', () => {
-    expect(concatList([{ path: "/x/it's.mp4", seconds: 4 }, { path: '/y.mp4', seconds: 1.5 }])).toBe(
+    expect(
+      concatList([
+        { path: "/x/it's.mp4", seconds: 4 },
+        { path: '/y.mp4', seconds: 1.5 },
+      ]),
+    ).toBe(
       "ffconcat version 1.0\nstream\nexact_stream_id 0x1\nfile '/x/it'\\''s.mp4'\nduration 4.000000\nfile '/y.mp4'\nduration 1.500000\n",
     );
   });
 
-  it('trims or pads every clip\'s audio to its video length; silence for a clip without audio', () => {
-    expect(exactAudioGraph([{ input: 1, seconds: 4 }, { input: null, seconds: 2 }], 'concat', 'clip')).toBe(
+  it("trims or pads every clip's audio to its video length; silence for a clip without audio", () => {
+    expect(
+      exactAudioGraph(
+        [
+          { input: 1, seconds: 4 },
+          { input: null, seconds: 2 },
+        ],
+        'concat',
+        'clip',
+      ),
+    ).toBe(
       '[1:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=192000,apad=whole_len=192000,asetpts=N/SR/TB[b0];\n' +
         'anullsrc=r=48000:cl=stereo,atrim=end_sample=96000,apad=whole_len=96000,asetpts=N/SR/TB[b1];\n' +
         '[b0][b1]concat=n=2:v=0:a=1[clip]',
     );
     // A transition: fade out / fade in, the overlapping pieces summed; concat pulls one piece at a time.
-    expect(exactAudioGraph([{ input: 0, seconds: 1 }, { input: 1, seconds: 1 }, { input: 2, seconds: 1 }], { crossfades: [0, 0.25, 0] }).split(';\n')).toEqual([
+    expect(
+      exactAudioGraph(
+        [
+          { input: 0, seconds: 1 },
+          { input: 1, seconds: 1 },
+          { input: 2, seconds: 1 },
+        ],
+        { crossfades: [0, 0.25, 0] },
+      ).split(';\n'),
+    ).toEqual([
       '[0:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=48000,apad=whole_len=48000,asetpts=N/SR/TB,afade=t=out:ss=36000:ns=12000,asplit=2[b0s][t0s]',
       '[b0s]atrim=start_sample=0:end_sample=36000,asetpts=PTS-STARTPTS[b0]',
       '[t0s]atrim=start_sample=36000:end_sample=48000,asetpts=PTS-STARTPTS[t0]',
@@ -99,7 +122,9 @@ describe('graphs and lists', () => {
 
   it('chains xfade with offsets on the merged timeline, clips cut from even/odd decode lists, padded before a transition', () => {
     const e = (type: 'cut' | 'crossfade' | 'wipeleft', frames = 48) => ({ frames, transition: { type, seconds: 0.5 } });
-    const g = transitionVideoGraph([e('cut'), e('crossfade', 24), e('cut'), e('wipeleft')], [0, 12, 0, 12], { even: 0, odd: 1 }, 24).split(';\n');
+    const g = transitionVideoGraph([e('cut'), e('crossfade', 24), e('cut'), e('wipeleft')], [0, 12, 0, 12], { even: 0, odd: 1 }, 24).split(
+      ';\n',
+    );
     expect(g).toEqual([
       '[0:v]settb=1/24,setpts=N,setsar=1,split=2[s0][s2]',
       '[1:v]settb=1/24,setpts=N,setsar=1,split=2[s1][s3]',
@@ -118,7 +143,9 @@ describe('graphs and lists', () => {
     expect(conformFilters({ width: 320, height: 180, fps: 24, fit: 'crop', sar: '4:3', frames: 29 })).toBe(
       'scale=trunc(iw*sar/2)*2:ih,setsar=1,scale=320:180:force_original_aspect_ratio=increase:force_divisible_by=2,crop=320:180,setsar=1,fps=24,format=yuv420p,tpad=stop_mode=clone:stop=1,trim=end_frame=29',
     );
-    expect(conformFilters({ width: 320, height: 180, fps: 24, fit: 'pad', sar: '1:1', frames: 24 })).toMatch(/^scale=320:180:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=320:180:\(ow-iw\)\/2:\(oh-ih\)\/2:color=black,/);
+    expect(conformFilters({ width: 320, height: 180, fps: 24, fit: 'pad', sar: '1:1', frames: 24 })).toMatch(
+      /^scale=320:180:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=320:180:\(ow-iw\)\/2:\(oh-ih\)\/2:color=black,/,
+    );
   });
 
   it('places narration at scene starts, merges silent stretches, fades narration it has to cut', () => {
@@ -151,7 +178,9 @@ describe('graphs and lists', () => {
       '[music][vkey]sidechaincompress=threshold=0.02:ratio=8:attack=20:release=300:makeup=1:detection=rms[ducked]',
       '[vmix][ducked]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[mix]',
     ]);
-    expect(mixGraph({ narration: false, soundtrack: { duck: false } })).toBe('[clip][music]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[mix]');
+    expect(mixGraph({ narration: false, soundtrack: { duck: false } })).toBe(
+      '[clip][music]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[mix]',
+    );
   });
 });
 
@@ -159,7 +188,16 @@ describe('loudness', () => {
   const target = { targetLufs: -16, truePeakDb: -1.5, loudnessRange: 11 };
 
   it('reads the final integrated loudness, loudness range and the highest true peak', () => {
-    const lines = ['frame:0 pts:0', 'lavfi.r128.I=-30.1', 'lavfi.r128.LRA=2', 'lavfi.r128.true_peak=0.5', 'frame:1 pts:4800', 'lavfi.r128.I=-23.456', 'lavfi.r128.LRA=3.5', 'lavfi.r128.true_peak=0.25'];
+    const lines = [
+      'frame:0 pts:0',
+      'lavfi.r128.I=-30.1',
+      'lavfi.r128.LRA=2',
+      'lavfi.r128.true_peak=0.5',
+      'frame:1 pts:4800',
+      'lavfi.r128.I=-23.456',
+      'lavfi.r128.LRA=3.5',
+      'lavfi.r128.true_peak=0.25',
+    ];
     const m = parseMeterLines(lines)!;
     expect(m.integratedLufs).toBe(-23.456);
     expect(m.lraLu).toBe(3.5);
@@ -176,7 +214,9 @@ describe('loudness', () => {
       report: { integratedLufs: -70, truePeakDb: -144, lraLu: 0, targetLufs: -16, gainDb: 0, mode: 'none' },
     });
     expect(loudnessApplyChain({ mode: 'linear', gainDb: 7 })).toBe('[mix]volume=7.00dB[a]');
-    expect(loudnessApplyChain({ mode: 'limited', gainDb: 7, limitLinear: 0.5 })).toBe('[mix]volume=7.00dB,alimiter=limit=0.5000:attack=5:release=50:level=false:latency=1[a]');
+    expect(loudnessApplyChain({ mode: 'limited', gainDb: 7, limitLinear: 0.5 })).toBe(
+      '[mix]volume=7.00dB,alimiter=limit=0.5000:attack=5:release=50:level=false:latency=1[a]',
+    );
     expect(loudnessApplyChain(undefined)).toBe('[mix]anull[a]');
   });
 });
@@ -186,7 +226,8 @@ describe('captions', () => {
 
   it('wraps at 42 characters and splits long narration into timed two-line cues', () => {
     expect(wrapWords('a '.repeat(30).trim())).toEqual(['a a a a a a a a a a a a a a a a a a a a a', 'a a a a a a a a a']);
-    const long = 'The lighthouse keeper climbs the stairs every night before the storm arrives, counting each step aloud so the dark does not win.';
+    const long =
+      'The lighthouse keeper climbs the stairs every night before the storm arrives, counting each step aloud so the dark does not win.';
     const cues = narrationCues(scenes, [long, undefined, 'Short.'], 24);
     expect(cues).toHaveLength(3);
     expect(cues[0]!.startS).toBe(0);
@@ -226,7 +267,22 @@ describe('stills', () => {
 describe('copy eligibility', () => {
   const probeOf = (v: Record<string, unknown>): ProbeResult =>
     ({
-      streams: [{ index: 0, id: '0x1', codec_type: 'video', codec_name: 'h264', pix_fmt: 'yuv420p', width: 320, height: 180, avg_frame_rate: '24/1', r_frame_rate: '24/1', nb_frames: 24, sample_aspect_ratio: '1:1', ...v }],
+      streams: [
+        {
+          index: 0,
+          id: '0x1',
+          codec_type: 'video',
+          codec_name: 'h264',
+          pix_fmt: 'yuv420p',
+          width: 320,
+          height: 180,
+          avg_frame_rate: '24/1',
+          r_frame_rate: '24/1',
+          nb_frames: 24,
+          sample_aspect_ratio: '1:1',
+          ...v,
+        },
+      ],
       chapters: [],
     }) as ProbeResult;
   const house = { width: 320, height: 180, fps: 24, sampleRate: 48000, channels: 2 };

@@ -24,7 +24,9 @@ const specs: Record<string, Partial<ClipSpec>> = {
   mono: { audio: { sampleRate: 44100, channels: 1 } },
   wide: { width: 640, height: 360 },
   fps30: { fps: 30 },
-  baseline: { videoArgs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-r', '24', '-g', '48'] },
+  baseline: {
+    videoArgs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-r', '24', '-g', '48'],
+  },
 };
 const file = (k: string) => join(dir, `${k}.mp4`);
 

@@ -17,7 +17,10 @@ import { tempDir } from '../helpers/files.js';
 import { colorDistance, frameByIndex, frameRgb, patchColor, rgbOf, streamsOf } from '../helpers/media.js';
 
 const HOUSE = { width: 320, height: 180, fps: 24, sampleRate: 48000, channels: 2 };
-const COLORS = [0xd02020, 0x20c040, 0x2040e0, 0xe0c020, 0xc020c0, 0x20c0c0, 0x808080, 0xf08040, 0x4080f0, 0x80f040, 0xf04080, 0x40f0c0, 0x604020, 0xa0a0f0];
+const COLORS = [
+  0xd02020, 0x20c040, 0x2040e0, 0xe0c020, 0xc020c0, 0x20c0c0, 0x808080, 0xf08040, 0x4080f0, 0x80f040, 0xf04080, 0x40f0c0, 0x604020,
+  0xa0a0f0,
+];
 
 let dir: string;
 beforeAll(async () => {
@@ -29,9 +32,18 @@ async function clips(prefix: string, specs: Partial<ClipSpec>[]): Promise<string
   const paths = specs.map((_, i) => join(dir, `${prefix}-${i}.mp4`));
   for (let i = 0; i < specs.length; i += 4) {
     await Promise.all(
-      specs.slice(i, i + 4).map((s, k) =>
-        genClip(paths[i + k]!, { width: HOUSE.width, height: HOUSE.height, fps: HOUSE.fps, seconds: 1, color: COLORS[(i + k) % COLORS.length]!, ...s }),
-      ),
+      specs
+        .slice(i, i + 4)
+        .map((s, k) =>
+          genClip(paths[i + k]!, {
+            width: HOUSE.width,
+            height: HOUSE.height,
+            fps: HOUSE.fps,
+            seconds: 1,
+            color: COLORS[(i + k) % COLORS.length]!,
+            ...s,
+          }),
+        ),
     );
   }
   return paths;
@@ -108,10 +120,21 @@ describe('copy fast path', () => {
     const sheet = videoStream(await probe(r.contactSheet!))!;
     expect([sheet.width, sheet.height]).toEqual([2 * 320 + 3 * 4, 2 * 180 + 3 * 4]);
     const tiles = await frameByIndex(r.contactSheet!, 0);
-    for (const [i, [x, y]] of [[4, 4], [328, 4], [4, 188], [328, 188]].entries()) {
+    for (const [i, [x, y]] of [
+      [4, 4],
+      [328, 4],
+      [4, 188],
+      [328, 188],
+    ].entries()) {
       expect(colorDistance(patchColor(tiles, x! + 4, y! + 4, 8), rgbOf(COLORS[i]!))).toBeLessThan(30);
     }
-    const v = await verifyVideo(r.path, { ...HOUSE, frames: r.frames, boundaries: r.scenes.slice(1).map((x) => ({ atS: x.startS, transitionS: 0 })), chapters: 4, subtitles: 1 });
+    const v = await verifyVideo(r.path, {
+      ...HOUSE,
+      frames: r.frames,
+      boundaries: r.scenes.slice(1).map((x) => ({ atS: x.startS, transitionS: 0 })),
+      chapters: 4,
+      subtitles: 1,
+    });
     expect(v.problems).toEqual([]);
     await expectClean(spec.workDir, join(r.path, '..'));
   });
@@ -124,7 +147,10 @@ describe('copy fast path', () => {
       { seconds: 1, audio: false },
       { seconds: 1, audio: { sampleRate: 44100, channels: 1, deltaMs: -30 } },
       { seconds: 1, audio: { deltaMs: 50 } },
-      { seconds: 1, videoArgs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-r', '24', '-g', '24'] },
+      {
+        seconds: 1,
+        videoArgs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-r', '24', '-g', '24'],
+      },
     ]);
     const r = await assemble(input(paths));
     expect(r.method).toBe('copy');
@@ -143,7 +169,12 @@ describe('copy fast path', () => {
       if (i === 2) continue;
       expect(colorDistance(await cornerAt(r.path, (sc.startS + sc.endS) / 2), rgbOf(COLORS[i]!))).toBeLessThan(25);
     }
-    const v = await verifyVideo(r.path, { ...HOUSE, frames: r.frames, boundaries: r.scenes.slice(1).map((x) => ({ atS: x.startS, transitionS: 0 })), chapters: 7 });
+    const v = await verifyVideo(r.path, {
+      ...HOUSE,
+      frames: r.frames,
+      boundaries: r.scenes.slice(1).map((x) => ({ atS: x.startS, transitionS: 0 })),
+      chapters: 7,
+    });
     expect(v.problems).toEqual([]);
   });
 
@@ -162,9 +193,17 @@ describe('transitions', () => {
     // 14 clips: a cut and all 12 transitions; one clip in a different format is normalized first.
     // Clip 9 has other H.264 parameters: decoding through one list does not mind (only a copy would).
     const baseline = ['-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-r', '24', '-g', '24'];
-    const paths = await clips('trans', COLORS.map((_, i) => (i === 5 ? { width: 256, height: 256, fps: 30, seconds: 1 } : i === 9 ? { seconds: 1, videoArgs: baseline } : { seconds: 1 })));
+    const paths = await clips(
+      'trans',
+      COLORS.map((_, i) =>
+        i === 5 ? { width: 256, height: 256, fps: 30, seconds: 1 } : i === 9 ? { seconds: 1, videoArgs: baseline } : { seconds: 1 },
+      ),
+    );
     const kinds = ['cut', ...TRANSITIONS] as const;
-    const spec = input(paths, { fit: 'crop', clip: (i) => ({ transition: i === 0 ? { type: 'cut', seconds: 0 } : { type: kinds[i - 1]!, seconds: 0.25 } }) });
+    const spec = input(paths, {
+      fit: 'crop',
+      clip: (i) => ({ transition: i === 0 ? { type: 'cut', seconds: 0 } : { type: kinds[i - 1]!, seconds: 0.25 } }),
+    });
     const r = await assemble(spec);
     expect(r.method).toBe('transitions');
     expect(r.clips.map((c) => c.normalized.length)).toEqual([0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -195,17 +234,29 @@ describe('transitions', () => {
         expect(colorDistance(mean, rgbOf(COLORS[k + 2]!)), name).toBeGreaterThan(20);
       }
       // Wipes and slides split the picture: the two halves along the motion differ.
-      if (/^(wipe|slide)(left|right)$/.test(name)) expect(colorDistance(at(sc.startS + 3 / 24)[24]!, at(sc.startS + 3 / 24)[31]!), name).toBeGreaterThan(60);
-      if (/^(wipe|slide)(up|down)$/.test(name)) expect(colorDistance(at(sc.startS + 3 / 24)[3]!, at(sc.startS + 3 / 24)[59]!), name).toBeGreaterThan(60);
+      if (/^(wipe|slide)(left|right)$/.test(name))
+        expect(colorDistance(at(sc.startS + 3 / 24)[24]!, at(sc.startS + 3 / 24)[31]!), name).toBeGreaterThan(60);
+      if (/^(wipe|slide)(up|down)$/.test(name))
+        expect(colorDistance(at(sc.startS + 3 / 24)[3]!, at(sc.startS + 3 / 24)[59]!), name).toBeGreaterThan(60);
     }
-    const v = await verifyVideo(r.path, { ...HOUSE, frames: r.frames, boundaries: r.scenes.slice(1).map((x) => ({ atS: x.startS, transitionS: x.transitionS })), chapters: 14 });
+    const v = await verifyVideo(r.path, {
+      ...HOUSE,
+      frames: r.frames,
+      boundaries: r.scenes.slice(1).map((x) => ({ atS: x.startS, transitionS: x.transitionS })),
+      chapters: 14,
+    });
     expect(v.problems).toEqual([]);
     expect(v.events.filter((e) => e.atJoin && e.kind !== 'silence')).toEqual([]);
   });
 
   it('captions switch at the middle of a transition; chapters start where scenes start', async () => {
     const paths = await clips('capt', [{ seconds: 1 }, { seconds: 1 }]);
-    const r = await assemble(input(paths, { captions: true, clip: (i) => ({ narration: `Line ${i}`, transition: i ? { type: 'crossfade', seconds: 0.5 } : { type: 'cut', seconds: 0 } }) }));
+    const r = await assemble(
+      input(paths, {
+        captions: true,
+        clip: (i) => ({ narration: `Line ${i}`, transition: i ? { type: 'crossfade', seconds: 0.5 } : { type: 'cut', seconds: 0 } }),
+      }),
+    );
     expect(r.frames).toBe(36);
     const srt = await readFile(r.sidecars[0]!, 'utf8');
     expect(srt).toBe('1\n00:00:00,000 --> 00:00:00,750\nLine 0\n\n2\n00:00:00,750 --> 00:00:01,500\nLine 1\n');
@@ -249,7 +300,11 @@ describe('burned captions', () => {
 describe('audio', () => {
   it('mixes narration from the scene start and a soundtrack ducked under speech, normalized to the loudness target', async () => {
     // Scene 0: clip audio (880 Hz tone after the beep). Scene 1: silent clip. Scene 2: silent clip + narration (660 Hz).
-    const paths = await clips('audio', [{ seconds: 2, audio: { beep: false, toneHz: 880 } }, { seconds: 2, audio: false }, { seconds: 2, audio: false }]);
+    const paths = await clips('audio', [
+      { seconds: 2, audio: { beep: false, toneHz: 880 } },
+      { seconds: 2, audio: false },
+      { seconds: 2, audio: false },
+    ]);
     const narration = join(dir, 'narration.m4a');
     const music = join(dir, 'music.m4a');
     await Promise.all([genTone(narration, 660, 3), genTone(music, 220, 1.5)]);
@@ -299,7 +354,13 @@ describe('cancellation and clean-up', () => {
 
   it('a failing verification leaves nothing in place', async () => {
     const paths = await clips('reject', [{ seconds: 1 }]);
-    const spec = input(paths, { poster: true, contactSheet: true, captions: true, clip: () => ({ narration: 'x' }), verify: async () => Promise.reject(new Error('nope')) });
+    const spec = input(paths, {
+      poster: true,
+      contactSheet: true,
+      captions: true,
+      clip: () => ({ narration: 'x' }),
+      verify: async () => Promise.reject(new Error('nope')),
+    });
     await expect(assemble(spec)).rejects.toThrow('nope');
     expect(await readdir(join(spec.output, '..'))).toEqual([]);
     expect(await readdir(spec.workDir)).toEqual([]);

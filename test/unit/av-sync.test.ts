@@ -23,7 +23,9 @@ beforeAll(async () => {
 async function clips(prefix: string, specs: Partial<ClipSpec>[]): Promise<string[]> {
   const paths = specs.map((_, i) => join(dir, `${prefix}-${i}.mp4`));
   for (let i = 0; i < specs.length; i += 4) {
-    await Promise.all(specs.slice(i, i + 4).map((s, k) => genClip(paths[i + k]!, { ...HOUSE, seconds: SECONDS[i + k]!, color: COLORS[i + k]!, ...s })));
+    await Promise.all(
+      specs.slice(i, i + 4).map((s, k) => genClip(paths[i + k]!, { ...HOUSE, seconds: SECONDS[i + k]!, color: COLORS[i + k]!, ...s })),
+    );
   }
   return paths;
 }
@@ -51,14 +53,24 @@ async function offsets(video: string, scenes: number[], colors = COLORS) {
 }
 
 describe('A/V sync at every scene start (±1 ms)', () => {
-  for (const [variant, deltaMs] of [['clean', 0], ['audio 30 ms short', -30], ['audio 50 ms long', 50]] as const) {
+  for (const [variant, deltaMs] of [
+    ['clean', 0],
+    ['audio 30 ms short', -30],
+    ['audio 50 ms long', 50],
+  ] as const) {
     it(`copy path, ${variant}`, async () => {
-      const paths = await clips(`copy${deltaMs}`, SECONDS.map(() => ({ audio: { deltaMs } })));
+      const paths = await clips(
+        `copy${deltaMs}`,
+        SECONDS.map(() => ({ audio: { deltaMs } })),
+      );
       const r = await assembled(paths);
       expect(r.method).toBe('copy');
       const expectedFrames = SECONDS.reduce((s, d) => s + d * 24, 0);
       expect(r.frames).toBe(expectedFrames);
-      const m = await offsets(r.path, SECONDS.map((_, k) => k));
+      const m = await offsets(
+        r.path,
+        SECONDS.map((_, k) => k),
+      );
       expect(m.frames).toBe(expectedFrames);
       for (const ms of m.ms) expect(Math.abs(ms!)).toBeLessThanOrEqual(1);
     });
@@ -84,7 +96,10 @@ describe('A/V sync at every scene start (±1 ms)', () => {
   });
 
   it('cuts after transitions stay in sync; frames = sum − overlaps', async () => {
-    const paths = await clips('trans', SECONDS.map(() => ({})));
+    const paths = await clips(
+      'trans',
+      SECONDS.map(() => ({})),
+    );
     const types = ['cut', 'cut', 'crossfade', 'cut', 'wipeleft', 'cut', 'fadeblack'] as const;
     const r = await assembled(paths, { clip: (i) => ({ transition: { type: types[i]!, seconds: 0.5 } }) });
     expect(r.method).toBe('transitions');
@@ -98,7 +113,10 @@ describe('A/V sync at every scene start (±1 ms)', () => {
   });
 
   it('the loudness stage keeps sync when it has to limit peaks', async () => {
-    const paths = await clips('loud', SECONDS.slice(0, 4).map(() => ({})));
+    const paths = await clips(
+      'loud',
+      SECONDS.slice(0, 4).map(() => ({})),
+    );
     const r = await assembled(paths, { loudness: { targetLufs: -5, truePeakDb: -3, loudnessRange: 11 } });
     expect(r.audio.loudness).toMatchObject({ mode: 'limited', targetLufs: -5 });
     expect((await loudnessOf(r.path)).truePeakDb).toBeLessThanOrEqual(-3 + 0.5);

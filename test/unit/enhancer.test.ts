@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,15 +9,30 @@ import { tempDir, writeStoryboard } from '../helpers/files.js';
 
 /** A minimal OpenAI-compatible chat-completions server that echoes an "enhanced" shot and logs requests. */
 const log: { auth: string | undefined; body: { model: string; messages: { role: string; content: string }[] } }[] = [];
-const server = createServer(async (req: IncomingMessage, res) => {
+const server = createServer((req: IncomingMessage, res) => void answer(req, res));
+async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
   let raw = '';
   for await (const c of req) raw += c;
   const body = JSON.parse(raw) as (typeof log)[number]['body'];
   log.push({ auth: req.headers.authorization, body });
   const shot = (JSON.parse(body.messages[1]!.content) as { shot: string }).shot;
   res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: body.model, choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: `In close-up, ${shot.toLowerCase()}, rain streaking the glass.` } }] }));
-});
+  res.end(
+    JSON.stringify({
+      id: 'c1',
+      object: 'chat.completion',
+      created: 1,
+      model: body.model,
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'stop',
+          message: { role: 'assistant', content: `In close-up, ${shot.toLowerCase()}, rain streaking the glass.` },
+        },
+      ],
+    }),
+  );
+}
 let baseURL = '';
 beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -37,7 +52,7 @@ const storyboard = () => ({
 });
 
 describe('the optional LLM prompt enhancer', () => {
-  it('rewrites each scene\'s action, keeps the scene list, and a rerun is reproducible from its cache', async () => {
+  it("rewrites each scene's action, keeps the scene list, and a rerun is reproducible from its cache", async () => {
     const dir = await tempDir();
     const file = await writeStoryboard(dir, storyboard());
     const opts = { catalog, enhancer: { cacheDir: join(dir, 'cache'), env: { ENHANCER_KEY: 'llm-secret' } } };
@@ -64,8 +79,13 @@ describe('the optional LLM prompt enhancer', () => {
     expect(log).toHaveLength(0);
     expect(plan.scenes[0]!.prompt.startsWith('Mara looks out of the window.')).toBe(true);
 
-    const err = await planFile(await writeStoryboard(dir, storyboard(), 'keyless.yaml'), { catalog, enhancer: { cacheDir: join(dir, 'c2'), env: {} } }).catch((e: unknown) => e);
+    const err = await planFile(await writeStoryboard(dir, storyboard(), 'keyless.yaml'), {
+      catalog,
+      enhancer: { cacheDir: join(dir, 'c2'), env: {} },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoryboardError);
-    expect((err as StoryboardError).message).toMatch(/enhancer: the prompt enhancer needs an API key in the environment variable ENHANCER_KEY/);
+    expect((err as StoryboardError).message).toMatch(
+      /enhancer: the prompt enhancer needs an API key in the environment variable ENHANCER_KEY/,
+    );
   });
 });

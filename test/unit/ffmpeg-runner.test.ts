@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { extractReason, FfmpegCancelledError, FfmpegError, parseProgressLine, progressFraction, runFfmpeg } from '../../src/media/ffmpeg.js';
+import {
+  extractReason,
+  FfmpegCancelledError,
+  FfmpegError,
+  parseProgressLine,
+  progressFraction,
+  runFfmpeg,
+} from '../../src/media/ffmpeg.js';
 import { probe } from '../../src/media/probe.js';
 import { tempDir } from '../helpers/files.js';
 
@@ -42,7 +49,12 @@ describe('the ffmpeg runner neutralises fluent-ffmpeg defects', () => {
   it('a single option with a space is not split either', async () => {
     const dir = await tempDir();
     const out = join(dir, 'one.mp4');
-    await runFfmpeg({ inputs: [lavfi('color=c=red:s=160x90:r=24:d=0.2')], output: out, expectedDurationS: 0.2, outputOptions: ['-metadata', 'comment=a b'] });
+    await runFfmpeg({
+      inputs: [lavfi('color=c=red:s=160x90:r=24:d=0.2')],
+      output: out,
+      expectedDurationS: 0.2,
+      outputOptions: ['-metadata', 'comment=a b'],
+    });
     expect((await probe(out)).format?.tags?.comment).toBe('a b');
   });
 
@@ -95,7 +107,7 @@ describe('progress parsing (pure)', () => {
   it('extracts the cause from stderr', () => {
     expect(
       extractReason([
-        '[error] [Parsed_scale_0 @ 0x55d0c0a8e3c0] Invalid size \'oops\'',
+        "[error] [Parsed_scale_0 @ 0x55d0c0a8e3c0] Invalid size 'oops'",
         '[error] Error initializing complex filters.',
         '[error] Invalid argument',
       ]),

@@ -29,7 +29,11 @@ describe('reference files are checked when a storyboard is loaded', () => {
     });
     const err = (await loadStoryboard(file).catch((e: unknown) => e)) as StoryboardError;
     expect(err).toBeInstanceOf(StoryboardError);
-    expect(err.issues.map((i) => i.path)).toEqual(['characters[0].references[0]', 'characters[1].references[0]', 'characters[2].references[0]']);
+    expect(err.issues.map((i) => i.path)).toEqual([
+      'characters[0].references[0]',
+      'characters[1].references[0]',
+      'characters[2].references[0]',
+    ]);
     expect(err.issues[0]!.message).toMatch(/not found/);
     expect(err.issues[1]!.message).toMatch(/is not a PNG, JPEG or WebP image/);
     expect(err.issues[2]!.message).toMatch(/is 32x32; use at least 64x64/);
@@ -38,9 +42,18 @@ describe('reference files are checked when a storyboard is loaded', () => {
   it('loads good images with their size and hash', async () => {
     const dir = await tempDir();
     await copyFile(join(REFS, 'mara.png'), join(dir, 'mara.png'));
-    const file = await writeStoryboard(dir, { title: 'Refs', characters: [{ id: 'd', name: 'D', description: 'x', references: ['mara.png'] }], scenes: [{ id: 's', prompt: 'x' }] });
+    const file = await writeStoryboard(dir, {
+      title: 'Refs',
+      characters: [{ id: 'd', name: 'D', description: 'x', references: ['mara.png'] }],
+      scenes: [{ id: 's', prompt: 'x' }],
+    });
     const loaded = await loadStoryboard(file);
-    expect(loaded.assets['mara.png']).toMatchObject({ width: 640, height: 360, mime: 'image/png', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(loaded.assets['mara.png']).toMatchObject({
+      width: 640,
+      height: 360,
+      mime: 'image/png',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 });
 
@@ -51,7 +64,22 @@ describe('the clip store', () => {
     const put = async (key: string) => {
       const tmp = join(dir, `${key}.tmp.mp4`);
       await writeFile(tmp, key);
-      return store.put(tmp, { cacheKey: key, durationS: 1, width: 2, height: 2, fps: 24, hasAudio: false, provider: 'p', model: 'm', jobId: 'j', prompt: 'x', productionId: 'p', sceneId: 's', costUsd: 0, createdAt: '' });
+      return store.put(tmp, {
+        cacheKey: key,
+        durationS: 1,
+        width: 2,
+        height: 2,
+        fps: 24,
+        hasAudio: false,
+        provider: 'p',
+        model: 'm',
+        jobId: 'j',
+        prompt: 'x',
+        productionId: 'p',
+        sceneId: 's',
+        costUsd: 0,
+        createdAt: '',
+      });
     };
     const old = 'a'.repeat(64);
     const fresh = 'b'.repeat(64);

@@ -14,10 +14,10 @@ import { promisify } from 'node:util';
 import OpenAI, {
   APIConnectionError,
   APIConnectionTimeoutError,
-  AuthenticationError,
+  type AuthenticationError,
   BadRequestError,
   ConflictError,
-  InternalServerError,
+  type InternalServerError,
   NotFoundError,
   RateLimitError,
   toFile,
@@ -62,7 +62,14 @@ const sdk = (m: OpenAIMock, opts: Partial<ConstructorParameters<typeof OpenAI>[0
 beforeAll(async () => {
   work = await tempDir('openai-mock-test-');
   // prerender off: only downloaded videos are rendered (the real-time test below covers prerendering).
-  mock = await startOpenAIMock({ clock, recordBodies: true, prerender: false, timing: { queuedMs: QUEUED_MS, msPerVideoSecond: MS_PER_S }, fps: FPS, expiresAfterS: EXPIRES_AFTER_S });
+  mock = await startOpenAIMock({
+    clock,
+    recordBodies: true,
+    prerender: false,
+    timing: { queuedMs: QUEUED_MS, msPerVideoSecond: MS_PER_S },
+    fps: FPS,
+    expiresAfterS: EXPIRES_AFTER_S,
+  });
 });
 
 afterEach(() => {
@@ -107,7 +114,11 @@ async function createCompleted(client: OpenAI, body: OpenAI.Videos.VideoCreatePa
   return done as VideoResource;
 }
 
-async function download(client: OpenAI, id: string, variant: 'video' | 'thumbnail' | 'spritesheet' = 'video'): Promise<{ bytes: Buffer; type: string | null; path: string }> {
+async function download(
+  client: OpenAI,
+  id: string,
+  variant: 'video' | 'thumbnail' | 'spritesheet' = 'video',
+): Promise<{ bytes: Buffer; type: string | null; path: string }> {
   const res = await client.videos.downloadContent(id, { variant });
   const bytes = Buffer.from(await res.arrayBuffer());
   const path = join(work, `${id}.${variant}`);
@@ -122,7 +133,10 @@ const postJson = (path: string, body: unknown, headers: Record<string, string> =
   api(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
 
 /** A GET over node:http that reports how many body bytes arrived and whether the body completed. */
-function rawGet(url: string, idleMs = 1000): Promise<{ status: number; contentLength: number; received: number; complete: boolean; idled: boolean }> {
+function rawGet(
+  url: string,
+  idleMs = 1000,
+): Promise<{ status: number; contentLength: number; received: number; complete: boolean; idled: boolean }> {
   return new Promise((resolve, reject) => {
     const req = httpGet(url, { headers: { authorization: 'Bearer test-key' } }, (res) => {
       let received = 0;
@@ -140,7 +154,13 @@ function rawGet(url: string, idleMs = 1000): Promise<{ status: number; contentLe
       res.on('error', () => undefined);
       res.on('close', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, contentLength: Number(res.headers['content-length']), received, complete: res.complete, idled });
+        resolve({
+          status: res.statusCode ?? 0,
+          contentLength: Number(res.headers['content-length']),
+          received,
+          complete: res.complete,
+          idled,
+        });
       });
     });
     req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
@@ -148,7 +168,10 @@ function rawGet(url: string, idleMs = 1000): Promise<{ status: number; contentLe
 }
 
 function lastLog(path: string, method = 'GET'): MockRequestLogEntry {
-  const hit = mock.requests().filter((e) => e.path === path && e.method === method).pop();
+  const hit = mock
+    .requests()
+    .filter((e) => e.path === path && e.method === method)
+    .pop();
   if (!hit) throw new Error(`no ${method} ${path} in the request log`);
   return hit;
 }
@@ -163,8 +186,21 @@ describe('videos API through the official SDK', () => {
     const red = '0xE01010';
     const ref = await toFile(await image(1280, 720, red), 'ref.png', { type: 'image/png' });
     const t0 = now;
-    const { data: created, request_id } = await client.videos.create({ prompt: PROMPT, model: 'sora-2', seconds: '4', size: '1280x720', input_reference: ref }).withResponse();
-    expect(created).toMatchObject({ object: 'video', status: 'queued', progress: 0, model: 'sora-2', size: '1280x720', seconds: '4', prompt: PROMPT, completed_at: null, expires_at: null, error: null });
+    const { data: created, request_id } = await client.videos
+      .create({ prompt: PROMPT, model: 'sora-2', seconds: '4', size: '1280x720', input_reference: ref })
+      .withResponse();
+    expect(created).toMatchObject({
+      object: 'video',
+      status: 'queued',
+      progress: 0,
+      model: 'sora-2',
+      size: '1280x720',
+      seconds: '4',
+      prompt: PROMPT,
+      completed_at: null,
+      expires_at: null,
+      error: null,
+    });
     expect(created.created_at).toBe(Math.floor(now / 1000));
     expect(request_id).toMatch(/^req_[0-9a-f]{32}$/);
     expect(lastLog('/v1/videos', 'POST').headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
@@ -280,7 +316,12 @@ describe('videos API through the official SDK', () => {
     const page3 = await client.videos.list({ limit: 2, after: page2.data[1]!.id });
     expect([page3.data.map((v) => v.id), page3.has_more]).toEqual([newestFirst.slice(4), false]);
 
-    const asc = (await (await api('/v1/videos?order=asc&limit=3')).json()) as { data: VideoResource[]; first_id: string; last_id: string; has_more: boolean };
+    const asc = (await (await api('/v1/videos?order=asc&limit=3')).json()) as {
+      data: VideoResource[];
+      first_id: string;
+      last_id: string;
+      has_more: boolean;
+    };
     expect([asc.data.map((v) => v.id), asc.first_id, asc.last_id, asc.has_more]).toEqual([ids.slice(0, 3), ids[0], ids[2], true]);
 
     const all: string[] = [];
@@ -321,7 +362,13 @@ describe('videos API through the official SDK', () => {
     const source = await createCompleted(client, { prompt: PROMPT, seconds: '4', size: '1280x720' });
     const remix = await client.videos.remix(source.id, { prompt: 'Same shot, but at night' });
     expect(lastLog(`/v1/videos/${source.id}/remix`, 'POST').headers['content-type']).toBe('application/json');
-    expect(remix).toMatchObject({ status: 'queued', remixed_from_video_id: source.id, size: source.size, seconds: source.seconds, prompt: 'Same shot, but at night' });
+    expect(remix).toMatchObject({
+      status: 'queued',
+      remixed_from_video_id: source.id,
+      size: source.size,
+      seconds: source.seconds,
+      prompt: 'Same shot, but at night',
+    });
     completeAfter(4);
     expect((await client.videos.retrieve(remix.id)).status).toBe('completed');
     const [a, b] = await Promise.all([download(client, source.id), download(client, remix.id)]);
@@ -372,12 +419,17 @@ describe('videos API through the official SDK', () => {
     expect(edit).toMatchObject({ status: 'queued', seconds: '4', size: '1280x720', remixed_from_video_id: source.id });
 
     const clip = await download(client, source.id);
-    const character = await client.videos.createCharacter({ name: 'Keeper', video: await toFile(clip.bytes, 'keeper.mp4', { type: 'video/mp4' }) });
+    const character = await client.videos.createCharacter({
+      name: 'Keeper',
+      video: await toFile(clip.bytes, 'keeper.mp4', { type: 'video/mp4' }),
+    });
     expect(character).toMatchObject({ name: 'Keeper', created_at: Math.floor(now / 1000) });
     expect(character.id).toMatch(/^char_/);
     expect(await client.videos.getCharacter(character.id!)).toEqual(character);
     expect(await failure(client.videos.getCharacter('char_missing'))).toBeInstanceOf(NotFoundError);
-    const long = (await failure(client.videos.createCharacter({ name: 'x'.repeat(81), video: await toFile(clip.bytes, 'k.mp4', { type: 'video/mp4' }) }))) as BadRequestError;
+    const long = (await failure(
+      client.videos.createCharacter({ name: 'x'.repeat(81), video: await toFile(clip.bytes, 'k.mp4', { type: 'video/mp4' }) }),
+    )) as BadRequestError;
     expect([long.param, long.code]).toEqual(['name', 'string_above_max_length']);
   });
 
@@ -397,11 +449,31 @@ describe('videos API through the official SDK', () => {
     expect([s.width, s.height, Math.abs(s.frames - 4 * FPS) <= 1, s.audio.length]).toEqual([1280, 720, true, 1]);
 
     expect((await client.videos.create({ prompt: 'clip ref', size: '1280x720', input_reference: await upload() })).status).toBe('queued');
-    const mismatch = (await failure(client.videos.create({ prompt: 'clip ref', size: '720x1280', input_reference: await upload() }))) as BadRequestError;
-    expect([mismatch.message.endsWith('Inpaint image must match the requested width and height'), mismatch.param]).toEqual([true, 'input_reference']);
+    const mismatch = (await failure(
+      client.videos.create({ prompt: 'clip ref', size: '720x1280', input_reference: await upload() }),
+    )) as BadRequestError;
+    expect([mismatch.message.endsWith('Inpaint image must match the requested width and height'), mismatch.param]).toEqual([
+      true,
+      'input_reference',
+    ]);
     const odd = join(work, 'odd.mp4');
-    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=160x90:d=0.5', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', odd]);
-    const oddSize = (await failure(client.videos.edit({ video: await toFile(readFileSync(odd), 'odd.mp4', { type: 'video/mp4' }), prompt: 'x' }))) as BadRequestError;
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=s=160x90:d=0.5',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      odd,
+    ]);
+    const oddSize = (await failure(
+      client.videos.edit({ video: await toFile(readFileSync(odd), 'odd.mp4', { type: 'video/mp4' }), prompt: 'x' }),
+    )) as BadRequestError;
     expect([oddSize.param, oddSize.code]).toEqual(['video', 'invalid_value']);
   });
 });
@@ -429,7 +501,8 @@ describe('validation answers with the live API texts', () => {
       code: 'invalid_value',
     });
     expect(await errorOf(client.videos.create({ prompt: 'x', model: 'sora-3' }))).toMatchObject({
-      message: "Invalid value: 'sora-3'. Supported values are: 'sora-2', 'sora-2-pro', 'sora-2-2025-10-06', 'sora-2-pro-2025-10-06', and 'sora-2-2025-12-08'.",
+      message:
+        "Invalid value: 'sora-3'. Supported values are: 'sora-2', 'sora-2-pro', 'sora-2-2025-10-06', 'sora-2-pro-2025-10-06', and 'sora-2-2025-12-08'.",
       param: 'model',
     });
   });
@@ -438,49 +511,104 @@ describe('validation answers with the live API texts', () => {
     const body = async (res: Response) => [res.status, ((await res.json()) as { error: unknown }).error];
     expect(await body(await postJson('/v1/videos', { size: '1280x720' }))).toEqual([
       400,
-      { message: "Missing required parameter: 'prompt'.", type: 'invalid_request_error', param: 'prompt', code: 'missing_required_parameter' },
+      {
+        message: "Missing required parameter: 'prompt'.",
+        type: 'invalid_request_error',
+        param: 'prompt',
+        code: 'missing_required_parameter',
+      },
     ]);
     expect(await body(await postJson('/v1/videos', { prompt: '' }))).toMatchObject([400, { param: 'prompt', code: 'empty_string' }]);
     expect(await body(await postJson('/v1/videos', { prompt: 'p'.repeat(32_001) }))).toEqual([
       400,
       {
-        message: "Invalid 'prompt': string too long. Expected a string with maximum length 32000, but got a string with length 32001 instead.",
+        message:
+          "Invalid 'prompt': string too long. Expected a string with maximum length 32000, but got a string with length 32001 instead.",
         type: 'invalid_request_error',
         param: 'prompt',
         code: 'string_above_max_length',
       },
     ]);
     expect((await postJson('/v1/videos', { prompt: 'p'.repeat(32_000) })).status).toBe(200);
-    expect(await body(await postJson('/v1/videos', { prompt: 'x', duration: 4 }))).toMatchObject([400, { message: "Unknown parameter: 'duration'.", param: 'duration' }]);
-    expect(await body(await postJson('/v1/videos', { prompt: 'x', seconds: 8 }))).toMatchObject([400, { message: "Invalid type for 'seconds': expected a string, but got an integer instead." }]);
+    expect(await body(await postJson('/v1/videos', { prompt: 'x', duration: 4 }))).toMatchObject([
+      400,
+      { message: "Unknown parameter: 'duration'.", param: 'duration' },
+    ]);
+    expect(await body(await postJson('/v1/videos', { prompt: 'x', seconds: 8 }))).toMatchObject([
+      400,
+      { message: "Invalid type for 'seconds': expected a string, but got an integer instead." },
+    ]);
     const broken = await api('/v1/videos', { method: 'POST', body: '{"prompt":', headers: { 'content-type': 'application/json' } });
-    expect(((await broken.json()) as { error: { message: string } }).error.message).toMatch(/^We could not parse the JSON body of your request\./);
+    expect(((await broken.json()) as { error: { message: string } }).error.message).toMatch(
+      /^We could not parse the JSON body of your request\./,
+    );
   });
 
   it('input_reference must match size exactly (PNG, JPEG and WebP headers are decoded)', async () => {
     const client = sdk(mock);
-    const mismatch = { message: 'Inpaint image must match the requested width and height', type: 'invalid_request_error', param: 'input_reference' };
+    const mismatch = {
+      message: 'Inpaint image must match the requested width and height',
+      type: 'invalid_request_error',
+      param: 'input_reference',
+    };
     const small = await toFile(await image(640, 360, 'blue'), 'small.png', { type: 'image/png' });
     expect(await errorOf(client.videos.create({ prompt: 'x', size: '1280x720', input_reference: small }))).toMatchObject(mismatch);
     const jpeg = await image(1280, 720, 'green', 'mjpeg');
-    expect(await errorOf(client.videos.create({ prompt: 'x', size: '720x1280', input_reference: await toFile(jpeg, 'r.jpg', { type: 'image/jpeg' }) }))).toMatchObject(mismatch);
-    expect((await client.videos.create({ prompt: 'jpeg ok', size: '1280x720', input_reference: await toFile(jpeg, 'r.jpg', { type: 'image/jpeg' }) })).status).toBe('queued');
+    expect(
+      await errorOf(
+        client.videos.create({ prompt: 'x', size: '720x1280', input_reference: await toFile(jpeg, 'r.jpg', { type: 'image/jpeg' }) }),
+      ),
+    ).toMatchObject(mismatch);
+    expect(
+      (
+        await client.videos.create({
+          prompt: 'jpeg ok',
+          size: '1280x720',
+          input_reference: await toFile(jpeg, 'r.jpg', { type: 'image/jpeg' }),
+        })
+      ).status,
+    ).toBe('queued');
     const webp = await image(720, 1280, 'yellow', 'libwebp');
-    expect((await client.videos.create({ prompt: 'webp ok', size: '720x1280', input_reference: await toFile(webp, 'r.webp', { type: 'image/webp' }) })).status).toBe('queued');
+    expect(
+      (
+        await client.videos.create({
+          prompt: 'webp ok',
+          size: '720x1280',
+          input_reference: await toFile(webp, 'r.webp', { type: 'image/webp' }),
+        })
+      ).status,
+    ).toBe('queued');
 
     // JSON body: a data URL in input_reference.image_url
     const dataUrl = (b: Buffer) => `data:image/png;base64,${b.toString('base64')}`;
-    const wrong = await postJson('/v1/videos', { prompt: 'x', size: '1280x720', input_reference: { image_url: dataUrl(await image(720, 1280, 'red')) } });
+    const wrong = await postJson('/v1/videos', {
+      prompt: 'x',
+      size: '1280x720',
+      input_reference: { image_url: dataUrl(await image(720, 1280, 'red')) },
+    });
     expect([wrong.status, ((await wrong.json()) as { error: { message: string } }).error.message]).toEqual([400, mismatch.message]);
-    const right = await postJson('/v1/videos', { prompt: 'x', size: '1280x720', input_reference: { image_url: dataUrl(await image(1280, 720, 'red')) } });
+    const right = await postJson('/v1/videos', {
+      prompt: 'x',
+      size: '1280x720',
+      input_reference: { image_url: dataUrl(await image(1280, 720, 'red')) },
+    });
     expect(right.status).toBe(200);
     // Multipart with bracketed keys: the SDK sends an object as input_reference[image_url] / input_reference[file_id].
-    expect(await errorOf(client.videos.create({ prompt: 'x', size: '1280x720', input_reference: { image_url: dataUrl(await image(16, 16, 'red')) } }))).toMatchObject(mismatch);
+    expect(
+      await errorOf(
+        client.videos.create({ prompt: 'x', size: '1280x720', input_reference: { image_url: dataUrl(await image(16, 16, 'red')) } }),
+      ),
+    ).toMatchObject(mismatch);
     expect((await client.videos.create({ prompt: 'x', input_reference: { file_id: 'file-123' } })).status).toBe('queued');
     expect(lastLog('/v1/videos', 'POST').headers['content-type']).toMatch(/^multipart\/form-data/);
-    const both = await postJson('/v1/videos', { prompt: 'x', input_reference: { image_url: 'https://example.com/a.png', file_id: 'file-1' } });
+    const both = await postJson('/v1/videos', {
+      prompt: 'x',
+      input_reference: { image_url: 'https://example.com/a.png', file_id: 'file-1' },
+    });
     expect(both.status).toBe(400);
-    const asString = (await (await postJson('/v1/videos', { prompt: 'x', input_reference: 'https://example.com/a.png' })).json()) as { error: { code: string } };
+    const asString = (await (await postJson('/v1/videos', { prompt: 'x', input_reference: 'https://example.com/a.png' })).json()) as {
+      error: { code: string };
+    };
     expect(asString.error.code).toBe('invalid_type');
   });
 
@@ -489,14 +617,23 @@ describe('validation answers with the live API texts', () => {
     const b = 'mockboundary42';
     const text = (name: string, value: string) => `--${b}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
     const payload = Buffer.concat([
-      Buffer.from(text('prompt', 'x') + text('size', '1280x720') + `--${b}\r\nContent-Disposition: form-data; name="input_reference"; filename="ref"\r\n\r\n`),
+      Buffer.from(
+        text('prompt', 'x') +
+          text('size', '1280x720') +
+          `--${b}\r\nContent-Disposition: form-data; name="input_reference"; filename="ref"\r\n\r\n`,
+      ),
       png,
       Buffer.from(`\r\n--${b}--\r\n`),
     ]);
-    const res = await api('/v1/videos', { method: 'POST', body: payload, headers: { 'content-type': `multipart/form-data; boundary=${b}` } });
+    const res = await api('/v1/videos', {
+      method: 'POST',
+      body: payload,
+      headers: { 'content-type': `multipart/form-data; boundary=${b}` },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: unknown }).error).toEqual({
-      message: "Invalid file 'input_reference': unsupported mimetype ('application/octet-stream'). Supported file formats are 'image/jpeg', 'image/png', 'image/webp', and 'video/mp4'.",
+      message:
+        "Invalid file 'input_reference': unsupported mimetype ('application/octet-stream'). Supported file formats are 'image/jpeg', 'image/png', 'image/webp', and 'video/mp4'.",
       type: 'invalid_request_error',
       param: 'input_reference',
       code: 'unsupported_file',
@@ -527,10 +664,18 @@ describe('validation answers with the live API texts', () => {
       const client = sdk(guide);
       const pro = await client.videos.create({ prompt: 'x', model: 'sora-2-pro', seconds: '16' as '4', size: '1920x1080' as '1280x720' });
       expect([pro.seconds, pro.size]).toEqual(['16', '1920x1080']);
-      expect(await errorOf(client.videos.create({ prompt: 'x', model: 'sora-2', size: '1080x1920' as '720x1280' }))).toMatchObject({ param: 'size', code: 'invalid_value' });
-      expect((await errorOf(client.videos.create({ prompt: 'x', seconds: '10' as '4' }))).message).toBe("Invalid value: '10'. Supported values are: '4', '8', '12', '16', and '20'.");
+      expect(await errorOf(client.videos.create({ prompt: 'x', model: 'sora-2', size: '1080x1920' as '720x1280' }))).toMatchObject({
+        param: 'size',
+        code: 'invalid_value',
+      });
+      expect((await errorOf(client.videos.create({ prompt: 'x', seconds: '10' as '4' }))).message).toBe(
+        "Invalid value: '10'. Supported values are: '4', '8', '12', '16', and '20'.",
+      );
       // The guide's `characters: [{id}]` (multipart `characters[][id]`) is accepted here, unknown to the spec profile.
-      const withCharacters = { prompt: 'Keeper walks', characters: [{ id: 'char_a' }, { id: 'char_b' }] } as OpenAI.Videos.VideoCreateParams;
+      const withCharacters = {
+        prompt: 'Keeper walks',
+        characters: [{ id: 'char_a' }, { id: 'char_b' }],
+      } as OpenAI.Videos.VideoCreateParams;
       expect((await client.videos.create(withCharacters)).status).toBe('queued');
       expect((await errorOf(sdk(mock).videos.create(withCharacters))).message).toBe("Unknown parameter: 'characters'.");
       // Error bodies share the spec contract; guide-only Video values (1080p sizes) deliberately do not.
@@ -538,7 +683,9 @@ describe('validation answers with the live API texts', () => {
     } finally {
       await guide.close();
     }
-    expect((await errorOf(sdk(mock).videos.create({ prompt: 'x', seconds: '16' as '4' }))).message).toBe("Invalid value: '16'. Supported values are: '4', '8', and '12'.");
+    expect((await errorOf(sdk(mock).videos.create({ prompt: 'x', seconds: '16' as '4' }))).message).toBe(
+      "Invalid value: '16'. Supported values are: '4', '8', and '12'.",
+    );
   });
 
   it('an API key, when configured, is required', async () => {
@@ -581,7 +728,13 @@ describe('fault injection', () => {
   it('quota: 429 insufficient_quota / credit_balance_exhausted without Retry-After', async () => {
     mock.setFaults([{ match: { method: 'POST', path: '/v1/videos' }, action: { type: 'quota' } }]);
     const e = (await failure(client().videos.create({ prompt: 'x' }))) as RateLimitError;
-    expect([e.status, e.code, e.type, e.headers.get('retry-after'), e.headers.get('retry-after-ms')]).toEqual([429, 'credit_balance_exhausted', 'insufficient_quota', null, null]);
+    expect([e.status, e.code, e.type, e.headers.get('retry-after'), e.headers.get('retry-after-ms')]).toEqual([
+      429,
+      'credit_balance_exhausted',
+      'insufficient_quota',
+      null,
+      null,
+    ]);
     expect(mock.videos()).toEqual([]);
   });
 
@@ -589,7 +742,10 @@ describe('fault injection', () => {
     mock.setFaults([
       { match: { path: '/v1/videos/*' }, action: { type: 'http', status: 503, shouldRetry: false, retryAfter: 1 } },
       { match: { path: '/v1/videos/*', nth: 2 }, action: { type: 'http', status: 502, html: true } },
-      { match: { path: '/v1/videos/*', nth: 3 }, action: { type: 'http', status: 400, code: 'moderation_blocked', message: 'blocked', errorType: 'invalid_request_error' } },
+      {
+        match: { path: '/v1/videos/*', nth: 3 },
+        action: { type: 'http', status: 400, code: 'moderation_blocked', message: 'blocked', errorType: 'invalid_request_error' },
+      },
     ]);
     const a = (await failure(client().videos.retrieve('video_x'))) as InternalServerError;
     expect([a.status, a.headers.get('x-should-retry'), a.headers.get('retry-after'), a.type]).toEqual([503, 'false', '1', 'server_error']);
@@ -609,7 +765,9 @@ describe('fault injection', () => {
 
   it('the SDK retry count is captured: two 500s then success with maxRetries 2', async () => {
     const v = await client().videos.create({ prompt: 'retry' });
-    mock.setFaults([{ match: { method: 'GET', path: `/v1/videos/${v.id}`, times: 2 }, action: { type: 'http', status: 500, retryAfterMs: 5 } }]);
+    mock.setFaults([
+      { match: { method: 'GET', path: `/v1/videos/${v.id}`, times: 2 }, action: { type: 'http', status: 500, retryAfterMs: 5 } },
+    ]);
     expect((await sdk(mock, { maxRetries: 2 }).videos.retrieve(v.id)).id).toBe(v.id);
     const gets = mock.requests().filter((e) => e.method === 'GET');
     expect(gets.map((e) => [e.status, e.retryCount, e.fault])).toEqual([
@@ -659,7 +817,12 @@ describe('fault injection', () => {
     const early = await client().videos.create({ prompt: 'fails early', seconds: '4' });
     const late = await client().videos.create({ prompt: 'fails late', seconds: '4' });
     advance(QUEUED_MS);
-    expect(await client().videos.retrieve(early.id)).toMatchObject({ status: 'failed', progress: 0, completed_at: null, error: { code: 'processing_error' } });
+    expect(await client().videos.retrieve(early.id)).toMatchObject({
+      status: 'failed',
+      progress: 0,
+      completed_at: null,
+      error: { code: 'processing_error' },
+    });
     advance(4 * MS_PER_S * 0.4);
     expect(await client().videos.retrieve(late.id)).toMatchObject({ status: 'in_progress', progress: 40, error: null });
     advance(4 * MS_PER_S * 0.2);
@@ -719,7 +882,13 @@ describe('fault injection', () => {
 
     mock.setFaults([{ match: { path: '/v1/videos/*/content' }, action: { type: 'content_stall', afterBytes: 1000 } }]);
     const stalled = await rawGet(url, 300);
-    expect([stalled.status, stalled.contentLength, stalled.received, stalled.idled, stalled.complete]).toEqual([200, whole.contentLength, 1000, true, false]);
+    expect([stalled.status, stalled.contentLength, stalled.received, stalled.idled, stalled.complete]).toEqual([
+      200,
+      whole.contentLength,
+      1000,
+      true,
+      false,
+    ]);
   });
 
   it('x-mock-fault header overrides rules and is stripped from the log', async () => {
@@ -741,7 +910,10 @@ describe('fault injection', () => {
     expect(await added.json()).toEqual({ ok: true, added: 1, total: 1 });
     expect((await api('/v1/videos')).status).toBe(429);
     expect((await api('/v1/videos')).status).toBe(429);
-    const invalid = await fetch(`${mock.url}/__mock/faults`, { method: 'POST', body: JSON.stringify([{ match: {}, action: { type: 'nope' } }]) });
+    const invalid = await fetch(`${mock.url}/__mock/faults`, {
+      method: 'POST',
+      body: JSON.stringify([{ match: {}, action: { type: 'nope' } }]),
+    });
     expect(invalid.status).toBe(400);
     await fetch(`${mock.url}/__mock/faults?replace=1`, { method: 'POST', body: '[]' });
     expect((await api('/v1/videos')).status).toBe(200);
@@ -756,7 +928,11 @@ describe('fault injection', () => {
     ]);
     expect(log.some((e) => e.path.startsWith('/__mock'))).toBe(false);
     const sdkEntry = log[3]!;
-    expect([sdkEntry.headers.authorization, sdkEntry.retryCount, sdkEntry.headers['x-stainless-retry-count']]).toEqual(['REDACTED', 0, '0']);
+    expect([sdkEntry.headers.authorization, sdkEntry.retryCount, sdkEntry.headers['x-stainless-retry-count']]).toEqual([
+      'REDACTED',
+      0,
+      '0',
+    ]);
     expect(JSON.stringify(log)).not.toContain('test-key');
     expect(sdkEntry.requestId).toMatch(/^req_[0-9a-f]{32}$/);
     expect(sdkEntry.time).toBe(now);
@@ -770,7 +946,9 @@ describe('fault injection', () => {
     const { response, request_id } = await sdk(mock).videos.list().withResponse();
     expect(lastLog('/v1/videos').requestId).toBe(request_id);
     expect(Number(response.headers.get('x-ratelimit-limit-requests'))).toBeGreaterThan(0);
-    expect(Number(response.headers.get('x-ratelimit-remaining-requests'))).toBeLessThan(Number(response.headers.get('x-ratelimit-limit-requests')));
+    expect(Number(response.headers.get('x-ratelimit-remaining-requests'))).toBeLessThan(
+      Number(response.headers.get('x-ratelimit-limit-requests')),
+    );
     expect(response.headers.get('x-ratelimit-reset-requests')).toMatch(/^(\d+m)?[\d.]+m?s$/);
   });
 });
@@ -781,7 +959,11 @@ describe('seededFaults', () => {
     const plan = seededFaults(opts);
     expect(seededFaults(opts)).toEqual(plan);
     expect(seededFaults({ ...opts, seed: 8 })).not.toEqual(plan);
-    for (const [path, method] of [['/v1/videos', 'POST'], ['/v1/videos/*', 'GET'], ['/v1/videos/*/content', 'GET']] as const) {
+    for (const [path, method] of [
+      ['/v1/videos', 'POST'],
+      ['/v1/videos/*', 'GET'],
+      ['/v1/videos/*/content', 'GET'],
+    ] as const) {
       const rules = plan.filter((r) => r.match.path === path && r.match.method === method);
       expect(rules.length).toBeGreaterThan(150);
       expect(rules.length).toBeLessThan(250);
@@ -790,7 +972,9 @@ describe('seededFaults', () => {
     const types = new Set(plan.map((r) => r.action.type));
     expect([...types].sort()).toEqual(['accept_then_drop', 'content_truncated', 'http', 'job_failed', 'rate_limit', 'reset']);
     expect(Object.keys(SEEDED_FAULT_MIX.create)).toContain('accept_then_drop');
-    expect(seededFaults({ seed: 1, rate: 1, requestsPerRoute: 10, routes: ['content'], kinds: ['content_truncated'] }).map((r) => r.action.type)).toEqual(Array(10).fill('content_truncated'));
+    expect(
+      seededFaults({ seed: 1, rate: 1, requestsPerRoute: 10, routes: ['content'], kinds: ['content_truncated'] }).map((r) => r.action.type),
+    ).toEqual(Array(10).fill('content_truncated'));
   });
 
   it('a seeded plan drives the mock: faulted requests are logged with their fault', async () => {
@@ -809,7 +993,11 @@ describe('seededFaults', () => {
 
 describe('standalone CLI', () => {
   it('main.ts starts on --port, prints where it listens, serves the API, and exits on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(MOCK_DIR, 'main.ts'), '--port', '0', '--queued-ms', '0', '--ms-per-second', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(MOCK_DIR, 'main.ts'), '--port', '0', '--queued-ms', '0', '--ms-per-second', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -883,8 +1071,24 @@ describe('conformance to openapi.yaml', () => {
     await client.videos.delete(v.id);
     await failure(client.videos.retrieve(v.id));
     const clip = join(work, 'tour.mp4');
-    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=160x90:d=0.5', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip]);
-    const c = await client.videos.createCharacter({ name: 'Tour', video: await toFile(readFileSync(clip), 'tour.mp4', { type: 'video/mp4' }) });
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=s=160x90:d=0.5',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      clip,
+    ]);
+    const c = await client.videos.createCharacter({
+      name: 'Tour',
+      video: await toFile(readFileSync(clip), 'tour.mp4', { type: 'video/mp4' }),
+    });
     await client.videos.getCharacter(c.id!);
   });
 
@@ -912,7 +1116,8 @@ describe('conformance to openapi.yaml', () => {
 
   it('the validator is not vacuous: drifted bodies fail', () => {
     const validatorFor = compiler();
-    const video = [...recorded].reverse().find((e) => schemaFor(e.method, e.path, e.status)?.endsWith('/VideoResource'))?.responseBody as Record<string, unknown>;
+    const video = [...recorded].reverse().find((e) => schemaFor(e.method, e.path, e.status)?.endsWith('/VideoResource'))
+      ?.responseBody as Record<string, unknown>;
     const v = validatorFor('#/components/schemas/VideoResource');
     expect(v(video)).toBe(true);
     const { expires_at: _dropped, ...missingField } = video;

@@ -14,7 +14,12 @@ describe('composed prompts of the example storyboards (snapshots)', () => {
   for (const file of readdirSync(EXAMPLES).filter((f) => /\.ya?ml$/.test(f) && !f.includes('gateway'))) {
     it(file, async () => {
       const { plan } = await planFile(join(EXAMPLES, file), { catalog });
-      const prompts = Object.fromEntries(plan.scenes.map((s) => [s.id, { prompt: s.prompt, negativePrompt: s.negativePrompt ?? null, continuity: s.continuity.mode, dependsOn: s.dependsOn }]));
+      const prompts = Object.fromEntries(
+        plan.scenes.map((s) => [
+          s.id,
+          { prompt: s.prompt, negativePrompt: s.negativePrompt ?? null, continuity: s.continuity.mode, dependsOn: s.dependsOn },
+        ]),
+      );
       await expect(JSON.stringify(prompts, null, 2)).toMatchFileSnapshot(`./__snapshots__/prompts-${file.replace(/\.ya?ml$/, '')}.json`);
     });
   }
@@ -43,7 +48,9 @@ describe('prompt lint: true positives', () => {
     expect(rules([{ id: 'a', prompt: 'A beautiful, amazing landscape' }])).toEqual([['vague', ['beautiful', 'amazing']]]);
   });
   it('too many actions for the duration', () => {
-    const w = lintStoryboard(sb([{ id: 'a', prompt: 'She opens the door. She runs down the hall, then jumps the rail. She lands and rolls.', seconds: 4 }]));
+    const w = lintStoryboard(
+      sb([{ id: 'a', prompt: 'She opens the door. She runs down the hall, then jumps the rail. She lands and rolls.', seconds: 4 }]),
+    );
     expect(w.map((x) => x.rule)).toEqual(['overloaded']);
     expect(w[0]!.message).toMatch(/4 actions in 4 s/);
   });
@@ -56,7 +63,9 @@ describe('prompt lint: true positives', () => {
     expect(w[0]!.message).toMatch(/add it to `characters`/);
   });
   it('requests to render text', () => {
-    expect(rules([{ id: 'a', prompt: 'A shop window with a sign that says OPEN in red neon' }])).toEqual([['rendered-text', ['sign that says']]]);
+    expect(rules([{ id: 'a', prompt: 'A shop window with a sign that says OPEN in red neon' }])).toEqual([
+      ['rendered-text', ['sign that says']],
+    ]);
   });
   it('a prompt trimmed to the provider limit', async () => {
     const long = 'x'.repeat(3900);
@@ -68,7 +77,12 @@ describe('prompt lint: true positives', () => {
     expect(plan.scenes[0]!.prompt).toContain(long);
   });
   it('names the scene and the path', () => {
-    const [w] = lintStoryboard(sb([{ id: 'ok', prompt: 'A lighthouse at dusk with waves breaking below it' }, { id: 'bad', prompt: 'A nice view' }]));
+    const [w] = lintStoryboard(
+      sb([
+        { id: 'ok', prompt: 'A lighthouse at dusk with waves breaking below it' },
+        { id: 'bad', prompt: 'A nice view' },
+      ]),
+    );
     expect([w!.sceneId, w!.path]).toEqual(['bad', 'scenes[1].prompt']);
     expect(w!.message).toMatch(/^scene bad: "nice"/);
   });
@@ -78,8 +92,14 @@ describe('prompt lint: false positives avoided', () => {
   it.each([
     ['a knight is not night', 'A knight in silver armour rides across the moor at a slow trot'],
     ['dusk alone is no contradiction', 'The harbour at dusk, lamps coming on along the quay'],
-    ['a vague word inside a detailed prompt', 'A beautiful hand-carved oak table with brass inlay, lit by one candle, dust drifting in the light beam'],
-    ['one action in a long sentence', 'Mara slowly climbs the spiral stairs with the lantern raised high above her head'.replace('Mara', 'The keeper')],
+    [
+      'a vague word inside a detailed prompt',
+      'A beautiful hand-carved oak table with brass inlay, lit by one candle, dust drifting in the light beam',
+    ],
+    [
+      'one action in a long sentence',
+      'Mara slowly climbs the spiral stairs with the lantern raised high above her head'.replace('Mara', 'The keeper'),
+    ],
     ['a referenced name', 'Mara lifts the lantern'],
     ['text-like words that are not text requests', 'A letter carrier walks past the signpost in the rain'],
   ])('%s', (_name, prompt) => {
@@ -94,7 +114,9 @@ describe('prompt lint: false positives avoided', () => {
 
 describe('the composer', () => {
   it('orders blocks, keeps the action, folds negatives for providers without a negative prompt', () => {
-    const s = sb([{ id: 'a', prompt: 'Mara lights the lamp', characters: ['mara'], camera: 'slow push-in' }], { style: { description: 'oil painting', lighting: 'candlelight', negative: ['text', 'logos'] } });
+    const s = sb([{ id: 'a', prompt: 'Mara lights the lamp', characters: ['mara'], camera: 'slow push-in' }], {
+      style: { description: 'oil painting', lighting: 'candlelight', negative: ['text', 'logos'] },
+    });
     const c = composePrompt({ storyboard: s, scene: s.scenes[0]!, promptLimit: 10_000, negativePromptSupported: false });
     expect(c.blocks.map((b) => b.name)).toEqual(['action', 'characters', 'lighting', 'camera', 'style', 'avoid']);
     expect(c.prompt.startsWith('Mara lights the lamp.')).toBe(true);
@@ -113,7 +135,9 @@ describe('the composer', () => {
   });
 
   it('trims the lowest-priority blocks first and never the action', () => {
-    const s = sb([{ id: 'a', prompt: 'Mara waits by the door', characters: ['mara'], camera: 'static' }], { style: { description: 'oil painting', lighting: 'candle' } });
+    const s = sb([{ id: 'a', prompt: 'Mara waits by the door', characters: ['mara'], camera: 'static' }], {
+      style: { description: 'oil painting', lighting: 'candle' },
+    });
     const full = composePrompt({ storyboard: s, scene: s.scenes[0]!, promptLimit: 10_000, negativePromptSupported: true });
     const tight = composePrompt({ storyboard: s, scene: s.scenes[0]!, promptLimit: full.prompt.length - 5, negativePromptSupported: true });
     expect(tight.trimmed).toEqual(['lighting']);

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { type ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { toFailure } from '../../activities/to-failure.js';
@@ -32,7 +32,9 @@ describe('OpenAI errors map to one taxonomy by class, status and body (never mes
   });
 
   it('400 → invalid_request; moderation code → content_policy naming the input', () => {
-    expect(classify(apiError(400, { message: "Invalid value: '10'.", param: 'seconds', code: 'invalid_value' })).kind).toBe('invalid_request');
+    expect(classify(apiError(400, { message: "Invalid value: '10'.", param: 'seconds', code: 'invalid_value' })).kind).toBe(
+      'invalid_request',
+    );
     const m = classify(apiError(400, { message: 'blocked', param: 'input_reference', code: 'moderation_blocked' }));
     expect([m.kind, m.input, m.retryable]).toEqual(['content_policy', 'reference_image', false]);
   });

@@ -26,13 +26,19 @@ function valueImports(file: string): string[] {
       const clause = node.importClause;
       const typeOnly =
         clause?.isTypeOnly ||
-        (clause && !clause.name && clause.namedBindings && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly));
+        (clause &&
+          !clause.name &&
+          clause.namedBindings &&
+          ts.isNamedImports(clause.namedBindings) &&
+          clause.namedBindings.elements.length > 0 &&
+          clause.namedBindings.elements.every((e) => e.isTypeOnly));
       if (!typeOnly) out.push((node.moduleSpecifier as ts.StringLiteral).text);
     }
     if (ts.isExportDeclaration(node) && node.moduleSpecifier && !node.isTypeOnly) out.push((node.moduleSpecifier as ts.StringLiteral).text);
   });
   const walk = (n: ts.Node) => {
-    if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && ts.isStringLiteral(n.arguments[0]!)) out.push((n.arguments[0] as ts.StringLiteral).text);
+    if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && ts.isStringLiteral(n.arguments[0]!))
+      out.push((n.arguments[0] as ts.StringLiteral).text);
     n.forEachChild(walk);
   };
   walk(sf);
@@ -52,7 +58,13 @@ function violations(dir: string, allowed: (spec: string, resolved: string) => bo
 
 describe('rooms', () => {
   it('workflows value-import only @temporalio/workflow (and its @temporalio/common), each other and src/storyboard', () => {
-    expect(violations('workflows', (s, r) => s === '@temporalio/workflow' || s === '@temporalio/common' || r.startsWith('workflows/') || r.startsWith('src/storyboard/'))).toEqual([]);
+    expect(
+      violations(
+        'workflows',
+        (s, r) =>
+          s === '@temporalio/workflow' || s === '@temporalio/common' || r.startsWith('workflows/') || r.startsWith('src/storyboard/'),
+      ),
+    ).toEqual([]);
   });
 
   it('src/storyboard is pure: no node:*, no Temporal, no I/O libraries', () => {

@@ -28,7 +28,14 @@ function issuesOf(fn: () => unknown): { path: string; message: string }[] {
 }
 
 const planOf = (sb: StoryboardInput, extra: Partial<PlanInput> = {}) =>
-  planProduction({ storyboard: validateStoryboard(sb, 'sb.yaml'), storyboardSha256: 'a'.repeat(64), fileName: 'sb.yaml', assets: {}, catalog, ...extra });
+  planProduction({
+    storyboard: validateStoryboard(sb, 'sb.yaml'),
+    storyboardSha256: 'a'.repeat(64),
+    fileName: 'sb.yaml',
+    assets: {},
+    catalog,
+    ...extra,
+  });
 
 describe('storyboard validation names the path of every problem', () => {
   it('rejects bad YAML', () => {
@@ -59,7 +66,10 @@ describe('storyboard validation names the path of every problem', () => {
   it.each([0, -1])('rejects seconds %d', (seconds) => {
     const sb = base();
     sb.scenes[2]!.seconds = seconds;
-    expect(issuesOf(() => validateStoryboard(sb, 'sb.yaml'))).toContainEqual({ path: 'scenes[2].seconds', message: 'must be greater than 0' });
+    expect(issuesOf(() => validateStoryboard(sb, 'sb.yaml'))).toContainEqual({
+      path: 'scenes[2].seconds',
+      message: 'must be greater than 0',
+    });
   });
 
   it('rejects a reference to a missing character', () => {
@@ -74,14 +84,20 @@ describe('storyboard validation names the path of every problem', () => {
   it('rejects a storyboard with no scenes', () => {
     const sb = base();
     sb.scenes = [];
-    expect(issuesOf(() => validateStoryboard(sb, 'sb.yaml'))).toContainEqual({ path: 'scenes', message: 'a storyboard needs at least one scene' });
+    expect(issuesOf(() => validateStoryboard(sb, 'sb.yaml'))).toContainEqual({
+      path: 'scenes',
+      message: 'a storyboard needs at least one scene',
+    });
   });
 
   it('rejects chaining the first scene, with a suggestion', () => {
     const sb = base();
     sb.scenes[0]!.continuity = 'chain';
     const [issue] = issuesOf(() => validateStoryboard(sb, 'sb.yaml'));
-    expect(issue).toEqual({ path: 'scenes[0].continuity', message: expect.stringMatching(/first scene has none; use "independent" or "anchor"/) });
+    expect(issue).toEqual({
+      path: 'scenes[0].continuity',
+      message: expect.stringMatching(/first scene has none; use "independent" or "anchor"/),
+    });
   });
 
   it('rejects an API key written into the storyboard', () => {
@@ -94,7 +110,11 @@ describe('storyboard validation names the path of every problem', () => {
     const sb = base();
     sb.scenes[0]!.seconds = -2;
     sb.scenes[1]!.characters = ['nobody'];
-    expect(issuesOf(() => validateStoryboard(sb, 'sb.yaml')).map((i) => i.path).sort()).toEqual(['scenes[0].seconds', 'scenes[1].characters[0]']);
+    expect(
+      issuesOf(() => validateStoryboard(sb, 'sb.yaml'))
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['scenes[0].seconds', 'scenes[1].characters[0]']);
   });
 
   it('parses JSON storyboards as JSON', () => {
@@ -108,7 +128,10 @@ describe('storyboard validation names the path of every problem', () => {
     sb.defaults = { provider: 'openai-videos', size: '1280x720' };
     sb.providers = { 'openai-videos': { baseURL: 'http://gateway.local/v1' } };
     sb.scenes = [{ id: 'a', prompt: 'x', seconds: 10 }];
-    expect(issuesOf(() => planOf(sb))).toContainEqual({ path: 'scenes[0].seconds', message: '10 is not allowed by openai-videos/sora-2; allowed: 4, 8, 12' });
+    expect(issuesOf(() => planOf(sb))).toContainEqual({
+      path: 'scenes[0].seconds',
+      message: '10 is not allowed by openai-videos/sora-2; allowed: 4, 8, 12',
+    });
   });
 
   it('checks continuity modes against the provider and suggests an alternative', () => {
@@ -121,7 +144,10 @@ describe('storyboard validation names the path of every problem', () => {
     const gw = base();
     gw.defaults = { provider: 'openai-videos', size: '1280x720', seconds: 4 };
     gw.providers = { 'openai-videos': { baseURL: 'http://gateway.local/v1' } };
-    gw.scenes = [{ id: 'a', prompt: 'x' }, { id: 'b', prompt: 'y', continuity: 'keyframes', lastFrame: 'end.png' }];
+    gw.scenes = [
+      { id: 'a', prompt: 'x' },
+      { id: 'b', prompt: 'y', continuity: 'keyframes', lastFrame: 'end.png' },
+    ];
     expect(issuesOf(() => planOf(gw)).find((i) => i.path === 'scenes[1].continuity')?.message).toBe(
       'openai-videos/sora-2 cannot take first and last keyframes; use "chain" or "anchor" (first frame only)',
     );

@@ -65,7 +65,17 @@ describe('verifyVideo on real outputs', () => {
     const v = await verifyVideo(good.path, good.expectation);
     expect(v.ok).toBe(true);
     expect(v.problems).toEqual([]);
-    expect(v.video).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', sar: '1:1', width: 320, height: 180, fps: 24, frames: 72, durationS: 3, startS: 0 });
+    expect(v.video).toMatchObject({
+      codec: 'h264',
+      pixFmt: 'yuv420p',
+      sar: '1:1',
+      width: 320,
+      height: 180,
+      fps: 24,
+      frames: 72,
+      durationS: 3,
+      startS: 0,
+    });
     expect(v.audio).toMatchObject({ codec: 'aac', sampleRate: 48000, channels: 2, durationS: 3, startS: 0 });
     expect(v.chapters).toBe(3);
     expect(v.faststart).toBe(true);
@@ -95,7 +105,10 @@ describe('verifyVideo on real outputs', () => {
   });
 
   it('rejects concat-copy audio drift that the container durations do not show', async () => {
-    const paths = await clips('drift', COLORS.map(() => ({})));
+    const paths = await clips(
+      'drift',
+      COLORS.map(() => ({})),
+    );
     const list = join(dir, 'drift.txt');
     await writeFile(list, paths.map((p) => `file '${p}'`).join('\n'));
     const out = join(dir, 'drift.mp4');
@@ -118,7 +131,13 @@ describe('verifyVideo on real outputs', () => {
   });
 
   it('flags an injected black gap and a frozen tail at a join, but not a still shot', async () => {
-    const paths = await clips('faults', [{ seconds: 2 }, { seconds: 2, blackHeadS: 0.5 }, { seconds: 3, freezeTailS: 2 }, { seconds: 2, still: true }, { seconds: 1 }]);
+    const paths = await clips('faults', [
+      { seconds: 2 },
+      { seconds: 2, blackHeadS: 0.5 },
+      { seconds: 3, freezeTailS: 2 },
+      { seconds: 2, still: true },
+      { seconds: 1 },
+    ]);
     const r = await assembleVerified(paths);
     expect(r.result).not.toBeInstanceOf(Error);
     const v = r.verification;
@@ -137,10 +156,27 @@ describe('verifyVideo on real outputs', () => {
 });
 
 describe('event parsing and classification (pure)', () => {
-  const exp: Expectation = { ...HOUSE, frames: 240, boundaries: [{ atS: 4, transitionS: 0 }, { atS: 7.5, transitionS: 1 }], sceneIds: ['a', 'b', 'c'] };
+  const exp: Expectation = {
+    ...HOUSE,
+    frames: 240,
+    boundaries: [
+      { atS: 4, transitionS: 0 },
+      { atS: 7.5, transitionS: 1 },
+    ],
+    sceneIds: ['a', 'b', 'c'],
+  };
 
-  it('pairs starts and ends per kind from the detectors\' metadata lines', () => {
-    const lines = ['frame:48   pts:24576   pts_time:2', 'lavfi.black_start=2', 'lavfi.black_end=3.04167', 'lavfi.freezedetect.freeze_start=6', 'lavfi.freezedetect.freeze_duration=1.5', 'lavfi.silence_start=-0.01', 'lavfi.silence_end=0.5', 'lavfi.silence_duration=0.51'];
+  it("pairs starts and ends per kind from the detectors' metadata lines", () => {
+    const lines = [
+      'frame:48   pts:24576   pts_time:2',
+      'lavfi.black_start=2',
+      'lavfi.black_end=3.04167',
+      'lavfi.freezedetect.freeze_start=6',
+      'lavfi.freezedetect.freeze_duration=1.5',
+      'lavfi.silence_start=-0.01',
+      'lavfi.silence_end=0.5',
+      'lavfi.silence_duration=0.51',
+    ];
     expect(parseDetections(lines)).toEqual([
       { kind: 'silence', startS: 0, endS: 0.5 },
       { kind: 'black', startS: 2, endS: 3.04167 },

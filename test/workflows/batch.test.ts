@@ -34,7 +34,8 @@ describe('batch productions', () => {
   it(`${ITEMS} storyboards × 5 scenes complete; the batch history stays bounded by continue-as-new; the summary is right`, async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'stories'));
-    for (let i = 0; i < ITEMS; i++) await writeFile(join(dir, 'stories', `story-${String(i).padStart(3, '0')}.yaml`), stringify(storyboard(i)));
+    for (let i = 0; i < ITEMS; i++)
+      await writeFile(join(dir, 'stories', `story-${String(i).padStart(3, '0')}.yaml`), stringify(storyboard(i)));
     const manifest = join(dir, 'batch.yaml');
     await writeFile(manifest, stringify({ batch: 'two-hundred', maxParallelProductions: 10, items: [{ dir: 'stories' }] }));
 
@@ -44,7 +45,9 @@ describe('batch productions', () => {
     console.log(`batch of ${ITEMS} × 5 scenes: ${JSON.stringify(summary.counts)}`);
     expect(summary.counts.completed).toBe(ITEMS);
     expect(summary.rows).toHaveLength(ITEMS);
-    expect(summary.rows.every((r) => r.state === 'completed' && r.scenes.ready === 5 && r.outputPath && existsSync(r.outputPath))).toBe(true);
+    expect(summary.rows.every((r) => r.state === 'completed' && r.scenes.ready === 5 && r.outputPath && existsSync(r.outputPath))).toBe(
+      true,
+    );
     expect(new Set(summary.rows.map((r) => r.key)).size).toBe(ITEMS);
     expect(JSON.parse(await readFile(summary.summaryPath, 'utf8'))).toMatchObject({ batchId: 'two-hundred', total: ITEMS });
 
@@ -55,7 +58,8 @@ describe('batch productions', () => {
 
     // continue-as-new: several runs, each with a bounded history
     const runs: { runId: string; status: string }[] = [];
-    for await (const w of tw.temporal.workflow.list({ query: `WorkflowId = '${batchWorkflowId('two-hundred')}'` })) runs.push({ runId: w.runId, status: w.status.name });
+    for await (const w of tw.temporal.workflow.list({ query: `WorkflowId = '${batchWorkflowId('two-hundred')}'` }))
+      runs.push({ runId: w.runId, status: w.status.name });
     expect(runs.length).toBeGreaterThan(1);
     expect(runs.filter((r) => r.status === 'CONTINUED_AS_NEW').length).toBe(runs.length - 1);
     for (const r of runs) {

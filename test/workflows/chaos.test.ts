@@ -28,11 +28,15 @@ afterAll(async () => {
 /** A deterministic sequence in [0, 1). */
 function seeded(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x9e3779b9) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x9e3779b9) >>> 0) / 2 ** 32;
 }
 
 function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/storyreel.js'), 'worker'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/storyreel.js'), 'worker'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return new Promise((resolvePromise, reject) => {
     let err = '';
     const timer = setTimeout(() => reject(new Error(`worker did not start: ${err}`)), 60_000);
@@ -117,7 +121,12 @@ describe('the Temporal server is stopped and restarted in the middle of a produc
     let server = await startDevServer(serverOpts);
     const taskQueue = `restart-${randomUUID()}`;
     const native = await NativeConnection.connect({ address: server.address });
-    const worker = await createWorker({ connection: native, taskQueue, workDir: dir, workflowBundle: { codePath: inject('workflowBundlePath') } });
+    const worker = await createWorker({
+      connection: native,
+      taskQueue,
+      workDir: dir,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
     const running = worker.run();
     const client = await StoryreelClient.connect({ address: server.address, taskQueue, outDir: join(dir, 'out') });
     try {

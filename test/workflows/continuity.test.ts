@@ -50,7 +50,10 @@ describe('continuity modes end to end (local provider)', () => {
 
   it('the junctions of a 3-scene chain match pixel for pixel (within a small tolerance)', async () => {
     expect(manifest.state).toBe('completed');
-    for (const [prev, next] of [['b1-tower', 'b2-lamp'], ['b2-lamp', 'b3-beam']] as const) {
+    for (const [prev, next] of [
+      ['b1-tower', 'b2-lamp'],
+      ['b2-lamp', 'b3-beam'],
+    ] as const) {
       const end = await lastFrame(clip(manifest, prev));
       const start = await frameByIndex(clip(manifest, next), 0);
       expect(meanAbsDiff(end.data, start.data), `${prev} → ${next}`).toBeLessThan(3);

@@ -31,12 +31,19 @@ describe('provider limits shared by every worker', () => {
   it('with 2 submits per second and three workers, no second of the log has more than 2 creates, and in-flight jobs never exceed the cap', async () => {
     const limits = { 'openai-videos': { submitsPerSecond: 2 } };
     const first = await startTestWorker({ env: { OPENAI_API_KEY: KEY }, providerLimits: limits });
-    const others = await Promise.all([1, 2].map(() => startTestWorker({ env: { OPENAI_API_KEY: KEY }, providerLimits: limits, taskQueue: first.taskQueue, workDir: first.workDir })));
+    const others = await Promise.all(
+      [1, 2].map(() =>
+        startTestWorker({ env: { OPENAI_API_KEY: KEY }, providerLimits: limits, taskQueue: first.taskQueue, workDir: first.workDir }),
+      ),
+    );
     try {
       const dir = await tempDir();
       await mkdir(join(dir, 'stories'));
       for (let i = 0; i < 4; i++) await writeFile(join(dir, 'stories', `s${i}.yaml`), stringify(story('limits', i)));
-      await writeFile(join(dir, 'batch.yaml'), stringify({ batch: 'limits', maxParallelProductions: 4, priority: 'normal', items: [{ dir: 'stories' }] }));
+      await writeFile(
+        join(dir, 'batch.yaml'),
+        stringify({ batch: 'limits', maxParallelProductions: 4, priority: 'normal', items: [{ dir: 'stories' }] }),
+      );
       const t0 = Date.now();
       await first.client.submitBatch(join(dir, 'batch.yaml'));
       const summary = await first.client.batchResult('limits');
@@ -61,7 +68,9 @@ describe('provider limits shared by every worker', () => {
       for (const s of spans) maxInFlight = Math.max(maxInFlight, spans.filter((o) => o.start <= s.start && o.end > s.start).length);
       expect(maxInFlight).toBeLessThanOrEqual(3);
       expect(maxInFlight).toBeGreaterThanOrEqual(2); // the cap was actually used
-      console.log(`limits: ${creates.length} creates, at most ${worst} in any second, at most ${maxInFlight} in flight (cap 3), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(
+        `limits: ${creates.length} creates, at most ${worst} in any second, at most ${maxInFlight} in flight (cap 3), ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
     } finally {
       for (const w of others) await w.stop();
       await first.stop({ cleanup: true });
@@ -86,13 +95,19 @@ describe('a batch with three bad items', () => {
       defaults: { provider: 'local', size: '160x90', seconds: 1 },
       output: { captions: false, poster: false, contactSheet: false },
       providers: { local: { pollIntervalMs: 30, render: 'instant' } },
-      scenes: [{ id: 'a', prompt: `good ${i} a` }, { id: 'b', prompt: `good ${i} b` }],
+      scenes: [
+        { id: 'a', prompt: `good ${i} a` },
+        { id: 'b', prompt: `good ${i} b` },
+      ],
       ...extra,
     });
     for (let i = 0; i < 5; i++) await writeFile(join(dir, 'stories', `good-${i}.yaml`), stringify(local(i)));
     const write = async (name: string, sb: unknown) => writeFile(join(dir, 'stories', name), typeof sb === 'string' ? sb : stringify(sb));
     await write('bad-invalid.yaml', { ...local(10), scenes: [{ id: 'a', prompt: 'x', secnds: 2 }] });
-    await write('bad-provider.yaml', { ...local(11), providers: { local: { pollIntervalMs: 30, faults: [{ scene: 'b', on: 'submit', kind: 'invalid_request', times: 0 }] } } });
+    await write('bad-provider.yaml', {
+      ...local(11),
+      providers: { local: { pollIntervalMs: 30, faults: [{ scene: 'b', on: 'submit', kind: 'invalid_request', times: 0 }] } },
+    });
     await write('bad-budget.yaml', { ...story('budget', 12), budget: { maxUsd: 0.5 } });
     await writeFile(join(dir, 'batch.yaml'), stringify({ batch: 'bad-items', maxParallelProductions: 3, items: [{ dir: 'stories' }] }));
 
@@ -118,7 +133,9 @@ describe('a batch with three bad items', () => {
     expect(second.rows.every((r) => r.state === 'completed')).toBe(true);
     // only the three were produced again: five rows carried over unchanged, three new productions ran
     const runs: string[] = [];
-    for await (const w of tw.temporal.workflow.list({ query: `WorkflowType = 'produceStoryboard' AND StartTime > '${new Date(t0).toISOString()}'` })) {
+    for await (const w of tw.temporal.workflow.list({
+      query: `WorkflowType = 'produceStoryboard' AND StartTime > '${new Date(t0).toISOString()}'`,
+    })) {
       if (w.workflowId.startsWith('bad-items--')) runs.push(w.workflowId);
     }
     expect(runs.sort()).toEqual(['bad-items--bad-budget', 'bad-items--bad-invalid', 'bad-items--bad-provider']);
@@ -139,7 +156,10 @@ describe('priorities', () => {
         scenes: Array.from({ length: 3 }, (_, k) => ({ id: `s${k + 1}`, prompt: `${tag} ${i} shot ${k + 1}` })),
       });
       for (let i = 0; i < 8; i++) await writeFile(join(dir, 'stories', `b${i}.yaml`), stringify(sb('batch', i)));
-      await writeFile(join(dir, 'batch.yaml'), stringify({ batch: 'low', maxParallelProductions: 8, priority: 'low', items: [{ dir: 'stories' }] }));
+      await writeFile(
+        join(dir, 'batch.yaml'),
+        stringify({ batch: 'low', maxParallelProductions: 8, priority: 'low', items: [{ dir: 'stories' }] }),
+      );
       await tw.client.submitBatch(join(dir, 'batch.yaml'));
       // Let the batch fill the queue with its work first.
       for (;;) {
@@ -160,7 +180,9 @@ describe('priorities', () => {
       const finishedBefore = batch.rows.filter((r) => r.state === 'completed').length;
       expect(finishedBefore).toBe(8);
       // Most of the batch was still waiting when the interactive production finished.
-      const batchStatusWhenDone = await tw.temporal.workflow.list({ query: `WorkflowType = 'produceStoryboard' AND WorkflowId STARTS_WITH 'low--' AND CloseTime < '${new Date(finishedAt).toISOString()}'` });
+      const batchStatusWhenDone = tw.temporal.workflow.list({
+        query: `WorkflowType = 'produceStoryboard' AND WorkflowId STARTS_WITH 'low--' AND CloseTime < '${new Date(finishedAt).toISOString()}'`,
+      });
       let closedEarlier = 0;
       for await (const _ of batchStatusWhenDone) closedEarlier++;
       console.log(`priorities: ${closedEarlier} of 8 low-priority productions finished before the interactive one`);

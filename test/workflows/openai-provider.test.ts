@@ -9,7 +9,13 @@ import { ProductionFailedError } from '../../src/client.js';
 import type { LogEntry } from '@temporalio/worker';
 import type { Manifest } from '../../workflows/manifest.js';
 import type { ProductionProgress, ProductionResult } from '../../workflows/definitions.js';
-import { seededFaults, startOpenAIMock, type FaultRule, type MockRequestLogEntry, type OpenAIMock } from '../mock-servers/openai-videos/server.js';
+import {
+  seededFaults,
+  startOpenAIMock,
+  type FaultRule,
+  type MockRequestLogEntry,
+  type OpenAIMock,
+} from '../mock-servers/openai-videos/server.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { colorDistance, frameRgb, patchColor, streamsOf } from '../helpers/media.js';
 import { startTestWorker, type TestWorker } from '../helpers/temporal.js';
@@ -31,7 +37,9 @@ const storyboard = (tag: string, scenes: number, settings: Record<string, unknow
   title: `OpenAI ${tag}`,
   defaults: { provider: 'openai-videos', model: 'sora-2', size: '1280x720', seconds: 4, maxParallelScenes: 4 },
   output: { captions: false },
-  providers: { 'openai-videos': { baseURL: mock.baseURL, pollIntervalMs: 50, jobDeadlineSeconds: 30, requestTimeoutMs: 3000, ...settings } },
+  providers: {
+    'openai-videos': { baseURL: mock.baseURL, pollIntervalMs: 50, jobDeadlineSeconds: 30, requestTimeoutMs: 3000, ...settings },
+  },
   scenes: Array.from({ length: scenes }, (_, i) => ({ id: `s${i + 1}`, prompt: `A lighthouse scene ${i + 1} for ${tag}` })),
 });
 
@@ -46,7 +54,9 @@ async function produce(tag: string, faults: FaultRule[], opts: { scenes?: number
   mock.setFaults(faults);
   const since = Date.now();
   const dir = await tempDir();
-  const { plan } = await tw.client.plan(await writeStoryboard(dir, storyboard(tag, opts.scenes ?? 1, opts.settings)), { productionId: `oa-${tag}` });
+  const { plan } = await tw.client.plan(await writeStoryboard(dir, storyboard(tag, opts.scenes ?? 1, opts.settings)), {
+    productionId: `oa-${tag}`,
+  });
   await tw.client.submit(plan, { timeouts: { submitS: 20, heartbeatS: 10 } });
   let result: ProductionResult | undefined;
   let error: ProductionFailedError | undefined;
@@ -66,7 +76,9 @@ const jobsFor = (tag: string) => mock.videos().filter((v) => v.prompt?.includes(
 function expectJobsMatchAttempts(run: Run, tag: string) {
   for (const s of run.progress.scenes) {
     const jobs = mock.videos().filter((v) => v.prompt?.startsWith(`A lighthouse scene ${s.id.slice(1)} for ${tag}.`));
-    const replaced = s.attempts.filter((a) => a.outcome === 'job_failed' || a.outcome === 'job_stuck' || a.outcome === 'output_expired').length;
+    const replaced = s.attempts.filter(
+      (a) => a.outcome === 'job_failed' || a.outcome === 'job_stuck' || a.outcome === 'output_expired',
+    ).length;
     expect(jobs.length, `jobs for ${tag}/${s.id}`).toBe(s.attempts.length);
     expect(s.attempts.length, `${tag}/${s.id}`).toBe(1 + replaced);
   }
@@ -94,7 +106,9 @@ describe('transport and HTTP faults on create: retried without paying twice', ()
 
   it.each([500, 502, 503, 504])('%i on create: reconciled (list) before the one new POST', async (status) => {
     const tag = `h${status}`;
-    const run = await produce(tag, [{ match: { method: 'POST', path: '/v1/videos' }, action: { type: 'http', status, ...(status === 502 ? { html: true } : {}) } }]);
+    const run = await produce(tag, [
+      { match: { method: 'POST', path: '/v1/videos' }, action: { type: 'http', status, ...(status === 502 ? { html: true } : {}) } },
+    ]);
     expect(run.result?.state).toBe('completed');
     const posts = creates(run.log);
     expect(posts.map((r) => r.status)).toEqual([status, 200]);
@@ -110,7 +124,9 @@ describe('transport and HTTP faults on create: retried without paying twice', ()
   });
 
   it('a hang before headers on create (the SDK times out)', async () => {
-    const run = await produce('hang', [{ match: { method: 'POST', path: '/v1/videos' }, action: { type: 'hang', ms: 8000 } }], { settings: { requestTimeoutMs: 1500 } });
+    const run = await produce('hang', [{ match: { method: 'POST', path: '/v1/videos' }, action: { type: 'hang', ms: 8000 } }], {
+      settings: { requestTimeoutMs: 1500 },
+    });
     expect(run.result?.state).toBe('completed');
     expect(jobsFor('hang')).toHaveLength(1);
   });
@@ -140,8 +156,10 @@ describe('non-retryable kinds fail with the precise reason, without another crea
     mock.setFaults([]);
   });
 
-  it('moderation: the scene fails with the provider\'s reason and the input involved; never retried', async () => {
-    const run = await produce('mod', [{ match: { method: 'POST', path: '/v1/videos' }, action: { type: 'job_failed', code: 'moderation_blocked' } }]);
+  it("moderation: the scene fails with the provider's reason and the input involved; never retried", async () => {
+    const run = await produce('mod', [
+      { match: { method: 'POST', path: '/v1/videos' }, action: { type: 'job_failed', code: 'moderation_blocked' } },
+    ]);
     expect(run.error).toBeDefined();
     expect(creates(run.log)).toHaveLength(1);
     const reason = run.progress.scenes[0]!.reason!;
@@ -152,14 +170,16 @@ describe('non-retryable kinds fail with the precise reason, without another crea
 
 describe('job-level recovery: a new job for a lost one, bounded', () => {
   it('job failed (processing_error) → one new job', async () => {
-    const run = await produce('perr', [{ match: { method: 'POST', path: '/v1/videos' }, action: { type: 'job_failed', code: 'processing_error' } }]);
+    const run = await produce('perr', [
+      { match: { method: 'POST', path: '/v1/videos' }, action: { type: 'job_failed', code: 'processing_error' } },
+    ]);
     expect(run.result?.state).toBe('completed');
     expect(creates(run.log)).toHaveLength(2);
     expect(run.progress.scenes[0]!.attempts.map((a) => a.outcome)).toEqual(['job_failed', 'ready']);
     expectJobsMatchAttempts(run, 'perr');
   });
 
-  it('reconciling an ambiguous create never takes the scene\'s earlier failed job for the new one', async () => {
+  it("reconciling an ambiguous create never takes the scene's earlier failed job for the new one", async () => {
     // Job 1 fails; the create of job 2 gets a 500 (no job made); the retry lists videos, where job 1 matches the
     // same prompt, model, size and seconds — it must be skipped and job 2 created.
     const run = await produce('refail', [
@@ -176,7 +196,9 @@ describe('job-level recovery: a new job for a lost one, bounded', () => {
   });
 
   it('job stuck past its deadline → abandoned, one new job', async () => {
-    const run = await produce('stuck', [{ match: { method: 'POST', path: '/v1/videos' }, action: { type: 'job_stuck', atProgress: 99 } }], { settings: { jobDeadlineSeconds: 3 } });
+    const run = await produce('stuck', [{ match: { method: 'POST', path: '/v1/videos' }, action: { type: 'job_stuck', atProgress: 99 } }], {
+      settings: { jobDeadlineSeconds: 3 },
+    });
     expect(run.result?.state).toBe('completed');
     expect(run.progress.scenes[0]!.attempts.map((a) => a.outcome)).toEqual(['job_stuck', 'ready']);
     expectJobsMatchAttempts(run, 'stuck');
@@ -197,14 +219,22 @@ describe('job-level recovery: a new job for a lost one, bounded', () => {
   });
 
   it('a download that stalls (no bytes for the idle timeout) is abandoned and downloaded again', async () => {
-    const run = await produce('stall', [{ match: { method: 'GET', path: '/v1/videos/*/content' }, action: { type: 'content_stall', afterBytes: 20_000 } }], { settings: { requestTimeoutMs: 1500 } });
+    const run = await produce(
+      'stall',
+      [{ match: { method: 'GET', path: '/v1/videos/*/content' }, action: { type: 'content_stall', afterBytes: 20_000 } }],
+      { settings: { requestTimeoutMs: 1500 } },
+    );
     expect(run.result?.state).toBe('completed');
     expect(creates(run.log)).toHaveLength(1);
     expect(run.log.filter((r) => r.path.endsWith('/content')).length).toBe(2);
   });
 
   it('a job failing every time stops after maxJobAttempts', async () => {
-    const run = await produce('always', [{ match: { method: 'POST', path: '/v1/videos', times: -1 }, action: { type: 'job_failed', code: 'processing_error' } }], { settings: { maxJobAttempts: 2 } });
+    const run = await produce(
+      'always',
+      [{ match: { method: 'POST', path: '/v1/videos', times: -1 }, action: { type: 'job_failed', code: 'processing_error' } }],
+      { settings: { maxJobAttempts: 2 } },
+    );
     expect(run.error).toBeDefined();
     expect(creates(run.log)).toHaveLength(2);
     mock.setFaults([]);
@@ -222,7 +252,9 @@ describe('a 12-scene production with about 30 % of requests faulted (seeded)', (
     const faulted = run.log.filter((r) => r.fault).length;
     const retries = run.log.filter((r) => r.status >= 400 || r.status === 0).length;
     const waits = run.log.filter((r) => r.method === 'GET' && /^\/v1\/videos\/[^/]+$/.test(r.path)).length;
-    console.log(`chaos30: ${run.log.length} requests, ${faulted} faulted (${Math.round((100 * faulted) / run.log.length)} %), creates ${creates(run.log).length} for 12 scenes, failed requests retried ${retries}, status polls ${waits}`);
+    console.log(
+      `chaos30: ${run.log.length} requests, ${faulted} faulted (${Math.round((100 * faulted) / run.log.length)} %), creates ${creates(run.log).length} for 12 scenes, failed requests retried ${retries}, status polls ${waits}`,
+    );
     expect(faulted / run.log.length).toBeGreaterThan(0.2);
     expect(faulted / run.log.length).toBeLessThan(0.45);
   });
@@ -230,7 +262,12 @@ describe('a 12-scene production with about 30 % of requests faulted (seeded)', (
 
 describe('the API key never leaks', () => {
   it('appears in no log line, error, manifest or workflow history', async () => {
-    const run = await produce('secret', [{ match: { method: 'POST', path: '/v1/videos', times: -1 }, action: { type: 'http', status: 401, code: 'invalid_api_key', message: 'Incorrect API key provided' } }]);
+    const run = await produce('secret', [
+      {
+        match: { method: 'POST', path: '/v1/videos', times: -1 },
+        action: { type: 'http', status: 401, code: 'invalid_api_key', message: 'Incorrect API key provided' },
+      },
+    ]);
     expect(run.error).toBeDefined();
     const haystacks: string[] = [run.error!.message, JSON.stringify(run.progress)];
     const logs = (globalThis as { __storyreelLogs?: LogEntry[] }).__storyreelLogs ?? [];
@@ -246,7 +283,9 @@ describe('the API key never leaks', () => {
     expect(haystacks.length).toBeGreaterThan(10);
     for (const h of haystacks) expect(h.includes(KEY)).toBe(false);
     // and the key was really used, so the search is meaningful
-    expect(mock.requests().some((r) => r.headers.authorization === 'Bearer [REDACTED]' || r.headers.authorization?.includes('REDACTED'))).toBe(true);
+    expect(
+      mock.requests().some((r) => r.headers.authorization === 'Bearer [REDACTED]' || r.headers.authorization?.includes('REDACTED')),
+    ).toBe(true);
     mock.setFaults([]);
   });
 });

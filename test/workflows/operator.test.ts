@@ -18,7 +18,12 @@ afterAll(async () => {
 });
 
 /** Scenes whose prompts are unique to `tag`, so no test gets another test's clips from the store. */
-const scenes = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ id: `s${i + 1}`, title: `Scene ${i + 1}`, prompt: `Shot number ${i + 1} of the harbour (${tag})` }));
+const scenes = (n: number, tag: string) =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `s${i + 1}`,
+    title: `Scene ${i + 1}`,
+    prompt: `Shot number ${i + 1} of the harbour (${tag})`,
+  }));
 
 async function start(sb: Record<string, unknown>, id: string) {
   const dir = await tempDir();
@@ -32,7 +37,8 @@ async function until(id: string, pred: (p: ProductionProgress) => boolean, timeo
   for (;;) {
     const p = await tw.client.status(id);
     if (pred(p)) return p;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out; last state ${p.state}: ${JSON.stringify(p.scenes.map((s) => [s.id, s.state]))}`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`timed out; last state ${p.state}: ${JSON.stringify(p.scenes.map((s) => [s.id, s.state]))}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -69,7 +75,7 @@ describe('operators steer a running production', () => {
     expect(s2.attempts).toHaveLength(1);
   });
 
-  it('a skip puts a placeholder in the scene\'s place and the production says so', async () => {
+  it("a skip puts a placeholder in the scene's place and the production says so", async () => {
     await start(
       {
         title: 'Skip',
@@ -153,7 +159,9 @@ describe('review gate', () => {
     await expect(tw.client.review('review-1', { sceneId: 's1', decision: 'reject' })).rejects.toThrow(/needs a note/);
     await tw.client.review('review-1', { sceneId: 's1', decision: 'reject', note: 'warmer light' });
     const again = await until('review-1', (p) => p.scenes[0]!.state === 'awaiting_review' && p.scenes[0]!.take === 2);
-    expect(again.scenes[0]!.rejectedTakes).toEqual([{ take: 1, note: 'warmer light', clip: { path: firstTake.path, sha256: firstTake.sha256, jobId: firstTake.jobId } }]);
+    expect(again.scenes[0]!.rejectedTakes).toEqual([
+      { take: 1, note: 'warmer light', clip: { path: firstTake.path, sha256: firstTake.sha256, jobId: firstTake.jobId } },
+    ]);
     expect(again.scenes[0]!.prompt).toMatch(/Revision: warmer light\.$/);
     expect(again.scenes[0]!.clip!.sha256).not.toBe(firstTake.sha256);
     await tw.client.review('review-1', { sceneId: 's1', decision: 'approve' });
@@ -185,7 +193,9 @@ describe('cancel', () => {
     // the provider job of the scene in flight was cancelled (the local provider supports cancel)
     const inFlightJob = manifest.scenes[1]!.attempts[0]?.jobId;
     expect(inFlightJob).toMatch(/^local_/);
-    const job = JSON.parse(await readFile(join(tw.workDir, 'local-provider', 'jobs', `${inFlightJob}.json`), 'utf8')) as { canceled?: boolean };
+    const job = JSON.parse(await readFile(join(tw.workDir, 'local-provider', 'jobs', `${inFlightJob}.json`), 'utf8')) as {
+      canceled?: boolean;
+    };
     expect(job.canceled).toBe(true);
   });
 });

@@ -69,7 +69,12 @@ describe('produceStoryboard on the real dev server (local provider)', () => {
       scenes: { id: string; provider: string; prompt: string; jobIds: string[]; clipSha256: string; inputs: { firstFrame: unknown } }[];
       tools: Record<string, string>;
     };
-    expect(lock.tools).toMatchObject({ storyreel: expect.any(String), node: process.version, ffmpeg: expect.stringMatching(/^ffmpeg version/), temporalSdk: '1.24.0' });
+    expect(lock.tools).toMatchObject({
+      storyreel: expect.any(String),
+      node: process.version,
+      ffmpeg: expect.stringMatching(/^ffmpeg version/),
+      temporalSdk: '1.24.0',
+    });
     expect(lock.scenes.map((s) => [s.id, s.jobIds.length, s.clipSha256])).toEqual(manifest.scenes.map((m) => [m.id, 1, m.clip!.sha256]));
     expect(lock.scenes[1]!.inputs.firstFrame).toEqual({ lastFrameOf: 'dawn' });
     expect(lock.scenes[0]!.prompt).toBe(plan.scenes[0]!.prompt);
@@ -83,7 +88,7 @@ describe('produceStoryboard on the real dev server (local provider)', () => {
     }
   });
 
-  it('starts a chained scene on its predecessor\'s last frame', async () => {
+  it("starts a chained scene on its predecessor's last frame", async () => {
     const dawn = manifest.scenes[0]!.clip!.path;
     const boat = manifest.scenes[1]!.clip!.path;
     const end = await lastFrame(dawn);

@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 
 const DIR = resolve(import.meta.dirname, '../fixtures/histories');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('recorded histories replay on the current workflow code', () => {
   it('has recorded histories of productions and scenes', () => {
@@ -21,7 +23,10 @@ describe('recorded histories replay on the current workflow code', () => {
   it('replays every one without a determinism error', async () => {
     async function* histories() {
       for (const f of files) {
-        yield { workflowId: f.replace(/\.json$/, '').replaceAll('__', '/'), history: historyFromJSON(JSON.parse(readFileSync(join(DIR, f), 'utf8'))) };
+        yield {
+          workflowId: f.replace(/\.json$/, '').replaceAll('__', '/'),
+          history: historyFromJSON(JSON.parse(readFileSync(join(DIR, f), 'utf8'))),
+        };
       }
     }
     const failures: string[] = [];

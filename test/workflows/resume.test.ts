@@ -32,8 +32,10 @@ const base = (tag: string, scenes: Record<string, unknown>[], extra: Record<stri
   scenes,
   ...extra,
 });
-const numbered = (tag: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `s${i + 1}`, prompt: `Harbour shot ${i + 1} (${tag})` }));
-const postsSince = (t: number) => mock.requests().filter((r) => r.time >= t && r.method === 'POST' && r.path === '/v1/videos' && r.status === 200);
+const numbered = (tag: string, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ id: `s${i + 1}`, prompt: `Harbour shot ${i + 1} (${tag})` }));
+const postsSince = (t: number) =>
+  mock.requests().filter((r) => r.time >= t && r.method === 'POST' && r.path === '/v1/videos' && r.status === 200);
 
 async function resultOrFailure(id: string): Promise<{ result?: ProductionResult; error?: ProductionFailedError }> {
   try {
@@ -52,7 +54,18 @@ describe('resume', () => {
     const t0 = Date.now();
     await tw.client.submit(plan);
     const first = await resultOrFailure('resume-s7');
-    expect(first.error?.progress?.scenes.map((s) => s.state)).toEqual(['ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'failed', 'ready', 'ready', 'ready']);
+    expect(first.error?.progress?.scenes.map((s) => s.state)).toEqual([
+      'ready',
+      'ready',
+      'ready',
+      'ready',
+      'ready',
+      'ready',
+      'failed',
+      'ready',
+      'ready',
+      'ready',
+    ]);
     expect(postsSince(t0)).toHaveLength(10);
 
     mock.setFaults([]); // the fix
@@ -104,7 +117,9 @@ describe('resume', () => {
   it('a budget cap stops the production with its ledger; a resume with a higher cap completes without regenerating', async () => {
     const dir = await tempDir();
     // sora-2 is $0.10/s: 4 scenes × 4 s = $1.60; the cap allows two of them.
-    const { plan } = await tw.client.plan(await writeStoryboard(dir, base('budget', numbered('budget', 4), { budget: { maxUsd: 1 } })), { productionId: 'budget-1' });
+    const { plan } = await tw.client.plan(await writeStoryboard(dir, base('budget', numbered('budget', 4), { budget: { maxUsd: 1 } })), {
+      productionId: 'budget-1',
+    });
     expect(plan.totals.estimatedCostUsd).toBeCloseTo(1.6, 5);
     const t0 = Date.now();
     await tw.client.submit(plan);

@@ -14,7 +14,7 @@ import type { ParsedBody } from './body.js';
 import { ApiError, invalidValue, videoNotFound } from './errors.js';
 import type { FaultAction, RouteKind } from './faults.js';
 import { isExpired, jobState, JobStore, parseListQuery, toVideoResource, type Job, type JobOutcome, type VideoResource } from './jobs.js';
-import { geometry, MediaRenderer, type RenderSpec, type Variant } from './media.js';
+import { geometry, type MediaRenderer, type RenderSpec, type Variant } from './media.js';
 import { parseCharacter, parseCreate, parseEdit, parseExtend, parseRemix, type Profile, type SourceRef } from './requests.js';
 import { json, type Reply } from './respond.js';
 
@@ -107,10 +107,23 @@ export class VideosApi {
   private async create(input: HandlerInput): Promise<HandlerResult> {
     const cmd = await parseCreate(input.body.fields, this.s.profile, (data) => this.probeUpload(data));
     let reference: Extract<RenderSpec, { kind: 'generate' }>['reference'];
-    if (cmd.reference?.kind === 'image') reference = { kind: 'image', path: await this.renderer.storeFile(cmd.reference.data, cmd.reference.ext) };
+    if (cmd.reference?.kind === 'image')
+      reference = { kind: 'image', path: await this.renderer.storeFile(cmd.reference.data, cmd.reference.ext) };
     if (cmd.reference?.kind === 'video') reference = { kind: 'video', path: await this.renderer.storeFile(cmd.reference.data, 'mp4') };
-    const render: RenderSpec = { kind: 'generate', prompt: cmd.prompt, width: cmd.size.width, height: cmd.size.height, seconds: cmd.seconds, fps: this.s.fps, ...(reference ? { reference } : {}) };
-    const job = this.addJob({ model: cmd.model, prompt: cmd.prompt, size: cmd.size.text, seconds: cmd.seconds, remixedFrom: null, render }, cmd.seconds, input.fault);
+    const render: RenderSpec = {
+      kind: 'generate',
+      prompt: cmd.prompt,
+      width: cmd.size.width,
+      height: cmd.size.height,
+      seconds: cmd.seconds,
+      fps: this.s.fps,
+      ...(reference ? { reference } : {}),
+    };
+    const job = this.addJob(
+      { model: cmd.model, prompt: cmd.prompt, size: cmd.size.text, seconds: cmd.seconds, remixedFrom: null, render },
+      cmd.seconds,
+      input.fault,
+    );
     return this.created(job);
   }
 
@@ -118,7 +131,11 @@ export class VideosApi {
     const source = this.completedSource(input.id!, 'remix', null);
     const { prompt } = parseRemix(input.body.fields);
     const render: RenderSpec = { kind: 'edit', base: source.render, prompt };
-    const job = this.addJob({ model: source.model, prompt, size: source.size, seconds: source.seconds, remixedFrom: source.id, render }, source.seconds, input.fault);
+    const job = this.addJob(
+      { model: source.model, prompt, size: source.size, seconds: source.seconds, remixedFrom: source.id, render },
+      source.seconds,
+      input.fault,
+    );
     return this.created(job);
   }
 
@@ -128,10 +145,17 @@ export class VideosApi {
     const total = geometry(source.render).seconds + cmd.seconds;
     const max = this.s.profile.maxTotalSeconds;
     if (max !== undefined && total > max) {
-      throw new ApiError(400, `Invalid 'seconds': the extended video would be ${total} seconds long; the maximum is ${max} seconds.`, { param: 'seconds', code: 'invalid_value' });
+      throw new ApiError(400, `Invalid 'seconds': the extended video would be ${total} seconds long; the maximum is ${max} seconds.`, {
+        param: 'seconds',
+        code: 'invalid_value',
+      });
     }
     const render: RenderSpec = { kind: 'extend', base: source.render, prompt: cmd.prompt, seconds: cmd.seconds };
-    const job = this.addJob({ model: source.model, prompt: cmd.prompt, size: source.size, seconds: total, remixedFrom: null, render }, cmd.seconds, input.fault);
+    const job = this.addJob(
+      { model: source.model, prompt: cmd.prompt, size: source.size, seconds: total, remixedFrom: null, render },
+      cmd.seconds,
+      input.fault,
+    );
     return this.created(job);
   }
 
@@ -140,7 +164,11 @@ export class VideosApi {
     const source = await this.resolveSource(cmd.source, 'edit');
     const render: RenderSpec = { kind: 'edit', base: source.render, prompt: cmd.prompt };
     const seconds = geometry(source.render).seconds;
-    const job = this.addJob({ model: cmd.model ?? source.model, prompt: cmd.prompt, size: source.size, seconds, remixedFrom: source.id, render }, seconds, input.fault);
+    const job = this.addJob(
+      { model: cmd.model ?? source.model, prompt: cmd.prompt, size: source.size, seconds, remixedFrom: source.id, render },
+      seconds,
+      input.fault,
+    );
     return this.created(job);
   }
 
@@ -148,19 +176,30 @@ export class VideosApi {
     const page = this.jobs.list(parseListQuery(query));
     const now = this.s.clock();
     const data = page.jobs.map((j) => toVideoResource(j, now, this.s.expiresAfterS));
-    return json({ object: 'list', data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: page.hasMore });
+    return json({
+      object: 'list',
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data[data.length - 1]?.id ?? null,
+      has_more: page.hasMore,
+    });
   }
 
   private retrieve(id: string): HandlerResult {
     const job = this.mustGet(id);
-    return { reply: json(toVideoResource(job, this.s.clock(), this.s.expiresAfterS), 200, { 'openai-poll-after-ms': String(this.s.pollAfterMs) }), videoId: id };
+    return {
+      reply: json(toVideoResource(job, this.s.clock(), this.s.expiresAfterS), 200, { 'openai-poll-after-ms': String(this.s.pollAfterMs) }),
+      videoId: id,
+    };
   }
 
   private delete(id: string): HandlerResult {
     const job = this.mustGet(id);
     const { status } = jobState(job, this.s.clock());
     if (status !== 'completed' && status !== 'failed') {
-      throw new ApiError(409, `Video '${id}' is ${status}; only completed or failed videos can be deleted.`, { code: 'video_not_finished' });
+      throw new ApiError(409, `Video '${id}' is ${status}; only completed or failed videos can be deleted.`, {
+        code: 'video_not_finished',
+      });
     }
     this.jobs.delete(id);
     return { reply: json({ id, object: 'video.deleted', deleted: true }), videoId: id };
@@ -178,7 +217,11 @@ export class VideosApi {
       throw new ApiError(404, `The content of video '${id}' has expired and is no longer available.`, { code: 'video_content_expired' });
     }
     if (status !== 'completed') {
-      throw new ApiError(this.s.contentNotReadyStatus, `Video '${id}' is ${status}; content is only available once its status is 'completed'.`, { code: 'video_not_ready' });
+      throw new ApiError(
+        this.s.contentNotReadyStatus,
+        `Video '${id}' is ${status}; content is only available once its status is 'completed'.`,
+        { code: 'video_not_ready' },
+      );
     }
     let asset;
     try {
@@ -194,7 +237,11 @@ export class VideosApi {
     await this.probeUpload(cmd.video.data).catch(() => {
       throw new ApiError(400, "Invalid file 'video': the file could not be decoded as a video.", { param: 'video', code: 'invalid_video' });
     });
-    const character: Character = { id: `char_${randomBytes(16).toString('hex')}`, name: cmd.name, created_at: Math.floor(this.s.clock() / 1000) };
+    const character: Character = {
+      id: `char_${randomBytes(16).toString('hex')}`,
+      name: cmd.name,
+      created_at: Math.floor(this.s.clock() / 1000),
+    };
     this.characters.set(character.id, character);
     return json(character);
   }
@@ -205,9 +252,19 @@ export class VideosApi {
     return json(c);
   }
 
-  private addJob(fields: Pick<Job, 'model' | 'prompt' | 'size' | 'seconds' | 'remixedFrom' | 'render'>, renderSeconds: number, fault: FaultAction | undefined): Job {
+  private addJob(
+    fields: Pick<Job, 'model' | 'prompt' | 'size' | 'seconds' | 'remixedFrom' | 'render'>,
+    renderSeconds: number,
+    fault: FaultAction | undefined,
+  ): Job {
     const outcome = outcomeOf(fault);
-    const job = this.jobs.add({ ...fields, createdAtMs: this.s.clock(), queuedMs: this.s.queuedMs, runMs: this.s.msPerVideoSecond * renderSeconds, outcome });
+    const job = this.jobs.add({
+      ...fields,
+      createdAtMs: this.s.clock(),
+      queuedMs: this.s.queuedMs,
+      runMs: this.s.msPerVideoSecond * renderSeconds,
+      outcome,
+    });
     if (this.s.prerender && outcome.kind === 'complete') this.renderer.prerender(job.render);
     return job;
   }
@@ -228,7 +285,10 @@ export class VideosApi {
     if (!job) throw videoNotFound(id, param);
     const { status } = jobState(job, this.s.clock());
     if (status !== 'completed') {
-      throw new ApiError(400, `Video '${id}' is ${status}; only completed videos can be used to ${action}.`, { param, code: 'invalid_state' });
+      throw new ApiError(400, `Video '${id}' is ${status}; only completed videos can be used to ${action}.`, {
+        param,
+        code: 'invalid_state',
+      });
     }
     return job;
   }
@@ -243,7 +303,12 @@ export class VideosApi {
     const size = `${info.width}x${info.height}`;
     if (!this.s.profile.sizes.includes(size)) throw invalidValue('video', size, this.s.profile.sizes);
     const seconds = Math.max(1, Math.round(info.durationS));
-    return { id: null, model: 'sora-2', size, render: { kind: 'upload', path, width: info.width, height: info.height, seconds, fps: this.s.fps, hasAudio: info.hasAudio } };
+    return {
+      id: null,
+      model: 'sora-2',
+      size,
+      render: { kind: 'upload', path, width: info.width, height: info.height, seconds, fps: this.s.fps, hasAudio: info.hasAudio },
+    };
   }
 
   private async probeUpload(data: Buffer): Promise<{ width: number; height: number }> {

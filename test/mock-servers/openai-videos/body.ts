@@ -84,7 +84,12 @@ async function parseMultipart(raw: Buffer, contentType: string): Promise<Record<
     const leaf =
       typeof value === 'string'
         ? value
-        : ({ kind: 'file', filename: value.name, contentType: untyped.has(key) ? undefined : value.type, data: Buffer.from(await value.arrayBuffer()) } satisfies UploadedFile);
+        : ({
+            kind: 'file',
+            filename: value.name,
+            contentType: untyped.has(key) ? undefined : value.type,
+            data: Buffer.from(await value.arrayBuffer()),
+          } satisfies UploadedFile);
     setBracketed(fields, key, leaf);
   }
   return fields;

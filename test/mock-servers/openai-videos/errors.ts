@@ -99,10 +99,14 @@ export function emptyString(param: string): ApiError {
 
 /** [real] `Invalid file 'input_reference': unsupported mimetype ('application/octet-stream'). Supported file formats are 'image/jpeg', ...` */
 export function unsupportedMimetype(param: string, mimetype: string, supported: readonly string[]): ApiError {
-  return new ApiError(400, `Invalid file '${param}': unsupported mimetype ('${mimetype}'). Supported file formats are ${quotedList(supported)}.`, {
-    param,
-    code: 'unsupported_file',
-  });
+  return new ApiError(
+    400,
+    `Invalid file '${param}': unsupported mimetype ('${mimetype}'). Supported file formats are ${quotedList(supported)}.`,
+    {
+      param,
+      code: 'unsupported_file',
+    },
+  );
 }
 
 /** [real] OpenAI's answer to a route it does not have: `Invalid URL (POST /v1/foo)`. */

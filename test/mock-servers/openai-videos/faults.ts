@@ -13,7 +13,17 @@ import { z } from 'zod';
 
 export type FaultAction =
   /** A standard error body (or an HTML page) with this status. `retryAfter` in s, `retryAfterMs` in ms; `shouldRetry` sets `x-should-retry`. */
-  | { type: 'http'; status: number; code?: string; message?: string; errorType?: string; retryAfter?: number; retryAfterMs?: number; html?: boolean; shouldRetry?: boolean }
+  | {
+      type: 'http';
+      status: number;
+      code?: string;
+      message?: string;
+      errorType?: string;
+      retryAfter?: number;
+      retryAfterMs?: number;
+      html?: boolean;
+      shouldRetry?: boolean;
+    }
   /** 429 `rate_limit_exceeded`, with `Retry-After` / `retry-after-ms` only when given. */
   | { type: 'rate_limit'; retryAfter?: number; retryAfterMs?: number }
   /** 429 `insufficient_quota` / `credit_balance_exhausted`, never with Retry-After. */
@@ -56,17 +66,7 @@ export interface FaultRule {
 
 /** Routes of the mock, as far as faults care. */
 export type RouteKind =
-  | 'create'
-  | 'list'
-  | 'retrieve'
-  | 'delete'
-  | 'content'
-  | 'remix'
-  | 'extend'
-  | 'edit'
-  | 'character_create'
-  | 'character_get'
-  | 'unknown';
+  'create' | 'list' | 'retrieve' | 'delete' | 'content' | 'remix' | 'extend' | 'edit' | 'character_create' | 'character_get' | 'unknown';
 
 export const JOB_CREATING_ROUTES: readonly RouteKind[] = ['create', 'remix', 'extend', 'edit'];
 
@@ -90,7 +90,11 @@ export const FaultActionSchema: z.ZodType<FaultAction> = z.discriminatedUnion('t
   z.strictObject({ type: z.literal('reset') }),
   z.strictObject({ type: z.literal('hang'), ms: nonNegative.optional() }),
   z.strictObject({ type: z.literal('accept_then_drop') }),
-  z.strictObject({ type: z.literal('job_failed'), code: z.enum(['moderation_blocked', 'processing_error']), atProgress: progress.optional() }),
+  z.strictObject({
+    type: z.literal('job_failed'),
+    code: z.enum(['moderation_blocked', 'processing_error']),
+    atProgress: progress.optional(),
+  }),
   z.strictObject({ type: z.literal('job_stuck'), atProgress: progress.max(99).optional() }),
   z.strictObject({ type: z.literal('content_expired') }),
   z.strictObject({ type: z.literal('content_truncated') }),
@@ -151,7 +155,7 @@ export function pathMatches(pattern: string, path: string): boolean {
   if (!pattern.includes('*')) return pattern === path;
   const want = pattern.split('/');
   const got = path.split('/');
-  return want.length === got.length && want.every((seg, i) => seg === '*' ? got[i] !== '' : seg === got[i]);
+  return want.length === got.length && want.every((seg, i) => (seg === '*' ? got[i] !== '' : seg === got[i]));
 }
 
 interface RuleState {
@@ -235,7 +239,17 @@ export const SEEDED_ROUTES: Record<SeededRoute, { method: string; path: string }
  * jobs failing with `processing_error`, and truncated downloads.
  */
 export const SEEDED_FAULT_MIX: Record<SeededRoute, Partial<Record<SeededFaultKind, number>>> = {
-  create: { rate_limit_retry_after: 15, rate_limit: 10, http_500: 10, http_502_html: 10, http_503: 10, http_504: 5, reset: 10, accept_then_drop: 15, job_failed: 15 },
+  create: {
+    rate_limit_retry_after: 15,
+    rate_limit: 10,
+    http_500: 10,
+    http_502_html: 10,
+    http_503: 10,
+    http_504: 5,
+    reset: 10,
+    accept_then_drop: 15,
+    job_failed: 15,
+  },
   retrieve: { rate_limit_retry_after: 20, rate_limit: 10, http_500: 20, http_502_html: 15, http_503: 15, http_504: 10, reset: 10 },
   content: { content_truncated: 40, http_500: 15, http_503: 15, reset: 20, rate_limit_retry_after: 10 },
   list: { rate_limit_retry_after: 30, http_500: 30, http_503: 20, reset: 20 },
@@ -265,7 +279,10 @@ export function seededFaults(opts: SeededFaultOptions): FaultRule[] {
   const random = mulberry32(opts.seed);
   const rules: FaultRule[] = [];
   for (const route of opts.routes ?? ['create', 'retrieve', 'content']) {
-    const mix = Object.entries(SEEDED_FAULT_MIX[route]).filter(([kind]) => !opts.kinds || opts.kinds.includes(kind as SeededFaultKind)) as [SeededFaultKind, number][];
+    const mix = Object.entries(SEEDED_FAULT_MIX[route]).filter(([kind]) => !opts.kinds || opts.kinds.includes(kind as SeededFaultKind)) as [
+      SeededFaultKind,
+      number,
+    ][];
     if (!mix.length) continue;
     const total = mix.reduce((sum, [, w]) => sum + w, 0);
     for (let nth = 1; nth <= (opts.requestsPerRoute ?? 200); nth++) {

@@ -37,9 +37,7 @@ export type VideoStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
 export type FailureCode = 'moderation_blocked' | 'processing_error';
 
 export type JobOutcome =
-  | { kind: 'complete' }
-  | { kind: 'fail'; code: FailureCode; atProgress: number }
-  | { kind: 'stuck'; atProgress: number };
+  { kind: 'complete' } | { kind: 'fail'; code: FailureCode; atProgress: number } | { kind: 'stuck'; atProgress: number };
 
 /** [real] The moderation failure text; the processing_error text is a stand-in. */
 export const FAILURE_MESSAGES: Record<FailureCode, string> = {
@@ -85,7 +83,8 @@ export function jobState(job: Job, nowMs: number): JobState {
   const o = job.outcome;
   if (o.kind === 'fail' && linear >= o.atProgress) return { status: 'failed', progress: o.atProgress, completedAtMs: null };
   if (o.kind === 'stuck') return { status: 'in_progress', progress: Math.min(linear, o.atProgress), completedAtMs: null };
-  if (linear >= 100 && o.kind === 'complete') return { status: 'completed', progress: 100, completedAtMs: job.createdAtMs + job.queuedMs + job.runMs };
+  if (linear >= 100 && o.kind === 'complete')
+    return { status: 'completed', progress: 100, completedAtMs: job.createdAtMs + job.queuedMs + job.runMs };
   return { status: 'in_progress', progress: Math.min(linear, 99), completedAtMs: null };
 }
 
@@ -105,7 +104,10 @@ export function toVideoResource(job: Job, nowMs: number, expiresAfterS: number):
     size: job.size,
     seconds: String(job.seconds),
     remixed_from_video_id: job.remixedFrom,
-    error: job.outcome.kind === 'fail' && state.status === 'failed' ? { code: job.outcome.code, message: FAILURE_MESSAGES[job.outcome.code] } : null,
+    error:
+      job.outcome.kind === 'fail' && state.status === 'failed'
+        ? { code: job.outcome.code, message: FAILURE_MESSAGES[job.outcome.code] }
+        : null,
   };
 }
 
@@ -139,8 +141,16 @@ export function parseListQuery(q: URLSearchParams): ListQuery {
   if (rawLimit !== null) {
     if (!/^-?\d+$/.test(rawLimit)) throw invalidType('limit', 'an integer', rawLimit);
     limit = Number(rawLimit);
-    if (limit < 0) throw new ApiError(400, `Invalid 'limit': integer below minimum value. Expected a value >= 0, but got ${limit} instead.`, { param: 'limit', code: 'integer_below_min_value' });
-    if (limit > 100) throw new ApiError(400, `Invalid 'limit': integer above maximum value. Expected a value <= 100, but got ${limit} instead.`, { param: 'limit', code: 'integer_above_max_value' });
+    if (limit < 0)
+      throw new ApiError(400, `Invalid 'limit': integer below minimum value. Expected a value >= 0, but got ${limit} instead.`, {
+        param: 'limit',
+        code: 'integer_below_min_value',
+      });
+    if (limit > 100)
+      throw new ApiError(400, `Invalid 'limit': integer above maximum value. Expected a value <= 100, but got ${limit} instead.`, {
+        param: 'limit',
+        code: 'integer_above_max_value',
+      });
   }
   const order = q.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') throw invalidValue('order', order, ['asc', 'desc']);
@@ -186,7 +196,8 @@ export class JobStore {
     let rest = ordered;
     if (q.after !== undefined) {
       const cursor = this.jobs.get(q.after)?.seq ?? this.deletedSeq.get(q.after);
-      if (cursor === undefined) throw new ApiError(400, `Invalid 'after': no video with id '${q.after}'.`, { param: 'after', code: 'invalid_value' });
+      if (cursor === undefined)
+        throw new ApiError(400, `Invalid 'after': no video with id '${q.after}'.`, { param: 'after', code: 'invalid_value' });
       rest = ordered.filter((j) => (q.order === 'asc' ? j.seq > cursor : j.seq < cursor));
     }
     return { jobs: rest.slice(0, q.limit), hasMore: rest.length > q.limit };

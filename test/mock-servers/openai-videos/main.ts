@@ -36,7 +36,8 @@ export function parseMockArgs(argv: string[]): OpenAIMockOptions {
     return n;
   };
   const profile = values.profile;
-  if (profile !== undefined && !PROFILE_NAMES.includes(profile as ProfileName)) throw new Error(`--profile must be one of ${PROFILE_NAMES.join(', ')}`);
+  if (profile !== undefined && !PROFILE_NAMES.includes(profile as ProfileName))
+    throw new Error(`--profile must be one of ${PROFILE_NAMES.join(', ')}`);
   const queuedMs = int('queued-ms', values['queued-ms']);
   const msPerVideoSecond = int('ms-per-second', values['ms-per-second']);
   const opts: OpenAIMockOptions = {

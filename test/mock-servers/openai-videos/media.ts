@@ -79,7 +79,9 @@ export function specKey(spec: RenderSpec): string {
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(',')}}`;
   }
   return JSON.stringify(v);
@@ -173,11 +175,22 @@ export class MediaRenderer {
   }
 
   async probe(path: string): Promise<ProbeInfo> {
-    const { stdout } = await run(FFPROBE, ['-v', 'error', '-of', 'json', '-show_streams', '-show_format', path], { signal: this.abort.signal, maxBuffer: 8 << 20 });
-    const p = JSON.parse(stdout) as { streams?: { codec_type?: string; width?: number; height?: number }[]; format?: { duration?: string } };
+    const { stdout } = await run(FFPROBE, ['-v', 'error', '-of', 'json', '-show_streams', '-show_format', path], {
+      signal: this.abort.signal,
+      maxBuffer: 8 << 20,
+    });
+    const p = JSON.parse(stdout) as {
+      streams?: { codec_type?: string; width?: number; height?: number }[];
+      format?: { duration?: string };
+    };
     const v = p.streams?.find((s) => s.codec_type === 'video');
     if (!v?.width || !v.height) throw new Error(`${path}: no video stream`);
-    return { width: v.width, height: v.height, durationS: Number(p.format?.duration ?? 0), hasAudio: !!p.streams?.some((s) => s.codec_type === 'audio') };
+    return {
+      width: v.width,
+      height: v.height,
+      durationS: Number(p.format?.duration ?? 0),
+      hasAudio: !!p.streams?.some((s) => s.codec_type === 'audio'),
+    };
   }
 
   /** Kills running ffmpeg processes; later calls fail. */
@@ -221,7 +234,14 @@ export class MediaRenderer {
       }
       case 'extend': {
         const g = geometry(spec.base);
-        const segmentSpec: RenderSpec = { kind: 'generate', prompt: spec.prompt, width: g.width, height: g.height, seconds: spec.seconds, fps: g.fps };
+        const segmentSpec: RenderSpec = {
+          kind: 'generate',
+          prompt: spec.prompt,
+          width: g.width,
+          height: g.height,
+          seconds: spec.seconds,
+          fps: g.fps,
+        };
         const [base, segment] = await Promise.all([this.asset(spec.base, 'video'), this.asset(segmentSpec, 'video')]);
         return this.ffmpeg(concatArgs(base.path, g.seconds, segment.path, spec.seconds, g.fps, out));
       }
@@ -267,27 +287,59 @@ function generateArgs(spec: Extract<RenderSpec, { kind: 'generate' }>, out: stri
   const moving = `[0:v][1:v]overlay=x='(W-w)*t/${s}':y='(H-h)/2':eval=frame[base]`;
   let picture = `${moving};[base]format=yuv420p[v]`;
   if (spec.reference) {
-    inputs.push(spec.reference.kind === 'image' ? ['-loop', '1', '-framerate', String(fps), '-t', '1', '-i', spec.reference.path] : ['-t', '1', '-i', spec.reference.path]);
+    inputs.push(
+      spec.reference.kind === 'image'
+        ? ['-loop', '1', '-framerate', String(fps), '-t', '1', '-i', spec.reference.path]
+        : ['-t', '1', '-i', spec.reference.path],
+    );
     const fadeOut = `[3:v]fps=${fps},scale=${w}:${h},format=yuva420p,fade=t=out:st=0:d=1:alpha=1,setpts=PTS-STARTPTS[ref]`;
     picture = `${moving};${fadeOut};[base][ref]overlay=eof_action=pass,format=yuv420p[v]`;
   }
   return [
     ...inputs.flat(),
-    '-filter_complex', `${picture};[2:a]${STEREO}[a]`,
-    '-map', '[v]', '-map', '[a]',
-    ...X264, '-r', String(fps), '-g', String(fps), ...AAC,
-    '-t', String(s), '-movflags', '+faststart', out,
+    '-filter_complex',
+    `${picture};[2:a]${STEREO}[a]`,
+    '-map',
+    '[v]',
+    '-map',
+    '[a]',
+    ...X264,
+    '-r',
+    String(fps),
+    '-g',
+    String(fps),
+    ...AAC,
+    '-t',
+    String(s),
+    '-movflags',
+    '+faststart',
+    out,
   ];
 }
 
 function normaliseArgs(spec: Extract<RenderSpec, { kind: 'upload' }>, out: string): string[] {
   const silence = spec.hasAudio ? [] : ['-f', 'lavfi', '-i', `anullsrc=r=48000:cl=stereo`];
   return [
-    '-i', spec.path, ...silence,
-    '-map', '0:v:0', '-map', spec.hasAudio ? '0:a:0' : '1:a:0',
-    '-vf', `fps=${spec.fps},format=yuv420p`, '-af', STEREO,
-    ...X264, '-g', String(spec.fps), ...AAC,
-    '-t', String(spec.seconds), '-movflags', '+faststart', out,
+    '-i',
+    spec.path,
+    ...silence,
+    '-map',
+    '0:v:0',
+    '-map',
+    spec.hasAudio ? '0:a:0' : '1:a:0',
+    '-vf',
+    `fps=${spec.fps},format=yuv420p`,
+    '-af',
+    STEREO,
+    ...X264,
+    '-g',
+    String(spec.fps),
+    ...AAC,
+    '-t',
+    String(spec.seconds),
+    '-movflags',
+    '+faststart',
+    out,
   ];
 }
 
@@ -300,11 +352,25 @@ function concatArgs(base: string, baseS: number, segment: string, segmentS: numb
   const part = (i: number, s: number) =>
     `[${i}:v]trim=end=${s},setpts=PTS-STARTPTS,setsar=1[v${i}];[${i}:a]atrim=end=${s},asetpts=PTS-STARTPTS,${STEREO}[a${i}]`;
   return [
-    '-i', base, '-i', segment,
-    '-filter_complex', `${part(0, baseS)};${part(1, segmentS)};[v0][a0][v1][a1]concat=n=2:v=1:a=1[v][a]`,
-    '-map', '[v]', '-map', '[a]',
-    ...X264, '-r', String(fps), '-g', String(fps), ...AAC,
-    '-movflags', '+faststart', out,
+    '-i',
+    base,
+    '-i',
+    segment,
+    '-filter_complex',
+    `${part(0, baseS)};${part(1, segmentS)};[v0][a0][v1][a1]concat=n=2:v=1:a=1[v][a]`,
+    '-map',
+    '[v]',
+    '-map',
+    '[a]',
+    ...X264,
+    '-r',
+    String(fps),
+    '-g',
+    String(fps),
+    ...AAC,
+    '-movflags',
+    '+faststart',
+    out,
   ];
 }
 

@@ -35,7 +35,15 @@ const MODELS = ['sora-2', 'sora-2-pro', 'sora-2-2025-10-06', 'sora-2-pro-2025-10
 const SPEC_SIZES = ['720x1280', '1280x720', '1024x1792', '1792x1024'] as const;
 
 export const PROFILES: Record<ProfileName, Profile> = {
-  'spec-2026-08': { name: 'spec-2026-08', models: MODELS, seconds: ['4', '8', '12'], sizes: SPEC_SIZES, proOnlySizes: [], characters: false, maxTotalSeconds: undefined },
+  'spec-2026-08': {
+    name: 'spec-2026-08',
+    models: MODELS,
+    seconds: ['4', '8', '12'],
+    sizes: SPEC_SIZES,
+    proOnlySizes: [],
+    characters: false,
+    maxTotalSeconds: undefined,
+  },
   'guide-2026-03': {
     name: 'guide-2026-03',
     models: MODELS,
@@ -111,10 +119,14 @@ export async function parseCreate(fields: Fields, profile: Profile, probeVideo: 
   const sizeText = enumField(fields, 'size', profile.sizes) ?? '720x1280';
   if (profile.proOnlySizes.includes(sizeText) && !model.startsWith('sora-2-pro')) {
     const allowed = profile.sizes.filter((s) => !profile.proOnlySizes.includes(s));
-    throw new ApiError(400, `Invalid value: '${sizeText}'. Supported values for model '${model}' are: ${allowed.map((s) => `'${s}'`).join(', ')}.`, {
-      param: 'size',
-      code: 'invalid_value',
-    });
+    throw new ApiError(
+      400,
+      `Invalid value: '${sizeText}'. Supported values for model '${model}' are: ${allowed.map((s) => `'${s}'`).join(', ')}.`,
+      {
+        param: 'size',
+        code: 'invalid_value',
+      },
+    );
   }
   const size = parseSize(sizeText);
   const reference = await parseReference(fields.input_reference, size, probeVideo);
@@ -207,7 +219,10 @@ async function parseReference(value: unknown, size: Size, probeVideo: ProbeVideo
   if (extra !== undefined) throw unknownParameter(`input_reference.${extra}`);
   const given = (['image_url', 'file_id'] as const).filter((k) => ref[k] !== undefined);
   if (given.length !== 1) {
-    throw new ApiError(400, "Invalid 'input_reference': provide exactly one of 'image_url' or 'file_id'.", { param: 'input_reference', code: 'invalid_value' });
+    throw new ApiError(400, "Invalid 'input_reference': provide exactly one of 'image_url' or 'file_id'.", {
+      param: 'input_reference',
+      code: 'invalid_value',
+    });
   }
   const key = given[0]!;
   const v = ref[key];
@@ -246,20 +261,30 @@ async function referenceFromBytes(data: Buffer, kind: 'image' | 'video', size: S
 }
 
 function undecodable(what: string): ApiError {
-  return new ApiError(400, `Invalid file 'input_reference': the file could not be decoded as ${what}. Supported file formats are ${Object.values(IMAGE_MIME).join(', ')}, video/mp4.`, {
-    param: 'input_reference',
-    code: 'invalid_image',
-  });
+  return new ApiError(
+    400,
+    `Invalid file 'input_reference': the file could not be decoded as ${what}. Supported file formats are ${Object.values(IMAGE_MIME).join(', ')}, video/mp4.`,
+    {
+      param: 'input_reference',
+      code: 'invalid_image',
+    },
+  );
 }
 
 function assertSameSize(dims: { width: number; height: number }, size: Size): void {
-  if (dims.width !== size.width || dims.height !== size.height) throw new ApiError(400, INPAINT_MISMATCH, { param: 'input_reference', code: null });
+  if (dims.width !== size.width || dims.height !== size.height)
+    throw new ApiError(400, INPAINT_MISMATCH, { param: 'input_reference', code: null });
 }
 
 function parseCharacters(value: unknown): { id: string }[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw invalidType('characters', 'an array', value);
-  if (value.length > 2) throw new ApiError(400, `Invalid 'characters': array too long. Expected an array with maximum length 2, but got an array with length ${value.length} instead.`, { param: 'characters', code: 'array_above_max_length' });
+  if (value.length > 2)
+    throw new ApiError(
+      400,
+      `Invalid 'characters': array too long. Expected an array with maximum length 2, but got an array with length ${value.length} instead.`,
+      { param: 'characters', code: 'array_above_max_length' },
+    );
   return value.map((c, i) => {
     const id = (c as { id?: unknown } | null)?.id;
     if (typeof id !== 'string') throw invalidType(`characters[${i}].id`, 'a string', id);

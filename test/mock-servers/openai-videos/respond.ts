@@ -62,12 +62,18 @@ export async function sendAsset(res: ServerResponse, reply: AssetReply, fault: C
   if (fault) return sendFaultyAsset(res, asset, fault);
   const range = parseRange(reply.range, asset.size);
   if (range === 'unsatisfiable') {
-    const err = new ApiError(416, `Requested range not satisfiable: '${reply.range}' for ${asset.size} bytes.`, { code: 'range_not_satisfiable' });
+    const err = new ApiError(416, `Requested range not satisfiable: '${reply.range}' for ${asset.size} bytes.`, {
+      code: 'range_not_satisfiable',
+    });
     return sendJson(res, json(err.body(), 416, { 'content-range': `bytes */${asset.size}` }));
   }
   const headers: Record<string, string> = { 'content-type': asset.contentType, 'accept-ranges': 'bytes' };
   if (range) {
-    res.writeHead(206, { ...headers, 'content-length': String(range.end - range.start + 1), 'content-range': `bytes ${range.start}-${range.end}/${asset.size}` });
+    res.writeHead(206, {
+      ...headers,
+      'content-length': String(range.end - range.start + 1),
+      'content-range': `bytes ${range.start}-${range.end}/${asset.size}`,
+    });
   } else {
     res.writeHead(200, { ...headers, 'content-length': String(asset.size) });
   }
@@ -98,7 +104,8 @@ async function sendFaultyAsset(res: ServerResponse, asset: Asset, fault: Content
     res.end(bytes);
     return;
   }
-  const length = fault.type === 'content_truncated' ? Math.floor(asset.size / 2) : Math.min(fault.afterBytes ?? 16384, Math.max(0, asset.size - 1));
+  const length =
+    fault.type === 'content_truncated' ? Math.floor(asset.size / 2) : Math.min(fault.afterBytes ?? 16384, Math.max(0, asset.size - 1));
   const prefix = await readPrefix(asset.path, length);
   res.writeHead(200, { ...headers, 'content-length': String(asset.size) });
   res.write(prefix, () => {
@@ -119,9 +126,17 @@ async function readPrefix(path: string, length: number): Promise<Buffer> {
 
 const HTTP_DEFAULTS: Record<number, { message: string; type: string; code: string | null }> = {
   400: { message: 'Bad request.', type: 'invalid_request_error', code: null },
-  401: { message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.', type: 'invalid_request_error', code: 'invalid_api_key' },
+  401: {
+    message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+    type: 'invalid_request_error',
+    code: 'invalid_api_key',
+  },
   403: { message: 'Country, region, or territory not supported', type: 'request_forbidden', code: 'unsupported_country_region_territory' },
-  404: { message: 'The model `sora-2` does not exist or you do not have access to it.', type: 'invalid_request_error', code: 'model_not_found' },
+  404: {
+    message: 'The model `sora-2` does not exist or you do not have access to it.',
+    type: 'invalid_request_error',
+    code: 'model_not_found',
+  },
   409: { message: 'Another request is modifying this resource. Please try again.', type: 'invalid_request_error', code: 'conflict' },
   500: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null },
   502: { message: 'Bad gateway.', type: 'server_error', code: null },
@@ -140,14 +155,27 @@ export function faultReply(action: Extract<FaultAction, { type: 'http' | 'rate_l
   }
   const headers = retryHeaders(action);
   if (action.type === 'rate_limit') {
-    const wait = action.retryAfterMs !== undefined ? `${action.retryAfterMs}ms` : action.retryAfter !== undefined ? `${action.retryAfter}s` : '20s';
+    const wait =
+      action.retryAfterMs !== undefined ? `${action.retryAfterMs}ms` : action.retryAfter !== undefined ? `${action.retryAfter}s` : '20s';
     const message = `Rate limit reached for sora-2 in organization org-mock on requests per min (RPM): Limit 25, Used 25, Requested 1. Please try again in ${wait}. Visit https://platform.openai.com/account/rate-limits to learn more.`;
-    return errorReply(new ApiError(429, message, { type: 'requests', code: 'rate_limit_exceeded', headers: { ...headers, 'x-ratelimit-remaining-requests': '0' } }));
+    return errorReply(
+      new ApiError(429, message, {
+        type: 'requests',
+        code: 'rate_limit_exceeded',
+        headers: { ...headers, 'x-ratelimit-remaining-requests': '0' },
+      }),
+    );
   }
   if (action.shouldRetry !== undefined) headers['x-should-retry'] = String(action.shouldRetry);
   if (action.html) return { kind: 'html', status: action.status, body: htmlErrorPage(action.status), headers };
-  const d = HTTP_DEFAULTS[action.status] ?? { message: `HTTP ${action.status}`, type: action.status >= 500 ? 'server_error' : 'invalid_request_error', code: null };
-  return errorReply(new ApiError(action.status, action.message ?? d.message, { type: action.errorType ?? d.type, code: action.code ?? d.code, headers }));
+  const d = HTTP_DEFAULTS[action.status] ?? {
+    message: `HTTP ${action.status}`,
+    type: action.status >= 500 ? 'server_error' : 'invalid_request_error',
+    code: null,
+  };
+  return errorReply(
+    new ApiError(action.status, action.message ?? d.message, { type: action.errorType ?? d.type, code: action.code ?? d.code, headers }),
+  );
 }
 
 function retryHeaders(action: { retryAfter?: number; retryAfterMs?: number }): Record<string, string> {

@@ -24,7 +24,18 @@ import { FaultBook, parseFaultHeader, parseFaultRules, type FaultAction, type Fa
 import type { VideoResource } from './jobs.js';
 import { MediaRenderer } from './media.js';
 import { PROFILES, type ProfileName } from './requests.js';
-import { contentFaultOf, errorReply, faultReply, json, RateWindow, sendAsset, sendJson, type ContentFault, type JsonReply, type Reply } from './respond.js';
+import {
+  contentFaultOf,
+  errorReply,
+  faultReply,
+  json,
+  RateWindow,
+  sendAsset,
+  sendJson,
+  type ContentFault,
+  type JsonReply,
+  type Reply,
+} from './respond.js';
 
 export type { FaultAction, FaultMatch, FaultRule, FaultRuleStatus, SeededFaultKind, SeededFaultOptions, SeededRoute } from './faults.js';
 export { parseFaultRules, SEEDED_FAULT_MIX, seededFaults } from './faults.js';
@@ -260,7 +271,8 @@ class MockServer {
     let result: { reply: Reply; videoId?: string };
     try {
       const raw = await readBody(req);
-      if (fault?.type === 'http' || fault?.type === 'rate_limit' || fault?.type === 'quota') return this.reply(res, entry, faultReply(fault));
+      if (fault?.type === 'http' || fault?.type === 'rate_limit' || fault?.type === 'quota')
+        return this.reply(res, entry, faultReply(fault));
       this.authorize(req);
       if (route.kind === 'unknown') throw invalidUrl(method, path);
       const body = await parseBody(raw, req.headers['content-type']);
@@ -287,7 +299,11 @@ class MockServer {
     }
     const given = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() ?? '';
     if (given !== key) {
-      throw new ApiError(401, `Incorrect API key provided: ${maskKey(given)}. You can find your API key at https://platform.openai.com/account/api-keys.`, { code: 'invalid_api_key' });
+      throw new ApiError(
+        401,
+        `Incorrect API key provided: ${maskKey(given)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        { code: 'invalid_api_key' },
+      );
     }
   }
 
