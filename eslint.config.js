@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', '.storyreel/**', 'coverage/**', 'test/fixtures/**'] },
+  { ignores: ['.dependency-cruiser.cjs', 'node_modules/**', 'dist/**', 'out/**', '.storyreel/**', 'coverage/**', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

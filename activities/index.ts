@@ -20,5 +20,4 @@ export function createActivities(deps: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 export type { AssembleInput, AssembleOutput } from './assembly.js';
 export type { AwaitInput, DownloadInput, PollInput, PreparedInputs, PrepareInput, SubmitInput, SubmitResult } from './scene.js';
-export type { FailureDetails } from './to-failure.js';
 export type { BatchItem, PlannedItem } from './batch.js';

@@ -10,15 +10,15 @@ import { clipFacts } from '../src/media/fingerprint.js';
 import { probe, ProbeError } from '../src/media/probe.js';
 import { trimHead } from '../src/media/trim.js';
 import { renderSlate, renderStill } from '../src/media/placeholder.js';
-import { hashOf } from '../src/storyboard/hash.js';
+import { hashOf } from '../src/contracts/hash.js';
 import { pauseProvider } from './slots.js';
 import { ProviderError } from '../src/providers/errors.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
-import type { GenerateRequest, ImageInput, JobSnapshot } from '../src/providers/types.js';
 import type { ClipRecord, ClipStore } from '../src/store/clip-store.js';
 import { sha256File, tempPathFor } from '../src/store/files.js';
 import type { FrameSource, ScenePlan } from '../src/storyboard/plan.js';
-import type { ProviderSettings } from '../src/storyboard/schema.js';
+import type { GenerateRequest, ImageInput, JobSnapshot } from '../src/contracts/jobs.js';
+import type { ProviderSettings } from '../src/contracts/provider-settings.js';
 
 export interface SceneDeps {
   store: ClipStore;

@@ -3,8 +3,9 @@
  * running yet — signal-with-start is a client call, hence an activity) and pause a provider after a 429.
  */
 import { activityInfo, getClient, log } from '@temporalio/activity';
-import { acquireSlotSignal, pauseProviderSignal, slotsWorkflowId, type SlotRequest } from '../workflows/definitions.js';
+import { acquireSlotSignal, pauseProviderSignal, type SlotRequest } from '../workflows/definitions.js';
 import type { providerSlots } from '../workflows/provider-slots.js';
+import { slotsWorkflowId } from '../src/contracts/names.js';
 
 export function slotActivities() {
   return {

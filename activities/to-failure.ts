@@ -3,21 +3,10 @@
  * (the ErrorKind for provider errors, the error class name otherwise), never on messages.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type { FailureDetails } from '../src/contracts/errors.js';
 import { ProviderError } from '../src/providers/errors.js';
 import { FfmpegCancelledError, FfmpegError } from '../src/media/ffmpeg.js';
 import { StoryboardError } from '../src/storyboard/errors.js';
-
-/** Details attached to every failure: small, JSON, free of secrets. */
-export interface FailureDetails {
-  kind: string;
-  message: string;
-  provider?: string;
-  providerCode?: string;
-  requestId?: string;
-  jobId?: string;
-  input?: string;
-  retryAfterMs?: number;
-}
 
 export function toFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;

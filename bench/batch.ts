@@ -9,8 +9,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { batchWorkflowId } from '../workflows/definitions.js';
 import { ms, openBench } from './harness.js';
+import { batchWorkflowId } from '../src/contracts/names.js';
 
 const { values } = parseArgs({
   options: {

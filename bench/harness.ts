@@ -12,7 +12,7 @@ import { ClipStore } from '../src/store/clip-store.js';
 import { resolveTemporalCli, startDevServer, TemporalCliMissingError, type DevServer } from '../src/temporal/dev-server.js';
 import { StoryreelClient } from '../src/client.js';
 import { storePaths } from '../src/worker.js';
-import { submitQueue } from '../workflows/definitions.js';
+import { submitQueue } from '../src/contracts/names.js';
 
 export interface Bench {
   server: DevServer;
@@ -62,16 +62,14 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
         maxCachedWorkflows: 2000,
       });
       const submitWorkers = await Promise.all(
-        providers
-          .names()
-          .map((p) =>
-            Worker.create({
-              connection: native,
-              taskQueue: submitQueue(taskQueue, p),
-              activities,
-              maxConcurrentActivityTaskExecutions: 16,
-            }),
-          ),
+        providers.names().map((p) =>
+          Worker.create({
+            connection: native,
+            taskQueue: submitQueue(taskQueue, p),
+            activities,
+            maxConcurrentActivityTaskExecutions: 16,
+          }),
+        ),
       );
       const all = [worker, ...submitWorkers];
       const running = Promise.all(all.map((w) => w.run()));

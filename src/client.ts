@@ -19,8 +19,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { catalog } from './providers/catalog.js';
 import { planFile, type LoadedStoryboard } from './load/load-storyboard.js';
 import { StoryboardError } from './storyboard/errors.js';
-import { PRODUCTION_ID_PATTERN, type ProductionPlan } from './storyboard/plan.js';
-import { productionWorkflowId, SEARCH_ATTRIBUTES, DEFAULT_TASK_QUEUE } from './temporal/names.js';
+import { type ProductionPlan } from './storyboard/plan.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -31,7 +30,6 @@ import type { BatchItem } from '../activities/index.js';
 import type { produceBatch } from '../workflows/produce-batch.js';
 import {
   batchProgressQuery,
-  batchWorkflowId,
   decideSceneUpdate,
   progressQuery,
   type BatchInput,
@@ -48,6 +46,8 @@ import {
   type Timeouts,
 } from '../workflows/definitions.js';
 import type { produceStoryboard } from '../workflows/produce-storyboard.js';
+import { PRODUCTION_ID_PATTERN } from './contracts/ids.js';
+import { productionWorkflowId, SEARCH_ATTRIBUTES, DEFAULT_TASK_QUEUE, batchWorkflowId } from './contracts/names.js';
 
 export interface ConnectOptions {
   address: string;

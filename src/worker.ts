@@ -9,10 +9,10 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
-import { submitQueue } from '../workflows/definitions.js';
 import { checkMediaTools } from './media/probe.js';
 import { ProviderRegistry, type ProviderFactory } from './providers/registry.js';
 import { ClipStore } from './store/clip-store.js';
+import { submitQueue } from './contracts/names.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 

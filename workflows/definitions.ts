@@ -2,11 +2,10 @@
  * Messages and shared types of the production workflows: what clients send and read. Renaming a message or a
  * workflow is a breaking change for running productions.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
 import type { ClipRecord } from '../src/store/clip-store.js';
-import type { FailureDetails } from '../activities/to-failure.js';
+import type { FailureDetails } from '../src/contracts/errors.js';
 
 /**
  * planned → submitted → rendering → downloaded → (awaiting_review) → ready
@@ -196,9 +195,6 @@ export const decideSceneUpdate = defineUpdate<SceneStatus, [SceneDecision]>('dec
 /** Reviewer: approve a downloaded take, or reject it with a note (a new take is made; the old one is kept). */
 export const reviewSceneUpdate = defineUpdate<SceneStatus, [ReviewDecision]>('reviewScene');
 
-/** Workflow ids: the production id itself, and one child per scene under it. */
-export const sceneWorkflowId = (productionWorkflowId: string, sceneId: string) => `${productionWorkflowId}/scene/${sceneId}`;
-
 /** A batch item's outcome, as the production reports it (and as the summary shows it). */
 export interface BatchRow {
   key: string;
@@ -265,17 +261,6 @@ export interface BatchSummary {
 export const batchItemDoneSignal = defineSignal<[BatchRow]>('batchItemDone');
 export const batchProgressQuery = defineQuery<BatchProgress>('batchProgress');
 
-export const batchWorkflowId = (batchId: string) => `batch-${batchId}`;
-export const batchProductionId = (batchId: string, key: string) => `${batchId}--${key}`;
-
-/** Search attributes storyreel sets (register them on the server; the dev server launcher does). */
-export const SEARCH_ATTRIBUTES = {
-  productionId: defineSearchAttributeKey('StoryreelProductionId', SearchAttributeType.KEYWORD),
-  batchId: defineSearchAttributeKey('StoryreelBatchId', SearchAttributeType.KEYWORD),
-  state: defineSearchAttributeKey('StoryreelState', SearchAttributeType.KEYWORD),
-  provider: defineSearchAttributeKey('StoryreelProvider', SearchAttributeType.KEYWORD),
-} as const;
-
 /** A request for one of a provider's cluster-wide job slots (see provider-slots.ts). */
 export interface SlotRequest {
   requestId: string;
@@ -291,8 +276,3 @@ export const acquireSlotSignal = defineSignal<[SlotRequest]>('acquireSlot');
 export const releaseSlotSignal = defineSignal<[{ requestId: string }]>('releaseSlot');
 export const pauseProviderSignal = defineSignal<[{ untilMs: number }]>('pauseProvider');
 export const slotGrantedSignal = defineSignal<[{ requestId: string }]>('slotGranted');
-
-/** One semaphore per provider per deployment (task queue): every worker of that queue shares it. */
-export const slotsWorkflowId = (taskQueue: string, provider: string) => `storyreel-slots-${taskQueue}-${provider}`;
-/** The task queue that carries a provider's submits (rate-limited by the server for all workers). */
-export const submitQueue = (taskQueue: string, provider: string) => `${taskQueue}-submit-${provider}`;

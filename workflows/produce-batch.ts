@@ -18,15 +18,14 @@ import {
 import type { Activities, BatchItem } from '../activities/index.js';
 import {
   batchItemDoneSignal,
-  batchProductionId,
   batchProgressQuery,
-  SEARCH_ATTRIBUTES,
   type BatchInput,
   type BatchProgress,
   type BatchRow,
   type BatchSummary,
 } from './definitions.js';
 import { produceStoryboard } from './produce-storyboard.js';
+import { batchProductionId, SEARCH_ATTRIBUTES } from '../src/contracts/names.js';
 
 const PAGE = 50;
 const SA = SEARCH_ATTRIBUTES;

@@ -24,18 +24,16 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, AssembleOutput } from '../activities/index.js';
 import type { ClipRecord } from '../src/store/clip-store.js';
-import { hashOf } from '../src/storyboard/hash.js';
+import { hashOf } from '../src/contracts/hash.js';
 import type { ProductionPlan, ScenePlan } from '../src/storyboard/plan.js';
 import {
   batchItemDoneSignal,
-  SEARCH_ATTRIBUTES,
   budgetGrantSignal,
   budgetRequestSignal,
   decideSceneUpdate,
   progressQuery,
   reviewSceneUpdate,
   sceneUpdateSignal,
-  sceneWorkflowId,
   type FailureReason,
   type LedgerEntry,
   type ProduceInput,
@@ -47,6 +45,7 @@ import {
 } from './definitions.js';
 import { buildLockfile, buildManifest } from './manifest.js';
 import { failureDetails, renderScene, type SceneResult } from './render-scene.js';
+import { SEARCH_ATTRIBUTES, sceneWorkflowId } from '../src/contracts/names.js';
 
 interface Entry {
   /** The scene as it will be rendered now (operators and reviewers change prompt, provider, take). */

@@ -16,15 +16,12 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, FailureDetails, PreparedInputs } from '../activities/index.js';
-import type { JobSnapshot } from '../src/providers/types.js';
+import type { Activities, PreparedInputs } from '../activities/index.js';
 import type { ClipRecord } from '../src/store/clip-store.js';
 import type { ScenePlan } from '../src/storyboard/plan.js';
 import {
   releaseSlotSignal,
   slotGrantedSignal,
-  slotsWorkflowId,
-  submitQueue,
   budgetGrantSignal,
   budgetRequestSignal,
   sceneUpdateSignal,
@@ -32,6 +29,9 @@ import {
   type SceneUpdate,
   type Timeouts,
 } from './definitions.js';
+import type { FailureDetails } from '../src/contracts/errors.js';
+import type { JobSnapshot } from '../src/contracts/jobs.js';
+import { slotsWorkflowId, submitQueue } from '../src/contracts/names.js';
 
 export interface RenderSceneInput {
   productionId: string;

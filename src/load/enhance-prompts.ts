@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoryboardError } from '../storyboard/errors.js';
 import { bibleEntries, effectiveStyle } from '../storyboard/compose.js';
-import { hashOf } from '../storyboard/hash.js';
+import { hashOf } from '../contracts/hash.js';
 import type { Storyboard } from '../storyboard/schema.js';
 import { writeJsonAtomic } from '../store/files.js';
 

@@ -5,13 +5,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Catalog } from '../providers/catalog.js';
 import { audioStream, probe, probeImage, ProbeError } from '../media/probe.js';
 import { StoryboardError, type InputIssue } from '../storyboard/errors.js';
 import { sha256File } from '../store/files.js';
 import { parseStoryboardDocument, parseStoryboardText, validateStoryboard } from '../storyboard/parse.js';
 import { deepMerge } from '../storyboard/batch.js';
-import { canonicalJson } from '../storyboard/hash.js';
+import { canonicalJson } from '../contracts/hash.js';
 import {
   planProduction,
   referencedAudioPaths,
@@ -22,6 +21,7 @@ import {
 } from '../storyboard/plan.js';
 import type { Storyboard } from '../storyboard/schema.js';
 import { enhancePrompts } from './enhance-prompts.js';
+import type { Catalog } from '../contracts/capabilities.js';
 
 /** Reference images smaller than this on either side are refused: providers upscale them into mush. */
 export const MIN_REFERENCE_PIXELS = 64;

@@ -2,7 +2,7 @@
  * Declared capabilities of every provider and model, as data. Pure (no SDK, no I/O) so the planner, `validate`
  * and the adapters all read the same facts. Sources: ../shared/reference/providers.md.
  */
-import type { PixelSize, ProviderCapabilities } from './types.js';
+import type { Catalog, PixelSize, ProviderCapabilities } from '../contracts/capabilities.js';
 
 const px = (text: string): PixelSize => {
   const [w, h] = text.split('x').map(Number);
@@ -77,14 +77,13 @@ const MODELS: Record<string, { defaultModel: string; models: Record<string, Prov
 };
 
 /** The catalog as one object, the shape the planner takes as an argument. */
-export const catalog = {
+export const catalog: Catalog = {
   knownProviders: () => knownProviders(),
   defaultModel: (provider: string) => defaultModel(provider),
   knownModels: (provider: string) => knownModels(provider),
   capabilitiesOf: (provider: string, model: string) => capabilitiesOf(provider, model),
   unavailableReason: (provider: string, baseURL: string | undefined) => unavailableReason(provider, baseURL),
 };
-export type Catalog = typeof catalog;
 
 export function knownProviders(): string[] {
   return Object.keys(MODELS);

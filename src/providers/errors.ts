@@ -4,43 +4,7 @@
  * it into a Temporal failure.
  */
 
-export const ERROR_KINDS = [
-  'invalid_request', // 400/422: enum, size mismatch, unsupported combination. Fix the input.
-  'content_policy', // moderation. The same input is never retried.
-  'auth', // 401/403
-  'not_found', // 404 for a job or asset
-  'model_unavailable', // model or whole API shut down / not enabled
-  'quota_exhausted', // out of credit or spend limit. Never retried: top up and resume.
-  'rate_limited', // 429 rate limits: retried after Retry-After
-  'concurrency_limited', // too many running jobs: retried later
-  'transient', // 408/409/5xx, resets, timeouts on reads: retried with backoff
-  'ambiguous_submit', // a POST that may have created a job: reconcile before any new POST
-  'job_failed', // the job failed on the provider's side: submit a NEW job (bounded)
-  'job_stuck', // the job passed its deadline: abandon it and submit a new one (bounded)
-  'output_expired', // the output is gone: submit a new job
-  'output_corrupt', // a download was truncated or is not a video: download again
-] as const;
-export type ErrorKind = (typeof ERROR_KINDS)[number];
-
-/** Whose move it is: a request can be retried, a job must be replaced, a provider is unusable for now. */
-export type ErrorScope = 'request' | 'job' | 'provider';
-
-const DEFAULTS: Record<ErrorKind, { retryable: boolean; scope: ErrorScope }> = {
-  invalid_request: { retryable: false, scope: 'request' },
-  content_policy: { retryable: false, scope: 'request' },
-  auth: { retryable: false, scope: 'provider' },
-  not_found: { retryable: false, scope: 'request' },
-  model_unavailable: { retryable: false, scope: 'provider' },
-  quota_exhausted: { retryable: false, scope: 'provider' },
-  rate_limited: { retryable: true, scope: 'provider' },
-  concurrency_limited: { retryable: true, scope: 'provider' },
-  transient: { retryable: true, scope: 'request' },
-  ambiguous_submit: { retryable: true, scope: 'request' },
-  job_failed: { retryable: false, scope: 'job' },
-  job_stuck: { retryable: false, scope: 'job' },
-  output_expired: { retryable: false, scope: 'job' },
-  output_corrupt: { retryable: true, scope: 'request' },
-};
+import { ERROR_KIND_DEFAULTS, type ErrorKind, type ErrorScope } from '../contracts/errors.js';
 
 export interface ProviderErrorDetails {
   provider: string;
@@ -77,7 +41,7 @@ export class ProviderError extends Error {
     details: ProviderErrorDetails,
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    const d = DEFAULTS[kind];
+    const d = ERROR_KIND_DEFAULTS[kind];
     this.provider = details.provider;
     this.retryable = details.retryable ?? d.retryable;
     this.scope = details.scope ?? d.scope;

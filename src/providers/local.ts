@@ -13,21 +13,16 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderCard } from '../media/render-card.js';
-import type { ProviderSettings } from '../storyboard/schema.js';
-import { hashOf } from '../storyboard/hash.js';
+import { hashOf } from '../contracts/hash.js';
 import { capabilitiesOf } from './catalog.js';
-import { ProviderError, type ErrorKind } from './errors.js';
-import type {
-  CallContext,
-  DownloadedFile,
-  GenerateRequest,
-  JobSnapshot,
-  ProviderCapabilities,
-  ReconcileWindow,
-  VideoProvider,
-} from './types.js';
+import { ProviderError } from './errors.js';
+import type { CallContext, DownloadedFile, ReconcileWindow, VideoProvider } from './types.js';
 import { fileSize, isProcessAlive, streamToFile, tempPathFor, writeJsonAtomic } from '../store/files.js';
-import { secondsAllowed, describeSeconds } from '../storyboard/capability-rules.js';
+import { secondsAllowed, describeSeconds } from '../contracts/capabilities.js';
+import type { ProviderSettings } from '../contracts/provider-settings.js';
+import type { ErrorKind } from '../contracts/errors.js';
+import type { GenerateRequest, JobSnapshot } from '../contracts/jobs.js';
+import type { ProviderCapabilities } from '../contracts/capabilities.js';
 
 interface LocalJob {
   jobId: string;

@@ -9,20 +9,15 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, toFile } from 'openai';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { ProviderSettings } from '../storyboard/schema.js';
-import { describeSeconds, secondsAllowed, sizeText } from '../storyboard/capability-rules.js';
+import { describeSeconds, secondsAllowed, sizeText } from '../contracts/capabilities.js';
 import { streamToFile } from '../store/files.js';
 import { capabilitiesOf, knownModels, unavailableReason } from './catalog.js';
-import { ProviderError, retryAfterMsFromHeaders, type ErrorKind } from './errors.js';
-import type {
-  CallContext,
-  DownloadedFile,
-  GenerateRequest,
-  JobSnapshot,
-  ProviderCapabilities,
-  ReconcileWindow,
-  VideoProvider,
-} from './types.js';
+import { ProviderError, retryAfterMsFromHeaders } from './errors.js';
+import type { CallContext, DownloadedFile, ReconcileWindow, VideoProvider } from './types.js';
+import type { ProviderSettings } from '../contracts/provider-settings.js';
+import type { ErrorKind } from '../contracts/errors.js';
+import type { GenerateRequest, JobSnapshot } from '../contracts/jobs.js';
+import type { ProviderCapabilities } from '../contracts/capabilities.js';
 
 const PROVIDER = 'openai-videos';
 

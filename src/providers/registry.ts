@@ -3,12 +3,12 @@
  * (Retry-After on a 429), every call to it from this worker waits, not only the scene that was told.
  */
 import { join } from 'node:path';
-import type { ProviderSettings } from '../storyboard/schema.js';
-import { canonicalJson } from '../storyboard/hash.js';
+import { canonicalJson } from '../contracts/hash.js';
 import { ProviderError } from './errors.js';
 import { LocalProvider } from './local.js';
 import { OpenAIVideosProvider } from './openai-videos.js';
 import type { VideoProvider } from './types.js';
+import type { ProviderSettings } from '../contracts/provider-settings.js';
 
 export type ProviderFactory = (
   settings: ProviderSettings,

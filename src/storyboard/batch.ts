@@ -12,7 +12,8 @@
  *     - dir: stories/more/                         # every .yaml/.yml/.json in it
  */
 import { z } from 'zod';
-import { Budget, Id } from './schema.js';
+import { Budget } from './schema.js';
+import { Id } from '../contracts/ids.js';
 
 const Overrides = z.record(z.string(), z.unknown());
 

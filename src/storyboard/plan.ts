@@ -2,13 +2,14 @@
  * Planning: Storyboard → ProductionPlan. Pure and deterministic: the same storyboard, assets and catalog give the
  * same plan, byte for byte. Everything a workflow needs travels in the plan as plain JSON.
  */
-import type { Catalog } from '../providers/catalog.js';
-import type { ImageInput, PixelSize, ProviderCapabilities } from '../providers/types.js';
-import { defaultJobDeadlineSeconds, describeSeconds, priceFor, secondsAllowed, sizeText } from './capability-rules.js';
+import { defaultJobDeadlineSeconds, describeSeconds, priceFor, secondsAllowed, sizeText } from '../contracts/capabilities.js';
 import { composePrompt, bibleEntries, type BlockName } from './compose.js';
 import { StoryboardError, type InputIssue } from './errors.js';
-import { hashOf } from './hash.js';
-import type { ContinuityMode, ProviderSettings, Storyboard, Transition, TransitionType } from './schema.js';
+import { hashOf } from '../contracts/hash.js';
+import type { ContinuityMode, Storyboard, Transition, TransitionType } from './schema.js';
+import type { Catalog, PixelSize, ProviderCapabilities } from '../contracts/capabilities.js';
+import type { ImageInput } from '../contracts/jobs.js';
+import type { ProviderSettings } from '../contracts/provider-settings.js';
 
 /** Bump when the meaning of a cache key changes (so old clips are not reused for a different request). */
 export const CACHE_KEY_VERSION = 1;
@@ -380,9 +381,6 @@ export function defaultProductionId(title: string, storyboardSha256: string): st
     .replace(/-+$/g, '');
   return `${slug || 'production'}-${storyboardSha256.slice(0, 8)}`;
 }
-
-/** Production ids become directory names and Temporal workflow ids. */
-export const PRODUCTION_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,79}$/;
 
 /** The image file a bible id or a path stands for (the first reference of a bible entry). */
 export function anchorImagePath(sb: Storyboard, text: string): string | undefined {

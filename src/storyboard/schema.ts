@@ -5,15 +5,8 @@
  * Every object is strict: an unknown key is an error, so a typo never silently changes a paid production.
  */
 import { z } from 'zod';
-
-/** Ids become file names and Temporal ids, so they are restricted to a safe, portable alphabet. */
-export const Id = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9_-]{0,62}$/,
-    'must be 1-63 characters of a-z, 0-9, "-" or "_", starting with a letter or digit (ids become file names)',
-  );
-export type Id = z.infer<typeof Id>;
+import { Id } from '../contracts/ids.js';
+import { ProviderSettings } from '../contracts/provider-settings.js';
 
 /** Pixel size as "WIDTHxHEIGHT", e.g. "1280x720". Both sides even, as H.264 in yuv420p requires. */
 export const SizeText = z
@@ -187,41 +180,6 @@ export const Output = z.strictObject({
   contactSheet: z.boolean().default(true),
 });
 export type Output = z.infer<typeof Output>;
-
-/** Per-provider settings. Secrets never live in a storyboard: `apiKeyEnv` names the environment variable. */
-export const ProviderSettings = z.strictObject({
-  baseURL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  apiKeyEnv: z
-    .string()
-    .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable (e.g. MY_GATEWAY_KEY), not a key')
-    .optional(),
-  /** Local provider only: simulated latency per job in milliseconds (for demos and tests). */
-  latencyMs: z.number().int().min(0).optional(),
-  /** Local provider only: "instant" reuses one rendered clip per size and length (benchmarks). */
-  render: z.enum(['full', 'instant']).optional(),
-  /** Local provider only: injected failures (for demos and tests). `times: 0` fails every time. */
-  faults: z
-    .array(
-      z.strictObject({
-        scene: Id.optional(),
-        on: z.enum(['submit', 'job', 'download']),
-        kind: z.enum(['transient', 'rate_limited', 'quota_exhausted', 'invalid_request', 'content_policy', 'job_failed', 'output_corrupt']),
-        times: z.number().int().min(0).default(1),
-      }),
-    )
-    .optional(),
-  /** At most this many jobs of this provider in flight at once, across every production on the cluster. */
-  maxInFlight: z.number().int().min(1).max(10_000).optional(),
-  /** Give up on one HTTP request after this long without response headers (it is then retried). */
-  requestTimeoutMs: z.number().int().min(100).max(600_000).optional(),
-  /** Time between status polls; default: the provider's hint, else its capability default. */
-  pollIntervalMs: z.number().int().min(10).max(600_000).optional(),
-  /** Abandon a job still queued/running after this long and submit a new one (default from capabilities). */
-  jobDeadlineSeconds: z.number().positive().max(86_400).optional(),
-  /** Jobs per scene before the scene fails: 1 + resubmissions after job failures, stuck jobs, expiries. */
-  maxJobAttempts: z.number().int().min(1).max(10).optional(),
-});
-export type ProviderSettings = z.infer<typeof ProviderSettings>;
 
 export const Budget = z.strictObject({ maxUsd: z.number().positive() });
 

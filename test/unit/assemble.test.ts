@@ -32,18 +32,16 @@ async function clips(prefix: string, specs: Partial<ClipSpec>[]): Promise<string
   const paths = specs.map((_, i) => join(dir, `${prefix}-${i}.mp4`));
   for (let i = 0; i < specs.length; i += 4) {
     await Promise.all(
-      specs
-        .slice(i, i + 4)
-        .map((s, k) =>
-          genClip(paths[i + k]!, {
-            width: HOUSE.width,
-            height: HOUSE.height,
-            fps: HOUSE.fps,
-            seconds: 1,
-            color: COLORS[(i + k) % COLORS.length]!,
-            ...s,
-          }),
-        ),
+      specs.slice(i, i + 4).map((s, k) =>
+        genClip(paths[i + k]!, {
+          width: HOUSE.width,
+          height: HOUSE.height,
+          fps: HOUSE.fps,
+          seconds: 1,
+          color: COLORS[(i + k) % COLORS.length]!,
+          ...s,
+        }),
+      ),
     );
   }
   return paths;

@@ -3,9 +3,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchWorkflowId, type BatchSummary } from '../../workflows/definitions.js';
+import { type BatchSummary } from '../../workflows/definitions.js';
 import { tempDir } from '../helpers/files.js';
 import { startTestWorker, type TestWorker } from '../helpers/temporal.js';
+import { batchWorkflowId } from '../../src/contracts/names.js';
 
 const ITEMS = Number(process.env.STORYREEL_BATCH_TEST_ITEMS ?? 60);
 

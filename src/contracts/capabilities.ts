@@ -1,0 +1,90 @@
+/**
+ * What a provider's model can do, as data, and the pure rules over it. Shared by the planner (src/storyboard), the
+ * adapters (src/providers) and the workflows; depends on nothing of ours.
+ */
+
+export interface PixelSize {
+  width: number;
+  height: number;
+}
+
+/** Allowed clip lengths: a fixed set (e.g. 4, 8, 12) or a stepped range. */
+export type SecondsSpec = { kind: 'enum'; values: readonly number[] } | { kind: 'range'; min: number; max: number; step: number };
+
+/** USD per generated second; the first rule whose `sizes` include the request's size (or has none) wins. */
+export interface PriceRule {
+  sizes?: readonly string[];
+  usdPerSecond: number;
+}
+
+export type LifecycleStatus = 'preview' | 'ga' | 'deprecated' | 'shutdown';
+
+export interface ProviderCapabilities {
+  provider: string;
+  model: string;
+  lifecycle: { status: LifecycleStatus; /** ISO date */ shutdownAt?: string; note?: string };
+  seconds: SecondsSpec;
+  /** Exact pixel sizes the provider may be asked for. The first size of an aspect is its default. */
+  sizes: readonly PixelSize[];
+  /** Any size is accepted (the local renderer); `sizes` then only supplies the per-aspect defaults. */
+  anySize: boolean;
+  /** Frame rates the provider renders at; a different storyboard fps is converted at assembly. */
+  fps: readonly number[];
+  nativeAudio: boolean;
+  /** Longest prompt in characters. The composer trims low-priority blocks to fit. */
+  promptLimit: number;
+  negativePrompt: boolean;
+  firstFrame: boolean;
+  lastFrame: boolean;
+  /** The first-frame image must have exactly the requested pixel size (OpenAI: yes). */
+  firstFrameExactSize: boolean;
+  maxReferenceImages: number;
+  /** Provider-native extension of a previous clip; the result is the stitched whole. */
+  extend: false | { seconds: SecondsSpec; maxTotalSeconds: number };
+  remix: boolean;
+  cancel: 'server' | 'none';
+  /** Typical time to render one second of video, for the per-job deadline (job_stuck). */
+  renderSecondsPerSecond: number;
+  /** How long a finished output can be downloaded, in seconds. */
+  outputRetentionSeconds: number;
+  pricing: readonly PriceRule[];
+}
+
+/**
+ * The capability catalog as the planner sees it: passed in as an argument, so src/storyboard reads the same facts
+ * as the adapters without importing provider code.
+ */
+export interface Catalog {
+  knownProviders(): string[];
+  defaultModel(provider: string): string | undefined;
+  knownModels(provider: string): string[];
+  capabilitiesOf(provider: string, model: string): ProviderCapabilities | undefined;
+  /** Why this endpoint/model cannot be used (shut down, refused host), or undefined when it can. */
+  unavailableReason(provider: string, baseURL: string | undefined): string | undefined;
+}
+
+export function secondsAllowed(spec: SecondsSpec, seconds: number): boolean {
+  if (spec.kind === 'enum') return spec.values.includes(seconds);
+  if (seconds < spec.min || seconds > spec.max) return false;
+  const steps = (seconds - spec.min) / spec.step;
+  return Math.abs(steps - Math.round(steps)) < 1e-9;
+}
+
+export function describeSeconds(spec: SecondsSpec): string {
+  return spec.kind === 'enum' ? spec.values.join(', ') : `${spec.min} to ${spec.max} in steps of ${spec.step}`;
+}
+
+export function sizeText(size: PixelSize): string {
+  return `${size.width}x${size.height}`;
+}
+
+export function priceFor(caps: ProviderCapabilities, size: PixelSize, seconds: number): number {
+  const key = sizeText(size);
+  const rule = caps.pricing.find((r) => !r.sizes || r.sizes.includes(key));
+  return Math.round((rule?.usdPerSecond ?? 0) * seconds * 10_000) / 10_000;
+}
+
+/** Seconds a job may stay queued or running before it counts as stuck. */
+export function defaultJobDeadlineSeconds(caps: ProviderCapabilities, seconds: number): number {
+  return Math.ceil(300 + caps.renderSecondsPerSecond * seconds * 4);
+}

@@ -1,0 +1,49 @@
+/**
+ * A clip request and what polling a job observes: plain JSON that travels through Temporal payloads between
+ * workflows, activities and provider adapters.
+ */
+import type { PixelSize } from './capabilities.js';
+
+export type ImageInput = { kind: 'file'; path: string; mime: 'image/png' | 'image/jpeg' | 'image/webp' };
+
+/** One clip to generate. Plain JSON (it travels through Temporal payloads). */
+export interface GenerateRequest {
+  /** Our reference for this job: `${productionId}:${sceneId}:${jobAttempt}`. Logged everywhere. */
+  clientRef: string;
+  model: string;
+  prompt: string;
+  negativePrompt?: string;
+  seconds: number;
+  size: PixelSize;
+  fps: number;
+  /** Already prepared at the exact pixel size when the provider requires it. */
+  firstFrame?: ImageInput;
+  lastFrame?: ImageInput;
+  referenceImages?: ImageInput[];
+  /** Provider-native extension of an earlier job of the same provider. */
+  extendJobId?: string;
+  /** A new take of an earlier job of the same provider, steered by `prompt` (providers with remix). */
+  remixJobId?: string;
+  seed?: number;
+  /** Shown on the local provider's clips; ignored by remote providers. */
+  title?: string;
+}
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+
+/** What a poll observed. Plain JSON. */
+export interface JobSnapshot {
+  provider: string;
+  jobId: string;
+  state: JobState;
+  /** 0..1 */
+  progress?: number;
+  /** ISO time after which the output can no longer be downloaded. */
+  expiresAt?: string;
+  /** Provider's hint for the next poll, in milliseconds. */
+  pollAfterMs?: number;
+  /** Seconds of video the job produced (an extension reports the stitched total). */
+  seconds?: number;
+  /** Set when state is failed: the classified reason. */
+  failure?: { kind: 'job_failed' | 'content_policy'; code?: string; message: string };
+}

@@ -1,0 +1,30 @@
+/**
+ * Names every side must agree on: task queues, workflow ids and search attributes. Clients, workers, activities and
+ * workflows import them from here, so a name changes in one place. Renaming any of them breaks running productions.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const DEFAULT_TASK_QUEUE = 'storyreel';
+
+/** The workflow id of a production IS its production id (idempotent submission). */
+export const productionWorkflowId = (productionId: string) => productionId;
+
+/** One child workflow per scene (and per take) under its production. */
+export const sceneWorkflowId = (productionWorkflowId: string, sceneId: string) => `${productionWorkflowId}/scene/${sceneId}`;
+
+export const batchWorkflowId = (batchId: string) => `batch-${batchId}`;
+export const batchProductionId = (batchId: string, key: string) => `${batchId}--${key}`;
+
+/** One semaphore per provider per deployment (task queue): every worker of that queue shares it. */
+export const slotsWorkflowId = (taskQueue: string, provider: string) => `storyreel-slots-${taskQueue}-${provider}`;
+
+/** The task queue that carries a provider's submits (rate-limited by the server for all workers). */
+export const submitQueue = (taskQueue: string, provider: string) => `${taskQueue}-submit-${provider}`;
+
+/** Search attributes storyreel sets (register them on the server; the dev server launcher does). */
+export const SEARCH_ATTRIBUTES = {
+  productionId: defineSearchAttributeKey('StoryreelProductionId', SearchAttributeType.KEYWORD),
+  batchId: defineSearchAttributeKey('StoryreelBatchId', SearchAttributeType.KEYWORD),
+  state: defineSearchAttributeKey('StoryreelState', SearchAttributeType.KEYWORD),
+  provider: defineSearchAttributeKey('StoryreelProvider', SearchAttributeType.KEYWORD),
+} as const;
