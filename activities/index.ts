@@ -6,12 +6,19 @@ import { assemblyActivities, type AssemblyDeps } from './assembly.js';
 import { batchActivities, type BatchDeps } from './batch.js';
 import { sceneActivities, type SceneDeps } from './scene.js';
 import { slotActivities } from './slots.js';
+import { submitActivities, type SubmitDeps } from './submit.js';
 import { translated } from './to-failure.js';
 
-export type ActivityDeps = SceneDeps & AssemblyDeps & BatchDeps;
+export type ActivityDeps = SceneDeps & SubmitDeps & AssemblyDeps & BatchDeps;
 
 export function createActivities(deps: ActivityDeps) {
-  const raw = { ...sceneActivities(deps), ...assemblyActivities(deps), ...batchActivities(deps), ...slotActivities() };
+  const raw = {
+    ...sceneActivities(deps),
+    ...submitActivities(deps),
+    ...assemblyActivities(deps),
+    ...batchActivities(deps),
+    ...slotActivities(),
+  };
   return Object.fromEntries(
     Object.entries(raw).map(([name, fn]) => [name, translated(fn as (...a: unknown[]) => Promise<unknown>)]),
   ) as typeof raw;
@@ -19,5 +26,6 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { AssembleInput, AssembleOutput } from './assembly.js';
-export type { AwaitInput, DownloadInput, PollInput, PreparedInputs, PrepareInput, SubmitInput, SubmitResult } from './scene.js';
+export type { AwaitInput, DownloadInput, PollInput, PreparedInputs, PrepareInput } from './scene.js';
+export type { SubmitInput, SubmitResult } from './submit.js';
 export type { BatchItem, PlannedItem } from './batch.js';

@@ -2,7 +2,7 @@
  * Scene activities: thin I/O steps around a provider and the clip store. Each takes and returns small JSON;
  * video bytes never travel through Temporal.
  */
-import { activityInfo, cancellationSignal, heartbeat, log, sleep } from '@temporalio/activity';
+import { cancellationSignal, heartbeat, log, sleep } from '@temporalio/activity';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractLastFrame, fitImage } from '../src/media/frames.js';
@@ -11,13 +11,12 @@ import { probe, ProbeError } from '../src/media/probe.js';
 import { trimHead } from '../src/media/trim.js';
 import { renderSlate, renderStill } from '../src/media/placeholder.js';
 import { hashOf } from '../src/contracts/hash.js';
-import { pauseProvider } from './slots.js';
 import { ProviderError } from '../src/providers/errors.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import type { ClipRecord, ClipStore } from '../src/store/clip-store.js';
 import { sha256File, tempPathFor } from '../src/store/files.js';
 import type { FrameSource, ScenePlan } from '../src/storyboard/plan.js';
-import type { GenerateRequest, ImageInput, JobSnapshot } from '../src/contracts/jobs.js';
+import type { ImageInput, JobSnapshot } from '../src/contracts/jobs.js';
 import type { ProviderSettings } from '../src/contracts/provider-settings.js';
 
 export interface SceneDeps {
@@ -37,25 +36,6 @@ export interface PreparedInputs {
   firstFrame?: ImageInput;
   lastFrame?: ImageInput;
   referenceImages?: ImageInput[];
-}
-
-export interface SubmitInput {
-  productionId: string;
-  /** The production's (main) task queue: names the provider's shared slots. */
-  taskQueue: string;
-  /** Jobs this scene already had (earlier failed jobs): reconciliation never takes one of these for the new job. */
-  knownJobIds?: string[];
-  sceneId: string;
-  provider: string;
-  settings: ProviderSettings;
-  request: GenerateRequest;
-}
-
-export interface SubmitResult {
-  jobId: string;
-  snapshot: JobSnapshot;
-  /** True when an earlier attempt's job was found instead of posting again. */
-  reconciled: boolean;
 }
 
 export interface PollInput {
@@ -80,9 +60,6 @@ export interface DownloadInput {
   /** For provider extensions: seconds of the stitched result that belong to earlier scenes. */
   trimStartS?: number;
 }
-
-/** Window before the first submit attempt in which an earlier attempt's job may have been created. */
-const RECONCILE_SLACK_MS = 10_000;
 
 export function sceneActivities(deps: SceneDeps) {
   return {
@@ -130,50 +107,6 @@ export function sceneActivities(deps: SceneDeps) {
         out.referenceImages = scene.continuity.references.map((r) => ({ kind: 'file', path: r.path, mime: r.mime }));
       }
       return out;
-    },
-
-    /**
-     * Exactly one provider POST per call. A retry of this activity first looks for the job an earlier attempt may
-     * have created (the POST may have reached the provider even though we saw a timeout, a reset, a 5xx, or this
-     * worker died), and posts again only when none is found.
-     */
-    async submitScene(input: SubmitInput): Promise<SubmitResult> {
-      const provider = deps.providers.get(input.provider, input.settings);
-      provider.assertAvailable(input.request.model);
-      const info = activityInfo();
-      const ctx = { signal: cancellationSignal() };
-      if (info.attempt > 1) {
-        if (!provider.findSubmitted) {
-          throw new ProviderError(
-            'ambiguous_submit',
-            `${input.provider} cannot look up earlier submissions; not posting again to avoid paying twice. Check the provider's dashboard, then resume.`,
-            {
-              provider: input.provider,
-              retryable: false,
-            },
-          );
-        }
-        const found = await provider.findSubmitted(
-          input.request,
-          { since: new Date(info.scheduledTimestampMs - RECONCILE_SLACK_MS), exclude: input.knownJobIds ?? [] },
-          ctx,
-        );
-        if (found) {
-          log.info('reconciled an earlier submission', { clientRef: input.request.clientRef, jobId: found.jobId, attempt: info.attempt });
-          return { jobId: found.jobId, snapshot: found, reconciled: true };
-        }
-      }
-      try {
-        const snapshot = await provider.submit(input.request, ctx);
-        log.info('submitted', { clientRef: input.request.clientRef, provider: input.provider, jobId: snapshot.jobId });
-        return { jobId: snapshot.jobId, snapshot, reconciled: false };
-      } catch (err) {
-        // A rate limit slows the provider for everyone: every worker's submissions wait, not only this scene's.
-        if (err instanceof ProviderError && err.kind === 'rate_limited' && err.retryAfterMs && input.settings.maxInFlight) {
-          await pauseProvider(input.taskQueue, input.provider, Date.now() + err.retryAfterMs);
-        }
-        throw err;
-      }
     },
 
     /**

@@ -12,6 +12,7 @@ import { ClipStore } from '../src/store/clip-store.js';
 import { resolveTemporalCli, startDevServer, TemporalCliMissingError, type DevServer } from '../src/temporal/dev-server.js';
 import { StoryreelClient } from '../src/client.js';
 import { storePaths } from '../src/worker.js';
+import { FileJobLedger } from '../src/store/job-ledger.js';
 import { submitQueue } from '../src/contracts/names.js';
 
 export interface Bench {
@@ -50,7 +51,14 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
       const paths = storePaths(workDir);
       const providers = new ProviderRegistry({ workDir, env: process.env });
       const activities = {
-        ...createActivities({ store: new ClipStore(paths.store), providers, tmpDir: paths.tmp, env: process.env, workDir }),
+        ...createActivities({
+          store: new ClipStore(paths.store),
+          jobs: new FileJobLedger(paths.jobs),
+          providers,
+          tmpDir: paths.tmp,
+          env: process.env,
+          workDir,
+        }),
         noop: async (i: number) => i,
       };
       const worker = await Worker.create({

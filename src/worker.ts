@@ -12,6 +12,7 @@ import { createActivities } from '../activities/index.js';
 import { checkMediaTools } from './media/probe.js';
 import { ProviderRegistry, type ProviderFactory } from './providers/registry.js';
 import { ClipStore } from './store/clip-store.js';
+import { FileJobLedger } from './store/job-ledger.js';
 import { submitQueue } from './contracts/names.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -45,7 +46,7 @@ export interface WorkerSetup {
 }
 
 export function storePaths(workDir: string) {
-  return { store: join(workDir, 'store'), tmp: join(workDir, 'tmp') };
+  return { store: join(workDir, 'store'), jobs: join(workDir, 'jobs'), tmp: join(workDir, 'tmp') };
 }
 
 /** The Workers of one process, run and stopped together. */
@@ -84,7 +85,14 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
     env,
     ...(setup.providerFactories ? { factories: setup.providerFactories } : {}),
   });
-  const activities = createActivities({ store: new ClipStore(paths.store), providers, tmpDir: paths.tmp, env, workDir: setup.workDir });
+  const activities = createActivities({
+    store: new ClipStore(paths.store),
+    jobs: new FileJobLedger(paths.jobs),
+    providers,
+    tmpDir: paths.tmp,
+    env,
+    workDir: setup.workDir,
+  });
   const common = {
     connection: setup.connection,
     namespace: setup.namespace ?? 'default',

@@ -191,6 +191,8 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
       taskQueue: workflowInfo().taskQueue,
       ...(attempts.length ? { knownJobIds: attempts.map((a) => a.jobId) } : {}),
       sceneId: scene.id,
+      cacheKey: scene.cacheKey,
+      jobDeadlineSeconds: scene.jobDeadlineSeconds,
       provider: scene.provider,
       settings: scene.settings,
       request: {

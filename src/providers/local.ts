@@ -16,7 +16,7 @@ import { renderCard } from '../media/render-card.js';
 import { hashOf } from '../contracts/hash.js';
 import { capabilitiesOf } from './catalog.js';
 import { ProviderError } from './errors.js';
-import type { CallContext, DownloadedFile, ReconcileWindow, VideoProvider } from './types.js';
+import type { CallContext, DownloadedFile, VideoProvider } from './types.js';
 import { fileSize, isProcessAlive, streamToFile, tempPathFor, writeJsonAtomic } from '../store/files.js';
 import { secondsAllowed, describeSeconds } from '../contracts/capabilities.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
@@ -162,7 +162,8 @@ export class LocalProvider implements VideoProvider {
     return { supported: true };
   }
 
-  async findSubmitted(request: GenerateRequest, window: ReconcileWindow): Promise<JobSnapshot | null> {
+  /** Local jobs carry our clientRef, so reconciliation is exact. */
+  async findByClientRef(clientRef: string): Promise<JobSnapshot | null> {
     let files: string[];
     try {
       files = await readdir(join(this.root, 'jobs'));
@@ -171,8 +172,7 @@ export class LocalProvider implements VideoProvider {
     }
     for (const f of files.filter((n) => n.endsWith('.json')).sort()) {
       const job = await this.readJob(f.slice(0, -5)).catch(() => undefined);
-      if (job && job.clientRef === request.clientRef && job.createdAt >= window.since.getTime() && !window.exclude.includes(job.jobId))
-        return this.snapshot(job);
+      if (job?.clientRef === clientRef) return this.snapshot(job);
     }
     return null;
   }

@@ -3,7 +3,7 @@
  *
  * OpenAI itself shut this API down on 2026-09-24 (api.openai.com is refused before any request); gateways keep
  * serving the same shape. Every POST is sent exactly once (`maxRetries: 0`): Temporal retries the activity, and a
- * retry first reconciles (findSubmitted) so a create whose response was lost is never paid for twice.
+ * retry first reconciles (findCandidates) so a create whose response was lost is never paid for twice.
  * Errors are classified from SDK error classes, status codes and error bodies, never from message text.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, toFile } from 'openai';
@@ -13,13 +13,16 @@ import { describeSeconds, secondsAllowed, sizeText } from '../contracts/capabili
 import { streamToFile } from '../store/files.js';
 import { capabilitiesOf, knownModels, unavailableReason } from './catalog.js';
 import { ProviderError, retryAfterMsFromHeaders } from './errors.js';
-import type { CallContext, DownloadedFile, ReconcileWindow, VideoProvider } from './types.js';
+import type { CallContext, DownloadedFile, VideoProvider } from './types.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
 import type { ErrorKind } from '../contracts/errors.js';
 import type { GenerateRequest, JobSnapshot } from '../contracts/jobs.js';
 import type { ProviderCapabilities } from '../contracts/capabilities.js';
 
 const PROVIDER = 'openai-videos';
+
+/** Most list items one reconciliation reads before it gives up (fail closed): 20 pages of 100. */
+const MAX_SCAN = 2000;
 
 /** 429 codes that mean "out of money", not "slow down" (never retried). */
 const QUOTA_CODES = new Set([
@@ -275,30 +278,42 @@ export class OpenAIVideosProvider implements VideoProvider {
   }
 
   /**
-   * Finds the job an earlier, unanswered create made: the newest video created since `since` with the same
-   * prompt, model, size and seconds. (The API has no client reference field; two identical requests in the same
-   * window are indistinguishable — see docs/providers.md.)
+   * Every video created at or after `since` whose echoed inputs match the request: prompt, size, model (creates and
+   * remixes), seconds (creates), and the remix source (`remixed_from_video_id`). The first-frame image is not echoed
+   * by the API, so two requests differing only in it are told apart only by the caller's ledger.
+   *
+   * The scan does not trust `order=desc`: it stops early only after the pages have shown themselves newest-first;
+   * a gateway that ignores the order is scanned to the end, up to MAX_SCAN items, beyond which it fails closed
+   * (ambiguous) rather than guess.
    */
-  async findSubmitted(request: GenerateRequest, window: ReconcileWindow, ctx: CallContext): Promise<JobSnapshot | null> {
-    const sinceS = Math.floor(window.since.getTime() / 1000);
-    const exclude = new Set(window.exclude);
+  async findCandidates(request: GenerateRequest, since: Date, ctx: CallContext): Promise<JobSnapshot[]> {
+    const sinceS = Math.floor(since.getTime() / 1000);
     const size = sizeText(request.size);
+    const found: JobSnapshot[] = [];
+    let previous = Number.POSITIVE_INFINITY;
+    let newestFirst = true;
+    let scanned = 0;
     try {
       const page = this.client().videos.list(
         { order: 'desc', limit: 100 },
         { maxRetries: 0, timeout: this.readTimeoutMs(), ...(ctx.signal ? { signal: ctx.signal } : {}) },
       );
       for await (const v of page) {
-        if (v.created_at < sinceS) break;
-        if (exclude.has(v.id)) continue;
-        const matches =
-          v.prompt === request.prompt &&
-          v.size === size &&
-          Number(v.seconds) === (request.extendJobId ? Number(v.seconds) : request.seconds) &&
-          (request.extendJobId || v.model === request.model);
-        if (matches) return this.snapshot(v, undefined);
+        if (++scanned > MAX_SCAN) {
+          throw new ProviderError('ambiguous_submit', `${PROVIDER}: the video list did not end within ${MAX_SCAN} items; cannot rule out an earlier create`, {
+            provider: PROVIDER,
+            retryable: false,
+          });
+        }
+        newestFirst &&= v.created_at <= previous;
+        previous = v.created_at;
+        if (v.created_at < sinceS) {
+          if (newestFirst) break;
+          continue;
+        }
+        if (matchesRequest(v, request, size)) found.push(this.snapshot(v, undefined));
       }
-      return null;
+      return found;
     } catch (err) {
       throw classifyOpenAIError(err, 'read');
     }
@@ -337,4 +352,15 @@ export class OpenAIVideosProvider implements VideoProvider {
         return { ...base, state: 'running' };
     }
   }
+}
+
+/** Whether a listed video is what this request would have created (every input the API echoes back). */
+function matchesRequest(v: OpenAI.Videos.Video, request: GenerateRequest, size: string): boolean {
+  if (v.prompt !== request.prompt || v.size !== size) return false;
+  const remixedFrom = (v as { remixed_from_video_id?: string | null }).remixed_from_video_id ?? null;
+  if (request.remixJobId) return remixedFrom === request.remixJobId;
+  if (remixedFrom !== null) return false;
+  // An extension reports the stitched total and the source's model; its own length is checked after download.
+  if (request.extendJobId) return true;
+  return v.model === request.model && Number(v.seconds) === request.seconds;
 }

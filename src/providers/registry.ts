@@ -69,7 +69,8 @@ function gated(provider: VideoProvider, gate: BackoffGate): VideoProvider {
         throw err;
       }
     };
-  const findSubmitted = provider.findSubmitted?.bind(provider);
+  const findByClientRef = provider.findByClientRef?.bind(provider);
+  const findCandidates = provider.findCandidates?.bind(provider);
   return {
     id: provider.id,
     capabilities: (m) => provider.capabilities(m),
@@ -79,7 +80,8 @@ function gated(provider: VideoProvider, gate: BackoffGate): VideoProvider {
     poll: wrap(provider.poll.bind(provider), (_j, ctx) => ctx.signal),
     download: wrap(provider.download.bind(provider), (_j, _d, ctx) => ctx.signal),
     cancel: wrap(provider.cancel.bind(provider), (_j, ctx) => ctx.signal),
-    ...(findSubmitted ? { findSubmitted: wrap(findSubmitted, (_r, _s, ctx) => ctx.signal) } : {}),
+    ...(findByClientRef ? { findByClientRef: wrap(findByClientRef, (_r, ctx) => ctx.signal) } : {}),
+    ...(findCandidates ? { findCandidates: wrap(findCandidates, (_r, _s, ctx) => ctx.signal) } : {}),
   };
 }
 

@@ -13,11 +13,6 @@ export interface DownloadedFile {
   sha256: string;
 }
 
-export interface ReconcileWindow {
-  since: Date;
-  exclude: readonly string[];
-}
-
 export interface CallContext {
   signal?: AbortSignal;
   /** Called with 0..1 while a long call makes progress (a download, a render). */
@@ -40,8 +35,16 @@ export interface VideoProvider {
   /** Best effort. */
   cancel(jobId: string, ctx: CallContext): Promise<{ supported: boolean }>;
   /**
-   * Reconcile an ambiguous submit: the job the server created for this request after `since`, if any — never one
-   * of `exclude` (jobs this scene already knows, e.g. an earlier job that failed with the same request).
+   * Exact reconciliation, for APIs that let the client name its job (ComfyUI `prompt_id`, Kling `external_task_id`,
+   * the local renderer): the job created for this `clientRef`, or null when the server has none. A provider that
+   * has this never needs to guess.
    */
-  findSubmitted?(request: GenerateRequest, window: ReconcileWindow, ctx: CallContext): Promise<JobSnapshot | null>;
+  findByClientRef?(clientRef: string, ctx: CallContext): Promise<JobSnapshot | null>;
+  /**
+   * Reconciliation by echoed inputs, for APIs without a client-chosen id: EVERY job created at or after `since` whose
+   * echoed inputs all match the request (prompt, model, size, seconds, and any source the API echoes). Must not rely
+   * on the server honouring a sort order. The caller excludes jobs already claimed, adopts a single candidate, and
+   * fails closed when several remain.
+   */
+  findCandidates?(request: GenerateRequest, since: Date, ctx: CallContext): Promise<JobSnapshot[]>;
 }
