@@ -5,9 +5,22 @@
 import { z } from 'zod';
 import { Id } from './ids.js';
 
+/**
+ * An http(s) base URL with no credentials, query or fragment: a key in a URL ends up in logs, manifests and
+ * histories, so it is refused with the place a key belongs.
+ */
+export const BaseURL = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .refine((u) => !new URL(u).username && !new URL(u).password, {
+    error: 'must not contain credentials (user:password@); put the key in an environment variable and name it in apiKeyEnv',
+  })
+  .refine((u) => !new URL(u).search && !new URL(u).hash, {
+    error: 'must not contain a query string or fragment (keys in URLs leak into logs); use apiKeyEnv for the key',
+  });
+
 /** Per-provider settings. Secrets never live in a storyboard: `apiKeyEnv` names the environment variable. */
 export const ProviderSettings = z.strictObject({
-  baseURL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  baseURL: BaseURL.optional(),
   apiKeyEnv: z
     .string()
     .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable (e.g. MY_GATEWAY_KEY), not a key')

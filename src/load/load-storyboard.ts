@@ -3,8 +3,8 @@
  * (images: exist, PNG/JPEG/WebP, big enough; audio: exists, has audio). Produces what the pure planner needs.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { audioStream, probe, probeImage, ProbeError } from '../media/probe.js';
 import { StoryboardError, type InputIssue } from '../storyboard/errors.js';
 import { sha256File } from '../store/files.js';
@@ -34,8 +34,18 @@ export interface LoadedStoryboard {
   audio: Record<string, AudioAsset>;
 }
 
-/** `overrides` are deep-merged into the parsed document before validation (batch items). */
-export async function loadStoryboard(file: string, overrides?: Record<string, unknown>): Promise<LoadedStoryboard> {
+export interface LoadOptions {
+  /** Deep-merged into the parsed document before validation (batch items). */
+  overrides?: Record<string, unknown>;
+  /**
+   * Let the storyboard name files outside its own folder (`../x.png`, `/abs/x.png`). Off by default: a storyboard
+   * from someone else must not make storyreel read (and send to a provider) any file on this machine.
+   */
+  allowAssetsOutside?: boolean;
+}
+
+export async function loadStoryboard(file: string, opts: LoadOptions = {}): Promise<LoadedStoryboard> {
+  const { overrides } = opts;
   const abs = resolve(file);
   let bytes: Buffer;
   try {
@@ -52,7 +62,7 @@ export async function loadStoryboard(file: string, overrides?: Record<string, un
   if (overrides) hash.update(canonicalJson(overrides));
   const sha256 = hash.digest('hex');
   const issues: InputIssue[] = [];
-  const base = dirname(abs);
+  const base = { dir: dirname(abs), confine: !opts.allowAssetsOutside };
   const assets = await readAssets(referencedImagePaths(storyboard), base, 'image', issues, async (path, text) => {
     try {
       const info = await probeImage(path);
@@ -80,7 +90,7 @@ export async function loadStoryboard(file: string, overrides?: Record<string, un
  */
 async function readAssets<T extends object>(
   refs: { path: string; where: string }[],
-  base: string,
+  base: { dir: string; confine: boolean },
   kind: string,
   issues: InputIssue[],
   check: (path: string, text: string) => Promise<T | string>,
@@ -88,7 +98,14 @@ async function readAssets<T extends object>(
   const out: Record<string, T & { path: string; sha256: string }> = {};
   for (const ref of refs) {
     if (out[ref.path]) continue;
-    const path = resolve(base, ref.path);
+    const path = resolve(base.dir, ref.path);
+    if (base.confine && !(await inside(base.dir, path))) {
+      issues.push({
+        path: ref.where,
+        message: `${kind} "${ref.path}" is outside the storyboard's folder (${base.dir}); copy it next to the storyboard, or allow it with --allow-outside-assets`,
+      });
+      continue;
+    }
     let sha256: string;
     try {
       sha256 = (await sha256File(path)).sha256;
@@ -103,7 +120,16 @@ async function readAssets<T extends object>(
   return out;
 }
 
+/** Whether `path`, with symlinks resolved, lies inside `dir` (a missing file is judged by its name). */
+async function inside(dir: string, path: string): Promise<boolean> {
+  const real = async (p: string) => realpath(p).catch(() => p);
+  const rel = relative(await real(dir), await real(path));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
 export interface PlanFileOptions {
+  /** See LoadOptions.allowAssetsOutside. */
+  allowAssetsOutside?: boolean;
   catalog: Catalog;
   overrides?: Record<string, unknown>;
   productionId?: string;
@@ -113,7 +139,10 @@ export interface PlanFileOptions {
 }
 
 export async function planFile(file: string, opts: PlanFileOptions): Promise<{ loaded: LoadedStoryboard; plan: ProductionPlan }> {
-  const loaded = await loadStoryboard(file, opts.overrides);
+  const loaded = await loadStoryboard(file, {
+    ...(opts.overrides ? { overrides: opts.overrides } : {}),
+    ...(opts.allowAssetsOutside ? { allowAssetsOutside: true } : {}),
+  });
   let enhancedActions: Record<string, string> | undefined;
   if (loaded.storyboard.enhancer) {
     if (!opts.enhancer)

@@ -84,6 +84,12 @@ export interface ProductionPlan {
   productionId: string;
   title: string;
   storyboardSha256: string;
+  /**
+   * sha256 over the storyboard's bytes AND every file it names (images, soundtrack, narration audio): editing a
+   * referenced file changes the default production id, so a run never attaches to a production made from the old
+   * file. A production reused under an explicit id is checked against it.
+   */
+  contentSha256: string;
   /** The production's house format: every clip is made to match it before assembly. */
   house: { width: number; height: number; fps: number; sampleRate: 48000; channels: 2 };
   maxParallelScenes: number;
@@ -343,13 +349,23 @@ export function planProduction(input: PlanInput): ProductionPlan {
   if (issues.length) throw new StoryboardError(input.fileName, issues);
 
   const first = scenes[0]!;
+  const contentSha256 = hashOf({
+    storyboard: input.storyboardSha256,
+    images: Object.values(input.assets)
+      .map((a) => a.sha256)
+      .sort(),
+    audio: Object.values(input.audio ?? {})
+      .map((a) => a.sha256)
+      .sort(),
+  });
   const seconds = round3(scenes.reduce((t, s) => t + s.seconds, 0));
   const overlaps = scenes.reduce((t, s) => t + s.transition.seconds, 0);
   return {
     planVersion: 1,
-    productionId: input.productionId ?? defaultProductionId(sb.title, input.storyboardSha256),
+    productionId: input.productionId ?? defaultProductionId(sb.title, contentSha256),
     title: sb.title,
     storyboardSha256: input.storyboardSha256,
+    contentSha256,
     house: { width: first.size.width, height: first.size.height, fps: sb.defaults.fps, sampleRate: 48000, channels: 2 },
     maxParallelScenes: sb.defaults.maxParallelScenes,
     operatorWaitSeconds: sb.operator.waitSeconds,
@@ -371,7 +387,7 @@ export function planProduction(input: PlanInput): ProductionPlan {
 }
 
 /** `<slug of title>-<8 hex of the storyboard hash>`: the same storyboard gives the same id, so a resubmit attaches. */
-export function defaultProductionId(title: string, storyboardSha256: string): string {
+export function defaultProductionId(title: string, contentSha256: string): string {
   const slug = title
     .toLowerCase()
     .normalize('NFKD')
@@ -379,7 +395,7 @@ export function defaultProductionId(title: string, storyboardSha256: string): st
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
     .replace(/-+$/g, '');
-  return `${slug || 'production'}-${storyboardSha256.slice(0, 8)}`;
+  return `${slug || 'production'}-${contentSha256.slice(0, 8)}`;
 }
 
 /** The image file a bible id or a path stands for (the first reference of a bible entry). */

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { Id } from '../contracts/ids.js';
-import { ProviderSettings } from '../contracts/provider-settings.js';
+import { BaseURL, ProviderSettings } from '../contracts/provider-settings.js';
 
 /** Pixel size as "WIDTHxHEIGHT", e.g. "1280x720". Both sides even, as H.264 in yuv420p requires. */
 export const SizeText = z
@@ -214,7 +214,7 @@ export const Review = z.strictObject({
  */
 export const Enhancer = z.strictObject({
   model: Text,
-  baseURL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  baseURL: BaseURL.optional(),
   apiKeyEnv: z
     .string()
     .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable, not a key')

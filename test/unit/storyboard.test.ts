@@ -184,8 +184,11 @@ describe('planning', () => {
     expect(two!.prompt).toMatch(/Continuity: continues directly from the previous shot/);
     expect(three!.dependsOn).toEqual([]);
     expect(plan.totals).toEqual({ scenes: 3, seconds: 6, durationSeconds: 6, estimatedCostUsd: 0 });
-    expect(plan.productionId).toBe(defaultProductionId('Test Film', 'a'.repeat(64)));
-    expect(plan.productionId).toBe('test-film-aaaaaaaa');
+    // The id covers the storyboard's bytes and every file it names (here: none), not the bytes alone.
+    expect(plan.contentSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(plan.contentSha256).not.toBe('a'.repeat(64));
+    expect(plan.productionId).toBe(defaultProductionId('Test Film', plan.contentSha256));
+    expect(plan.productionId).toBe(`test-film-${plan.contentSha256.slice(0, 8)}`);
   });
 
   it('changes a cache key exactly when something that changes the clip changes, and propagates along chains', () => {
