@@ -186,7 +186,7 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
 
   /** One job: exactly one submit, then waiting and downloading. Never submits twice. */
   async function runJob(jobAttempt: number): Promise<JobOutcome | { done: true; clip: ClipRecord }> {
-    const submitted = await submit.submitScene({
+    const submission = {
       productionId,
       taskQueue: workflowInfo().taskQueue,
       ...(attempts.length ? { knownJobIds: attempts.map((a) => a.jobId) } : {}),
@@ -209,7 +209,36 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
         ...(scene.continuity.extendsSceneId && input.predecessor ? { extendJobId: input.predecessor.jobId } : {}),
         ...(input.remixOfJobId && jobAttempt === 1 ? { remixJobId: input.remixOfJobId } : {}),
       },
-    });
+    };
+    let submitted;
+    try {
+      submitted = await submit.submitScene(submission);
+    } catch (err) {
+      if (failureDetails(err)?.kind !== 'source_expired') throw err;
+      const {
+        remixJobId: _remixed,
+        extendJobId,
+        ...fresh
+      } = submission.request as typeof submission.request & {
+        remixJobId?: string;
+        extendJobId?: string;
+      };
+      if (extendJobId) {
+        throw ApplicationFailure.create({
+          type: 'source_expired',
+          nonRetryable: true,
+          message:
+            `scene ${scene.id} extends job ${extendJobId} of scene ${scene.continuity.extendsSceneId}, which ${scene.provider} no longer keeps ` +
+            `(its outputs expire). Retry scene ${scene.continuity.extendsSceneId} so a new source exists, or give scene ${scene.id} continuity "chain".`,
+          details: [
+            { kind: 'source_expired', message: `the source of the extension (${extendJobId}) is gone`, provider: scene.provider, attempts },
+          ],
+        });
+      }
+      // A rejected take whose clip the provider no longer keeps cannot be remixed: the new take is a fresh create,
+      // steered by the same revised prompt.
+      submitted = await submit.submitScene({ ...submission, request: fresh });
+    }
     const attempt: AttemptRecord = {
       jobId: submitted.jobId,
       outcome: 'ready',

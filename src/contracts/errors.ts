@@ -18,6 +18,7 @@ export const ERROR_KINDS = [
   'job_failed', // the job failed on the provider's side: submit a NEW job (bounded)
   'job_stuck', // the job passed its deadline: abandon it and submit a new one (bounded)
   'output_expired', // the output is gone: submit a new job
+  'source_expired', // a remix/extension's source video is gone: a fresh create (remix), or re-make the source (extend)
   'output_corrupt', // a download was truncated or is not a video: download again
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
@@ -40,6 +41,7 @@ export const ERROR_KIND_DEFAULTS: Record<ErrorKind, { retryable: boolean; scope:
   job_failed: { retryable: false, scope: 'job' },
   job_stuck: { retryable: false, scope: 'job' },
   output_expired: { retryable: false, scope: 'job' },
+  source_expired: { retryable: false, scope: 'request' },
   output_corrupt: { retryable: true, scope: 'request' },
 };
 

@@ -44,7 +44,8 @@ export interface OpenAIVideosOptions {
   idleTimeoutMs?: number;
 }
 
-type Operation = 'create' | 'read' | 'download';
+/** `derive`: a remix or extension, which names an earlier video as its source. */
+type Operation = 'create' | 'derive' | 'read' | 'download';
 
 /** Maps anything the SDK throws into our taxonomy. Exported for tests. */
 export function classifyOpenAIError(err: unknown, op: Operation, jobId?: string): unknown {
@@ -53,7 +54,7 @@ export function classifyOpenAIError(err: unknown, op: Operation, jobId?: string)
   const base = { provider: PROVIDER, ...(jobId ? { jobId } : {}), cause: err };
   if (err instanceof APIConnectionTimeoutError || err instanceof APIConnectionError) {
     // The request may have reached the server: for a create, the job may exist.
-    return op === 'create'
+    return op === 'create' || op === 'derive'
       ? new ProviderError(
           'ambiguous_submit',
           'the create request got no answer (timeout or connection reset); it may have created a job',
@@ -98,9 +99,11 @@ export function classifyOpenAIError(err: unknown, op: Operation, jobId?: string)
   if (status === 404) {
     if (op === 'download') return make('output_expired');
     if (op === 'create') return make('model_unavailable');
+    // The source video of a remix or extension is gone (outputs are kept about an hour): not the model's fault.
+    if (op === 'derive') return make('source_expired');
     return make('not_found');
   }
-  if (status === 408 || status === 409 || status >= 500) return op === 'create' ? make('ambiguous_submit') : make('transient');
+  if (status === 408 || status === 409 || status >= 500) return op === 'create' || op === 'derive' ? make('ambiguous_submit') : make('transient');
   return make('invalid_request');
 }
 
@@ -211,7 +214,7 @@ export class OpenAIVideosProvider implements VideoProvider {
         .withResponse();
       return this.snapshot(data, response.headers);
     } catch (err) {
-      throw classifyOpenAIError(err, 'create');
+      throw classifyOpenAIError(err, request.remixJobId || request.extendJobId ? 'derive' : 'create');
     }
   }
 
