@@ -2,6 +2,8 @@
  * What a provider's model can do, as data, and the pure rules over it. Shared by the planner (src/storyboard), the
  * adapters (src/providers) and the workflows; depends on nothing of ours.
  */
+import type { z } from 'zod';
+import type { ProviderSettings } from './provider-settings.js';
 
 export interface PixelSize {
   width: number;
@@ -57,10 +59,15 @@ export interface ProviderCapabilities {
 export interface Catalog {
   knownProviders(): string[];
   defaultModel(provider: string): string | undefined;
-  knownModels(provider: string): string[];
-  capabilitiesOf(provider: string, model: string): ProviderCapabilities | undefined;
+  /** Models the provider offers, plus any the storyboard's settings declare (e.g. a new fal model id). */
+  knownModels(provider: string, settings?: ProviderSettings): string[];
+  capabilitiesOf(provider: string, model: string, settings?: ProviderSettings): ProviderCapabilities | undefined;
+  /** Validates a storyboard's `providers.<name>` block with that provider's own (strict) schema. */
+  parseSettings(provider: string, block: unknown): z.ZodSafeParseResult<ProviderSettings>;
   /** Why this endpoint/model cannot be used (shut down, refused host), or undefined when it can. */
-  unavailableReason(provider: string, baseURL: string | undefined): string | undefined;
+  unavailableReason(provider: string, settings: ProviderSettings, envBaseURL: string | undefined): string | undefined;
+  /** What else shapes a clip's pixels or sound on this provider (settings, the scene title): part of its cache key. */
+  outputKey(provider: string, settings: ProviderSettings, scene: { title: string }): Record<string, unknown>;
 }
 
 export function secondsAllowed(spec: SecondsSpec, seconds: number): boolean {

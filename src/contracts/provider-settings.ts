@@ -3,7 +3,6 @@
  * and handed to the adapter on the worker. Secrets never live here: `apiKeyEnv` names an environment variable.
  */
 import { z } from 'zod';
-import { Id } from './ids.js';
 
 /**
  * An http(s) base URL with no credentials, query or fragment: a key in a URL ends up in logs, manifests and
@@ -18,27 +17,16 @@ export const BaseURL = z
     error: 'must not contain a query string or fragment (keys in URLs leak into logs); use apiKeyEnv for the key',
   });
 
-/** Per-provider settings. Secrets never live in a storyboard: `apiKeyEnv` names the environment variable. */
-export const ProviderSettings = z.strictObject({
+/**
+ * The settings every provider understands. A provider adds its own fields with `providerSettings({...})` (in its
+ * catalog file); the planner validates each `providers.<name>` block of a storyboard with that provider's schema,
+ * so an unknown key is still an error naming its path.
+ */
+export const COMMON_SETTINGS = {
   baseURL: BaseURL.optional(),
   apiKeyEnv: z
     .string()
     .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable (e.g. MY_GATEWAY_KEY), not a key')
-    .optional(),
-  /** Local provider only: simulated latency per job in milliseconds (for demos and tests). */
-  latencyMs: z.number().int().min(0).optional(),
-  /** Local provider only: "instant" reuses one rendered clip per size and length (benchmarks). */
-  render: z.enum(['full', 'instant']).optional(),
-  /** Local provider only: injected failures (for demos and tests). `times: 0` fails every time. */
-  faults: z
-    .array(
-      z.strictObject({
-        scene: Id.optional(),
-        on: z.enum(['submit', 'job', 'download']),
-        kind: z.enum(['transient', 'rate_limited', 'quota_exhausted', 'invalid_request', 'content_policy', 'job_failed', 'output_corrupt']),
-        times: z.number().int().min(0).default(1),
-      }),
-    )
     .optional(),
   /** At most this many jobs of this provider in flight at once, across every production on the cluster. */
   maxInFlight: z.number().int().min(1).max(10_000).optional(),
@@ -50,5 +38,17 @@ export const ProviderSettings = z.strictObject({
   jobDeadlineSeconds: z.number().positive().max(86_400).optional(),
   /** Jobs per scene before the scene fails: 1 + resubmissions after job failures, stuck jobs, expiries. */
   maxJobAttempts: z.number().int().min(1).max(10).optional(),
-});
-export type ProviderSettings = z.infer<typeof ProviderSettings>;
+};
+
+export const CommonProviderSettings = z.strictObject(COMMON_SETTINGS);
+
+/** A provider's settings schema: the common fields plus its own, strict (unknown keys are errors). */
+export function providerSettings<T extends z.ZodRawShape>(own: T) {
+  return z.strictObject({ ...COMMON_SETTINGS, ...own });
+}
+
+/**
+ * Settings as they travel in a plan: the common fields, typed, plus whatever the provider's own schema accepted.
+ * Plain JSON. The adapter parses its own fields again with its schema.
+ */
+export type ProviderSettings = z.infer<typeof CommonProviderSettings> & { readonly [field: string]: unknown };

@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { canonicalJson } from '../contracts/hash.js';
 import { ProviderError } from './errors.js';
-import { LocalProvider } from './local.js';
-import { OpenAIVideosProvider } from './openai-videos.js';
+import { LocalProvider } from './local/provider.js';
+import { OpenAIVideosProvider } from './openai-videos/provider.js';
 import type { VideoProvider } from './types.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
 

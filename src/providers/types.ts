@@ -4,7 +4,9 @@
  * onProgress callback, and they throw ProviderError (see errors.ts) and nothing else.
  */
 
-import type { ProviderCapabilities } from '../contracts/capabilities.js';
+import type { z } from 'zod';
+import type { PixelSize, ProviderCapabilities } from '../contracts/capabilities.js';
+import type { ProviderSettings } from '../contracts/provider-settings.js';
 import type { GenerateRequest, JobSnapshot } from '../contracts/jobs.js';
 
 export interface DownloadedFile {
@@ -48,3 +50,26 @@ export interface VideoProvider {
    */
   findCandidates?(request: GenerateRequest, since: Date, ctx: CallContext): Promise<JobSnapshot[]>;
 }
+
+/**
+ * What a provider declares about itself, as pure data (no SDK): read by the planner through src/providers/catalog.ts
+ * and by the adapter itself.
+ */
+export interface ProviderCatalog {
+  id: string;
+  defaultModel: string;
+  models: Readonly<Record<string, ProviderCapabilities>>;
+  /** The strict schema of the storyboard's `providers.<id>` block (common fields + the provider's own). */
+  settings: z.ZodType<ProviderSettings>;
+  /** Models the settings declare with explicit capabilities (a model id not in `models`). */
+  declaredModels?(settings: ProviderSettings): Record<string, ProviderCapabilities>;
+  unavailableReason?(settings: ProviderSettings, envBaseURL: string | undefined): string | undefined;
+  /** What else shapes the output (settings fields, the scene title): part of the clip's cache key. */
+  outputKey?(settings: ProviderSettings, scene: { title: string }): Record<string, unknown>;
+}
+
+/** "1280x720" → { width: 1280, height: 720 } (catalog data is written as text). */
+export const px = (text: string): PixelSize => {
+  const [w, h] = text.split('x').map(Number);
+  return { width: w ?? 0, height: h ?? 0 };
+};

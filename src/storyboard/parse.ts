@@ -22,8 +22,9 @@ export function validateStoryboard(raw: unknown, fileName: string): Storyboard {
   return result.data;
 }
 
-export function zodIssues(error: z.ZodError): InputIssue[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: describeIssue(issue) }));
+/** zod's issues as ours; `under` prefixes every path (a block validated on its own, e.g. providers.fal). */
+export function zodIssues(error: z.ZodError, under: readonly PropertyKey[] = []): InputIssue[] {
+  return error.issues.map((issue) => ({ path: formatPath([...under, ...issue.path]), message: describeIssue(issue) }));
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

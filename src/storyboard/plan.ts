@@ -7,6 +7,7 @@ import { composePrompt, bibleEntries, type BlockName } from './compose.js';
 import { StoryboardError, type InputIssue } from './errors.js';
 import { hashOf } from '../contracts/hash.js';
 import type { ContinuityMode, Storyboard, Transition, TransitionType } from './schema.js';
+import { zodIssues } from './parse.js';
 import type { Catalog, PixelSize, ProviderCapabilities } from '../contracts/capabilities.js';
 import type { ImageInput } from '../contracts/jobs.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
@@ -130,6 +131,7 @@ export function planProduction(input: PlanInput): ProductionPlan {
   const issues: InputIssue[] = [];
   const scenes: ScenePlan[] = [];
   let chainLinks = 0;
+  const settingsOf = providerSettingsOf(sb, catalog, issues);
 
   const audioField = <K extends string>(key: K, text: string, path: string): Record<K, AudioAsset> | Record<string, never> => {
     const asset = input.audio?.[text];
@@ -148,17 +150,18 @@ export function planProduction(input: PlanInput): ProductionPlan {
       issues.push({ path: providerField, message: `unknown provider "${providerName}"; known: ${catalog.knownProviders().join(', ')}` });
       return;
     }
+    const settings = settingsOf(providerName);
+    if (!settings) return; // its settings block is invalid (reported)
     const model = scene.model ?? sb.defaults.model ?? catalog.defaultModel(providerName) ?? '';
-    const caps = catalog.capabilitiesOf(providerName, model);
+    const caps = catalog.capabilitiesOf(providerName, model, settings);
     if (!caps) {
       issues.push({
         path: scene.model ? at('model') : 'defaults.model',
-        message: `unknown model "${model}" for ${providerName}; known: ${catalog.knownModels(providerName).join(', ')}`,
+        message: `unknown model "${model}" for ${providerName}; known: ${catalog.knownModels(providerName, settings).join(', ')}`,
       });
       return;
     }
-    const settings = sb.providers[providerName] ?? {};
-    const unavailable = catalog.unavailableReason(providerName, settings.baseURL ?? input.envBaseURL?.[providerName]);
+    const unavailable = catalog.unavailableReason(providerName, settings, input.envBaseURL?.[providerName]);
     if (unavailable) issues.push({ path: providerField, message: unavailable });
     if (caps.lifecycle.status === 'shutdown') {
       issues.push({
@@ -301,14 +304,14 @@ export function planProduction(input: PlanInput): ProductionPlan {
       v: CACHE_KEY_VERSION,
       provider: providerName,
       model,
-      render: settings.render,
+      // What else shapes this provider's output (the local renderer: its render mode and the title it draws).
+      ...catalog.outputKey(providerName, settings, { title: scene.title ?? scene.id }),
       prompt: composed.prompt,
       negativePrompt: composed.negativePrompt,
       seconds,
       size: sizeText(size),
       fps,
       seed,
-      title: providerName === 'local' ? (scene.title ?? scene.id) : undefined,
       firstFrame: frameKey(continuity.firstFrame, scenes),
       lastFrame: frameKey(continuity.lastFrame, scenes),
       references: continuity.references.map((r) => r.sha256),
@@ -469,3 +472,30 @@ function frameKey(src: FrameSource | undefined, planned: ScenePlan[]): string | 
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
+
+/**
+ * Each provider's settings, validated with that provider's own schema (unknown keys are errors under
+ * `providers.<name>`); a provider without a block gets its defaults. Returns undefined for an invalid block.
+ */
+function providerSettingsOf(sb: Storyboard, catalog: Catalog, issues: InputIssue[]): (provider: string) => ProviderSettings | undefined {
+  const parsed = new Map<string, ProviderSettings | undefined>();
+  for (const [name, block] of Object.entries(sb.providers)) {
+    if (!catalog.knownProviders().includes(name)) {
+      issues.push({ path: `providers.${name}`, message: `unknown provider "${name}"; known: ${catalog.knownProviders().join(', ')}` });
+      continue;
+    }
+    const result = catalog.parseSettings(name, block);
+    if (result.success) parsed.set(name, result.data);
+    else {
+      issues.push(...zodIssues(result.error, ['providers', name]));
+      parsed.set(name, undefined);
+    }
+  }
+  return (provider) => {
+    if (parsed.has(provider)) return parsed.get(provider);
+    const result = catalog.parseSettings(provider, {});
+    const settings = result.success ? result.data : undefined;
+    parsed.set(provider, settings);
+    return settings;
+  };
+}

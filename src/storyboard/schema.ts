@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { Id } from '../contracts/ids.js';
-import { BaseURL, ProviderSettings } from '../contracts/provider-settings.js';
+import { BaseURL, COMMON_SETTINGS } from '../contracts/provider-settings.js';
 
 /** Pixel size as "WIDTHxHEIGHT", e.g. "1280x720". Both sides even, as H.264 in yuv420p requires. */
 export const SizeText = z
@@ -235,7 +235,11 @@ export const StoryboardShape = z.strictObject({
   props: z.array(BibleEntry).default([]),
   scenes: z.array(Scene).min(1, 'a storyboard needs at least one scene'),
   output: Output.prefault({}),
-  providers: z.record(Id, ProviderSettings).default({}),
+  /**
+   * Settings per provider. The common fields are checked here; each provider's own fields (and unknown keys) are
+   * checked by the planner against that provider's schema from the catalog.
+   */
+  providers: z.record(Id, z.looseObject(COMMON_SETTINGS)).default({}),
   budget: Budget.optional(),
   operator: Operator.prefault({}),
   review: Review.optional(),

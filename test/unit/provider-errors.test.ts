@@ -3,7 +3,7 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai'
 import { describe, expect, it } from 'vitest';
 import { toFailure } from '../../activities/to-failure.js';
 import { ProviderError, retryAfterMsFromHeaders } from '../../src/providers/errors.js';
-import { classifyOpenAIError } from '../../src/providers/openai-videos.js';
+import { classifyOpenAIError } from '../../src/providers/openai-videos/provider.js';
 import { BackoffGate } from '../../src/providers/registry.js';
 
 const apiError = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>

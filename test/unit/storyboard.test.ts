@@ -205,3 +205,39 @@ describe('planning', () => {
     expect(planOf(latency).scenes.map((s) => s.cacheKey)).toEqual(before.scenes.map((s) => s.cacheKey));
   });
 });
+
+describe("each provider's own settings are checked by that provider's schema", () => {
+  const planIssues = (providers: Record<string, Record<string, unknown>>) => {
+    const sb = base();
+    sb.providers = providers as StoryboardInput['providers'];
+    return issuesOf(() => planOf(sb));
+  };
+
+  it('a typo in a provider-specific field names its path', () => {
+    expect(planIssues({ local: { latncyMs: 500 } })).toContainEqual({
+      path: 'providers.local',
+      message: expect.stringMatching(/unknown key "latncyMs"/),
+    });
+  });
+
+  it('a field of another provider is refused (render belongs to local, not openai-videos)', () => {
+    expect(planIssues({ 'openai-videos': { baseURL: 'https://gw.example/v1', render: 'instant' } })).toContainEqual({
+      path: 'providers.openai-videos',
+      message: expect.stringMatching(/unknown key "render"/),
+    });
+  });
+
+  it('a wrong type inside a provider block names the nested path', () => {
+    expect(planIssues({ local: { faults: [{ on: 'sometimes', kind: 'transient' }] } })).toContainEqual({
+      path: 'providers.local.faults[0].on',
+      message: expect.any(String),
+    });
+  });
+
+  it('a block for a provider nobody knows', () => {
+    expect(planIssues({ 'open-ai-videos': {} })).toContainEqual({
+      path: 'providers.open-ai-videos',
+      message: expect.stringMatching(/unknown provider "open-ai-videos"; known: local, openai-videos/),
+    });
+  });
+});

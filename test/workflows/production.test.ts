@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { localLook } from '../../src/providers/local.js';
+import { localLook } from '../../src/providers/local/provider.js';
 import { MARKER_PATCH } from '../../src/media/render-card.js';
 import type { Manifest } from '../../workflows/manifest.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';

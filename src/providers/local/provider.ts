@@ -12,17 +12,17 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderCard } from '../media/render-card.js';
-import { hashOf } from '../contracts/hash.js';
-import { capabilitiesOf } from './catalog.js';
-import { ProviderError } from './errors.js';
-import type { CallContext, DownloadedFile, VideoProvider } from './types.js';
-import { fileSize, isProcessAlive, streamToFile, tempPathFor, writeJsonAtomic } from '../store/files.js';
-import { secondsAllowed, describeSeconds } from '../contracts/capabilities.js';
-import type { ProviderSettings } from '../contracts/provider-settings.js';
-import type { ErrorKind } from '../contracts/errors.js';
-import type { GenerateRequest, JobSnapshot } from '../contracts/jobs.js';
-import type { ProviderCapabilities } from '../contracts/capabilities.js';
+import { renderCard } from '../../media/render-card.js';
+import { hashOf } from '../../contracts/hash.js';
+import { localCatalog, LocalSettings } from './catalog.js';
+import { ProviderError } from '../errors.js';
+import type { CallContext, DownloadedFile, VideoProvider } from '../types.js';
+import { fileSize, isProcessAlive, streamToFile, tempPathFor, writeJsonAtomic } from '../../store/files.js';
+import { secondsAllowed, describeSeconds } from '../../contracts/capabilities.js';
+import type { ProviderSettings } from '../../contracts/provider-settings.js';
+import type { ErrorKind } from '../../contracts/errors.js';
+import type { GenerateRequest, JobSnapshot } from '../../contracts/jobs.js';
+import type { ProviderCapabilities } from '../../contracts/capabilities.js';
 
 interface LocalJob {
   jobId: string;
@@ -62,11 +62,15 @@ export class LocalProvider implements VideoProvider {
 
   constructor(
     private readonly root: string,
-    private readonly settings: ProviderSettings = {},
-  ) {}
+    settings: ProviderSettings = {},
+  ) {
+    this.settings = LocalSettings.parse(settings);
+  }
+
+  private readonly settings: LocalSettings;
 
   capabilities(model: string): ProviderCapabilities {
-    const caps = capabilitiesOf('local', model);
+    const caps = localCatalog.models[model];
     if (!caps) throw new ProviderError('invalid_request', `local has no model "${model}"; use local-v1`, { provider: this.id });
     return caps;
   }

@@ -9,15 +9,15 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, toFile } from 'openai';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { describeSeconds, secondsAllowed, sizeText } from '../contracts/capabilities.js';
-import { streamToFile } from '../store/files.js';
-import { capabilitiesOf, knownModels, unavailableReason } from './catalog.js';
-import { ProviderError, retryAfterMsFromHeaders } from './errors.js';
-import type { CallContext, DownloadedFile, VideoProvider } from './types.js';
-import type { ProviderSettings } from '../contracts/provider-settings.js';
-import type { ErrorKind } from '../contracts/errors.js';
-import type { GenerateRequest, JobSnapshot } from '../contracts/jobs.js';
-import type { ProviderCapabilities } from '../contracts/capabilities.js';
+import { describeSeconds, secondsAllowed, sizeText } from '../../contracts/capabilities.js';
+import { streamToFile } from '../../store/files.js';
+import { openAIUnavailableReason, openAIVideosCatalog } from './catalog.js';
+import { ProviderError, retryAfterMsFromHeaders } from '../errors.js';
+import type { CallContext, DownloadedFile, VideoProvider } from '../types.js';
+import type { ProviderSettings } from '../../contracts/provider-settings.js';
+import type { ErrorKind } from '../../contracts/errors.js';
+import type { GenerateRequest, JobSnapshot } from '../../contracts/jobs.js';
+import type { ProviderCapabilities } from '../../contracts/capabilities.js';
 
 const PROVIDER = 'openai-videos';
 
@@ -103,7 +103,8 @@ export function classifyOpenAIError(err: unknown, op: Operation, jobId?: string)
     if (op === 'derive') return make('source_expired');
     return make('not_found');
   }
-  if (status === 408 || status === 409 || status >= 500) return op === 'create' || op === 'derive' ? make('ambiguous_submit') : make('transient');
+  if (status === 408 || status === 409 || status >= 500)
+    return op === 'create' || op === 'derive' ? make('ambiguous_submit') : make('transient');
   return make('invalid_request');
 }
 
@@ -124,17 +125,21 @@ export class OpenAIVideosProvider implements VideoProvider {
   }
 
   capabilities(model: string): ProviderCapabilities {
-    const caps = capabilitiesOf(PROVIDER, model);
+    const caps = openAIVideosCatalog.models[model];
     if (!caps) {
-      throw new ProviderError('invalid_request', `${PROVIDER} has no model "${model}"; known: ${knownModels(PROVIDER).join(', ')}`, {
-        provider: PROVIDER,
-      });
+      throw new ProviderError(
+        'invalid_request',
+        `${PROVIDER} has no model "${model}"; known: ${Object.keys(openAIVideosCatalog.models).join(', ')}`,
+        {
+          provider: PROVIDER,
+        },
+      );
     }
     return caps;
   }
 
   assertAvailable(model: string): void {
-    const reason = unavailableReason(PROVIDER, this.baseURL);
+    const reason = openAIUnavailableReason(this.baseURL);
     if (reason) throw new ProviderError('model_unavailable', reason, { provider: PROVIDER });
     this.capabilities(model);
   }
@@ -303,10 +308,14 @@ export class OpenAIVideosProvider implements VideoProvider {
       );
       for await (const v of page) {
         if (++scanned > MAX_SCAN) {
-          throw new ProviderError('ambiguous_submit', `${PROVIDER}: the video list did not end within ${MAX_SCAN} items; cannot rule out an earlier create`, {
-            provider: PROVIDER,
-            retryable: false,
-          });
+          throw new ProviderError(
+            'ambiguous_submit',
+            `${PROVIDER}: the video list did not end within ${MAX_SCAN} items; cannot rule out an earlier create`,
+            {
+              provider: PROVIDER,
+              retryable: false,
+            },
+          );
         }
         newestFirst &&= v.created_at <= previous;
         previous = v.created_at;
