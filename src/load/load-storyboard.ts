@@ -3,7 +3,7 @@
  * (images: exist, PNG/JPEG/WebP, big enough; audio: exists, has audio). Produces what the pure planner needs.
  */
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { audioStream, probe, probeImage, ProbeError } from '../media/probe.js';
 import { StoryboardError, type InputIssue } from '../storyboard/errors.js';
@@ -22,6 +22,9 @@ import {
 import type { Storyboard } from '../storyboard/schema.js';
 import { enhancePrompts } from './enhance-prompts.js';
 import type { Catalog } from '../contracts/capabilities.js';
+
+/** Largest storyboard file read: text only; images and audio are files it names. */
+export const MAX_STORYBOARD_BYTES = 2_000_000;
 
 /** Reference images smaller than this on either side are refused: providers upscale them into mush. */
 export const MIN_REFERENCE_PIXELS = 64;
@@ -49,8 +52,22 @@ export async function loadStoryboard(file: string, opts: LoadOptions = {}): Prom
   const abs = resolve(file);
   let bytes: Buffer;
   try {
+    const info = await stat(abs);
+    if (info.isDirectory()) {
+      throw new StoryboardError(file, [{ path: '', message: 'is a directory; give the storyboard file (.yaml, .yml or .json) inside it' }]);
+    }
+    const size = info.size;
+    if (size > MAX_STORYBOARD_BYTES) {
+      throw new StoryboardError(file, [
+        {
+          path: '',
+          message: `the file is ${(size / 1e6).toFixed(1)} MB; a storyboard may be at most ${MAX_STORYBOARD_BYTES / 1e6} MB (reference images and audio are separate files it names)`,
+        },
+      ]);
+    }
     bytes = await readFile(abs);
   } catch (err) {
+    if (err instanceof StoryboardError) throw err;
     throw new StoryboardError(file, [{ path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }], {
       cause: err,
     });

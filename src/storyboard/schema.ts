@@ -56,6 +56,9 @@ export const Transition = z.union([
 export type Transition = z.infer<typeof Transition>;
 
 const Text = z.string().trim().min(1, 'must not be empty');
+
+/** Most scenes one production may have: its progress, result and history stay well inside Temporal's limits. */
+export const MAX_SCENES = 500;
 const Seconds = z.number().positive('must be greater than 0').max(600, 'must be at most 600 seconds');
 
 /** A character, location or prop: its canonical description is injected into every scene that references it. */
@@ -233,7 +236,13 @@ export const StoryboardShape = z.strictObject({
   characters: z.array(BibleEntry).default([]),
   locations: z.array(BibleEntry).default([]),
   props: z.array(BibleEntry).default([]),
-  scenes: z.array(Scene).min(1, 'a storyboard needs at least one scene'),
+  scenes: z
+    .array(Scene)
+    .min(1, 'a storyboard needs at least one scene')
+    .max(
+      MAX_SCENES,
+      `at most ${MAX_SCENES} scenes in one storyboard (a production's history and progress must stay bounded); split it into several storyboards and produce them as a batch`,
+    ),
   output: Output.prefault({}),
   /**
    * Settings per provider. The common fields are checked here; each provider's own fields (and unknown keys) are

@@ -105,3 +105,24 @@ describe("a production's identity covers every file it names", () => {
     expect(after.productionId).not.toBe(before.productionId);
   });
 });
+
+describe('size ceilings with clear errors', () => {
+  it('a storyboard with more scenes than a production can carry names the limit and the way out', async () => {
+    const dir = await tempDir();
+    const scenes = Array.from({ length: 501 }, (_, i) => ({ id: `s${i}`, prompt: `shot ${i}` }));
+    const issues = await issuesOf(loadStoryboard(await writeStoryboard(dir, { title: 'Long', scenes })));
+    expect(issues).toEqual([{ path: 'scenes', message: expect.stringMatching(/at most 500 scenes.*as a batch/) }]);
+  });
+
+  it('an oversized storyboard file is refused before it is read', async () => {
+    const dir = await tempDir();
+    const file = await writeStoryboard(dir, { title: 'Big', description: 'x'.repeat(2_100_000), scenes: [{ id: 's', prompt: 'x' }] });
+    const issues = await issuesOf(loadStoryboard(file));
+    expect(issues[0]?.message).toMatch(/the file is 2\.1 MB; a storyboard may be at most 2 MB/);
+  });
+
+  it('a directory instead of a file says so', async () => {
+    const issues = await issuesOf(loadStoryboard(await tempDir()));
+    expect(issues[0]?.message).toMatch(/is a directory/);
+  });
+});
