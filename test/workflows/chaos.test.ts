@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { StoryreelClient } from '../../src/client.js';
 import { freePort, startDevServer } from '../../src/temporal/dev-server.js';
 import { createWorker } from '../../src/worker.js';
-import { startOpenAIMock, type OpenAIMock } from '../mock-servers/openai-videos/server.js';
+import { startOpenAIMock, type OpenAIMock } from '../../src/mock/openai-videos/server.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { startTestWorker } from '../helpers/temporal.js';
 

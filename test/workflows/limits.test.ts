@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAIMock, type OpenAIMock } from '../mock-servers/openai-videos/server.js';
+import { startOpenAIMock, type OpenAIMock } from '../../src/mock/openai-videos/server.js';
 import { tempDir } from '../helpers/files.js';
 import { startTestWorker, type TestWorker } from '../helpers/temporal.js';
 

@@ -16,11 +16,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { FFMPEG, FFPROBE } from '../../media/probe.js';
 
 const run = promisify(execFile);
-
-export const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
-export const FFPROBE = process.env.FFPROBE_PATH || 'ffprobe';
 
 export type RenderSpec =
   | {

@@ -1,7 +1,7 @@
 /**
  * Runs the OpenAI Videos mock on its own until SIGINT/SIGTERM:
  *
- *   npx tsx test/mock-servers/openai-videos/main.ts --port 4010 [--api-key K] [--profile spec-2026-08|guide-2026-03]
+ *   npx tsx src/mock/openai-videos/main.ts --port 4010 [--api-key K] [--profile spec-2026-08|guide-2026-03]
  *       [--queued-ms 100] [--ms-per-second 50] [--fps 24] [--expires-after-s 3600] [--work-dir DIR] [--host 127.0.0.1]
  *
  * Prints `openai-videos mock listening on http://127.0.0.1:N/v1` once it accepts requests.
