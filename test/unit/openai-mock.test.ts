@@ -806,7 +806,7 @@ describe('fault injection', () => {
     expect(e).toBeInstanceOf(APIConnectionError);
     const listed = await client().videos.list();
     expect(listed.data.map((v) => [v.prompt, v.seconds])).toEqual([['lost response', '8']]);
-    expect(lastLog('/v1/videos', 'POST')).toMatchObject({ status: 0, fault: 'accept_then_drop', videoId: listed.data[0]!.id });
+    expect(lastLog('/v1/videos', 'POST')).toMatchObject({ status: 0, fault: 'accept_then_drop', jobId: listed.data[0]!.id });
   });
 
   it('job_failed: immediately, or late at N% progress, with the code and moderation text', async () => {

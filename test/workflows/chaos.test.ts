@@ -95,7 +95,7 @@ describe('the worker is killed (SIGKILL) three times during a 10-scene productio
     const creates = mock.requests().filter((r) => r.time >= t0 && r.method === 'POST' && r.path === '/v1/videos');
     const jobs = mock.videos().filter((v) => v.prompt?.includes('(kill)'));
     expect(jobs).toHaveLength(10);
-    expect(creates.filter((c) => c.status === 200 || c.videoId)).toHaveLength(10);
+    expect(creates.filter((c) => c.status === 200 || c.jobId)).toHaveLength(10);
     for (const s of result.scenes) expect(s.attempts, s.id).toHaveLength(1);
     console.log(`killed at ${kills.join(', ')} ms; ${creates.length} creates for 10 scenes; done after ${Date.now() - t0} ms`);
 

@@ -1,46 +1,30 @@
 /**
- * A standalone mock of the OpenAI Videos API (`/v1/videos`, Sora 2 contract: openapi.yaml beside this file), on
- * node:http, with fault injection and a request log. See README.md for the contract and the choices made where the
- * live API's behaviour is unknown.
+ * A standalone mock of the OpenAI Videos API (`/v1/videos`, Sora 2 contract: openapi.yaml beside this file), built
+ * on the mock kit (../kit) with fault injection and a request log. See README.md for the contract and the choices
+ * made where the live API's behaviour is unknown.
  *
- * Control endpoints beside the API (not logged, no auth):
- *   GET  /__mock/requests            the request log (JSON array of MockRequestLogEntry)
- *   GET  /__mock/faults              current rules with their `seen`/`fired` counters
- *   POST /__mock/faults[?replace=1]  JSON FaultRule or array of them: appended (or replacing the current ones)
- *   POST /__mock/reset               clears jobs, characters, log and faults
- *   GET  /__mock/videos              current Video objects
+ * Control endpoints beside the API (not logged, no auth; kit/control.ts): GET /__mock/requests, GET|POST
+ * /__mock/faults[?replace=1], POST /__mock/reset, and GET /__mock/videos (current Video objects).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import type { IncomingMessage } from 'node:http';
+import { startMockServer, type FaultRule, type MockKit, type MockProvider, type RequestLogEntry } from '../kit/index.js';
 import { VideosApi } from './api.js';
-import { parseBody, readBody } from './body.js';
-import { ApiError, invalidUrl } from './errors.js';
-import { FaultBook, parseFaultHeader, parseFaultRules, type FaultAction, type FaultRule, type RouteKind } from './faults.js';
+import { ApiError, errorReply, invalidUrl } from './errors.js';
+import { FAILURE_CODES } from './faults.js';
 import type { VideoResource } from './jobs.js';
-import { MediaRenderer } from './media.js';
+import { faultBody, parseOpenAIBody, RateWindow } from './replies.js';
 import { PROFILES, type ProfileName } from './requests.js';
-import {
-  contentFaultOf,
-  errorReply,
-  faultReply,
-  json,
-  RateWindow,
-  sendAsset,
-  sendJson,
-  type ContentFault,
-  type JsonReply,
-  type Reply,
-} from './respond.js';
+import { resolveRoute, type VideoRoute } from './routes.js';
 
-export type { FaultAction, FaultMatch, FaultRule, FaultRuleStatus, SeededFaultKind, SeededFaultOptions, SeededRoute } from './faults.js';
+export type { FaultAction, FaultMatch, FaultRule, FaultRuleStatus, SeededFaultKind } from '../kit/index.js';
+export type { SeededFaultOptions, SeededRoute } from './faults.js';
 export { parseFaultRules, SEEDED_FAULT_MIX, seededFaults } from './faults.js';
 export type { VideoResource } from './jobs.js';
 export type { ProfileName } from './requests.js';
+export { resolveRoute } from './routes.js';
+
+/** One entry of the request log (kit/request-log.ts); `jobId` is the video the request created or addressed. */
+export type MockRequestLogEntry = RequestLogEntry;
 
 export interface OpenAIMockOptions {
   /** 0/undefined = a random free port. */
@@ -78,30 +62,6 @@ export interface OpenAIMockOptions {
   clock?: () => number;
 }
 
-export interface MockRequestLogEntry {
-  method: string;
-  path: string;
-  /** Query string without the leading `?` ('' when none). */
-  query: string;
-  /** HTTP status sent; 0 when no status line was sent (reset, hang, dropped). */
-  status: number;
-  /** Epoch ms (mock clock) when the request arrived. */
-  time: number;
-  durationMs: number;
-  requestId: string;
-  /** `X-Stainless-Retry-Count` of the request, when present. */
-  retryCount?: number;
-  /** Type of the fault applied to this request, if any. */
-  fault?: string;
-  videoId?: string;
-  /** Request headers, lower-case names; `authorization` (and `api-key`) values REDACTED; `x-mock-fault` removed. */
-  headers: Record<string, string>;
-  /** Only with `recordBodies`: the JSON body sent. */
-  responseBody?: unknown;
-  /** Only with `recordBodies`: the response headers sent. */
-  responseHeaders?: Record<string, string>;
-}
-
 export interface OpenAIMock {
   /** http://127.0.0.1:PORT */
   url: string;
@@ -118,84 +78,45 @@ export interface OpenAIMock {
 }
 
 const DEFAULTS = { queuedMs: 100, msPerVideoSecond: 50, fps: 24, expiresAfterS: 3600, pollAfterMs: 200, rateLimitRpm: 5000 };
-const REDACTED_HEADERS = new Set(['authorization', 'api-key', 'x-api-key']);
 
 export async function startOpenAIMock(opts: OpenAIMockOptions = {}): Promise<OpenAIMock> {
-  const ownWorkDir = !opts.workDir;
-  const workDir = opts.workDir ?? (await mkdtemp(join(tmpdir(), 'openai-videos-mock-')));
-  await mkdir(workDir, { recursive: true });
-  const mock = new MockServer(opts, workDir);
-  const server = createServer((req, res) => void mock.handle(req, res));
-  server.on('connection', (socket) => mock.track(socket));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
-  let closing: Promise<void> | undefined;
+  const server = await startMockServer(
+    {
+      name: 'openai-videos',
+      faults: { jobFailureCodes: FAILURE_CODES },
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.host !== undefined ? { host: opts.host } : {}),
+      ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.recordBodies !== undefined ? { recordBodies: opts.recordBodies } : {}),
+      renderConcurrency: opts.renderConcurrency ?? 2,
+    },
+    (kit) => new OpenAIVideosProvider(opts, kit),
+  );
   return {
-    url,
-    baseURL: `${url}/v1`,
-    port,
-    requests: () => mock.requests(),
-    setFaults: (rules) => mock.faults.set(rules),
-    addFaults: (rules) => mock.faults.add(rules),
-    reset: () => mock.reset(),
-    videos: () => mock.api.videos(),
-    close: () =>
-      (closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        mock.shutdown();
-        await closed;
-        if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
-      })()),
+    url: server.url,
+    baseURL: `${server.url}/v1`,
+    port: server.port,
+    requests: () => server.requests(),
+    setFaults: (rules) => server.faults.set(rules),
+    addFaults: (rules) => server.faults.add(rules),
+    reset: () => server.reset(),
+    videos: () => server.provider.api.videos(),
+    close: () => server.close(),
   };
 }
 
-interface Route {
-  kind: RouteKind;
-  id?: string;
-}
-
-/** Maps method + path to a route of the API (`unknown` for anything else). */
-export function resolveRoute(method: string, path: string): Route {
-  const seg = path.split('/').slice(1);
-  if (seg[0] !== 'v1' || seg[1] !== 'videos') return { kind: 'unknown' };
-  const [, , a, b] = seg;
-  const id = (s: string) => decodeURIComponent(s);
-  if (seg.length === 2) return { kind: method === 'POST' ? 'create' : method === 'GET' ? 'list' : 'unknown' };
-  if (seg.length === 3 && a) {
-    if (method === 'POST' && a === 'characters') return { kind: 'character_create' };
-    if (method === 'POST' && a === 'extensions') return { kind: 'extend' };
-    if (method === 'POST' && a === 'edits') return { kind: 'edit' };
-    if (method === 'GET') return { kind: 'retrieve', id: id(a) };
-    if (method === 'DELETE') return { kind: 'delete', id: id(a) };
-  }
-  if (seg.length === 4 && a && b) {
-    if (method === 'GET' && a === 'characters') return { kind: 'character_get', id: id(b) };
-    if (method === 'GET' && b === 'content') return { kind: 'content', id: id(a) };
-    if (method === 'POST' && b === 'remix') return { kind: 'remix', id: id(a) };
-  }
-  return { kind: 'unknown' };
-}
-
-class MockServer {
-  readonly faults = new FaultBook();
+/** The Videos API as a kit provider: routes, OpenAI's error format, Bearer auth, rate-limit headers. */
+class OpenAIVideosProvider implements MockProvider<VideoRoute> {
   readonly api: VideosApi;
-  private log: MockRequestLogEntry[] = [];
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  readonly listings = { videos: () => this.api.videos() };
   private readonly rate: RateWindow;
-  private readonly clock: () => number;
 
   constructor(
     private readonly opts: OpenAIMockOptions,
-    workDir: string,
+    kit: MockKit,
   ) {
-    this.clock = opts.clock ?? Date.now;
     this.rate = new RateWindow(opts.rateLimitRpm ?? DEFAULTS.rateLimitRpm);
-    const renderer = new MediaRenderer({ workDir, concurrency: opts.renderConcurrency ?? 2 });
     this.api = new VideosApi(
       {
         profile: PROFILES[opts.profile ?? 'spec-2026-08'],
@@ -206,87 +127,28 @@ class MockServer {
         pollAfterMs: opts.pollAfterMs ?? DEFAULTS.pollAfterMs,
         contentNotReadyStatus: opts.contentNotReadyStatus ?? 404,
         prerender: opts.prerender ?? true,
-        clock: this.clock,
+        clock: kit.clock,
       },
-      renderer,
+      kit.renderer,
     );
   }
 
-  track(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
-  }
+  route = resolveRoute;
+  handle = (req: Parameters<VideosApi['handle']>[0]) => this.api.handle(req);
+  errorReply = errorReply;
+  faultBody = faultBody;
+  notFound = invalidUrl;
+  parseBody = parseOpenAIBody;
 
-  requests(): MockRequestLogEntry[] {
-    return structuredClone(this.log);
+  responseHeaders(nowMs: number): Record<string, string> {
+    return this.rate.headers(nowMs);
   }
 
   reset(): void {
     this.api.reset();
-    this.faults.clear();
-    this.log = [];
   }
 
-  /** Stops renders and timers and destroys every open connection (hung or stalled ones included). */
-  shutdown(): void {
-    this.api.renderer.close();
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    for (const s of this.sockets) s.destroy();
-  }
-
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://mock.invalid');
-    const requestId = `req_${randomBytes(16).toString('hex')}`;
-    res.setHeader('x-request-id', requestId);
-    try {
-      if (url.pathname.startsWith('/__mock/')) return await this.control(req, res, url);
-      await this.handleApi(req, res, url, requestId);
-    } catch (err) {
-      // Last resort: a bug or a closed socket. Never let it escape as an unhandled rejection.
-      if (!res.headersSent && !res.destroyed) sendJson(res, errorReply(new ApiError(500, `mock error: ${(err as Error).message}`)));
-      else res.destroy();
-    }
-  }
-
-  private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const path = url.pathname;
-    const route = resolveRoute(method, path);
-    const entry = this.startEntry(req, res, url, requestId);
-    for (const [k, v] of Object.entries(this.rate.headers(this.clock()))) res.setHeader(k, v);
-
-    let fault: FaultAction | undefined;
-    try {
-      const header = req.headers['x-mock-fault'];
-      fault = typeof header === 'string' ? parseFaultHeader(header) : this.faults.pick(method, path, route.kind);
-    } catch (err) {
-      return this.reply(res, entry, errorReply(new ApiError(400, (err as Error).message, { type: 'mock_error', code: 'invalid_fault' })));
-    }
-    if (fault) entry.fault = fault.type;
-
-    if (fault?.type === 'reset') return void req.socket.resetAndDestroy();
-    if (fault?.type === 'hang') return this.hang(req, fault.ms);
-
-    let result: { reply: Reply; videoId?: string };
-    try {
-      const raw = await readBody(req);
-      if (fault?.type === 'http' || fault?.type === 'rate_limit' || fault?.type === 'quota')
-        return this.reply(res, entry, faultReply(fault));
-      this.authorize(req);
-      if (route.kind === 'unknown') throw invalidUrl(method, path);
-      const body = await parseBody(raw, req.headers['content-type']);
-      result = await this.api.handle(route.kind, { id: route.id, body, query: url.searchParams, range: req.headers.range, fault });
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      result = { reply: errorReply(err), ...(route.id ? { videoId: route.id } : {}) };
-    }
-    if (result.videoId) entry.videoId = result.videoId;
-    if (fault?.type === 'accept_then_drop') return void req.socket.destroy();
-    await this.reply(res, entry, result.reply, contentFaultOf(fault));
-  }
-
-  private authorize(req: IncomingMessage): void {
+  authorize(req: IncomingMessage): void {
     const key = this.opts.apiKey;
     if (!key) return;
     const auth = req.headers.authorization;
@@ -306,102 +168,6 @@ class MockServer {
       );
     }
   }
-
-  private async reply(res: ServerResponse, entry: MockRequestLogEntry, reply: Reply, contentFault?: ContentFault): Promise<void> {
-    if (res.destroyed) return;
-    if (this.opts.recordBodies && reply.kind === 'json') entry.responseBody = structuredClone(reply.body);
-    if (reply.kind === 'asset') await sendAsset(res, reply, contentFault);
-    else sendJson(res, reply);
-    if (this.opts.recordBodies) entry.responseHeaders = stringHeaders(res.getHeaders());
-  }
-
-  /** Never answers; resets the connection after `ms` when given. */
-  private hang(req: IncomingMessage, ms: number | undefined): void {
-    req.resume(); // drain the body so the client is not blocked writing it
-    if (ms === undefined) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!req.socket.destroyed) req.socket.resetAndDestroy();
-    }, ms);
-    this.timers.add(timer);
-    req.socket.once('close', () => {
-      clearTimeout(timer);
-      this.timers.delete(timer);
-    });
-  }
-
-  private startEntry(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): MockRequestLogEntry {
-    const retry = req.headers['x-stainless-retry-count'];
-    const entry: MockRequestLogEntry = {
-      method: (req.method ?? 'GET').toUpperCase(),
-      path: url.pathname,
-      query: url.search.replace(/^\?/, ''),
-      status: 0,
-      time: this.clock(),
-      durationMs: 0,
-      requestId,
-      ...(typeof retry === 'string' && retry.trim() !== '' && Number.isFinite(Number(retry)) ? { retryCount: Number(retry) } : {}),
-      headers: loggedHeaders(req),
-    };
-    this.log.push(entry);
-    const started = performance.now();
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      entry.status = res.headersSent ? res.statusCode : 0;
-      entry.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-    };
-    res.once('close', finish); // also emitted when the connection dies before an answer
-    return entry;
-  }
-
-  private async control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const raw = await readBody(req);
-    const send = (r: JsonReply) => sendJson(res, r);
-    const key = `${method} ${url.pathname}`;
-    switch (key) {
-      case 'GET /__mock/requests':
-        return send(json(this.requests()));
-      case 'GET /__mock/videos':
-        return send(json(this.api.videos()));
-      case 'GET /__mock/faults':
-        return send(json(this.faults.status()));
-      case 'POST /__mock/reset':
-        this.reset();
-        return send(json({ ok: true }));
-      case 'POST /__mock/faults': {
-        let rules: FaultRule[];
-        try {
-          rules = parseFaultRules(JSON.parse(raw.toString('utf8') || 'null'));
-        } catch (err) {
-          return send(errorReply(new ApiError(400, (err as Error).message, { type: 'mock_error', code: 'invalid_fault' })));
-        }
-        const replace = ['1', 'true'].includes(url.searchParams.get('replace') ?? '');
-        if (replace) this.faults.set(rules);
-        else this.faults.add(rules);
-        return send(json({ ok: true, added: rules.length, total: this.faults.status().length }));
-      }
-      default:
-        return send(errorReply(invalidUrl(method, url.pathname)));
-    }
-  }
-}
-
-function loggedHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name === 'x-mock-fault' || value === undefined) continue;
-    out[name] = REDACTED_HEADERS.has(name) ? 'REDACTED' : Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-function stringHeaders(h: Record<string, number | string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : String(v);
-  return out;
 }
 
 /** `sk-a****wxyz`-style masking, as the live API echoes a wrong key. */
