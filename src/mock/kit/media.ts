@@ -17,10 +17,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { FFMPEG, FFPROBE } from '../../media/probe.js';
 import type { Asset } from './respond.js';
 
 const run = promisify(execFile);
+
+// A mock stands alone (it imports nothing of storyreel outside src/mock), so it resolves the binaries the way
+// src/media does: FFMPEG_PATH / FFPROBE_PATH, else PATH.
+export const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
+export const FFPROBE = process.env.FFPROBE_PATH || 'ffprobe';
 
 export type RenderSpec =
   | {
