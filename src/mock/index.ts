@@ -3,7 +3,7 @@
  * loader of its main.ts, which exports `usage` (its options, for help) and `start(argv)` (see ./README.md).
  * Modules load on demand, so the CLI pays only for the mock it runs.
  */
-import type { StartedMock } from './kit/index.js';
+import { MockArgsError, type StartedMock } from './kit/index.js';
 
 export { MockArgsError } from './kit/index.js';
 export type { StartedMock } from './kit/index.js';
@@ -34,9 +34,18 @@ export class UnknownMockError extends Error {
   }
 }
 
-/** Starts mock `api` with its command-line options; throws UnknownMockError or MockArgsError on bad input. */
+/**
+ * Starts mock `api` with its command-line options; throws UnknownMockError, or MockArgsError (with the mock's usage)
+ * on a bad option.
+ */
 export async function startMock(api: string, argv: string[]): Promise<StartedMock> {
   const entry = Object.hasOwn(MOCKS, api) ? MOCKS[api] : undefined;
   if (!entry) throw new UnknownMockError(api);
-  return (await entry.load()).start(argv);
+  const mock = await entry.load();
+  try {
+    return await mock.start(argv);
+  } catch (err) {
+    if (err instanceof MockArgsError) throw new MockArgsError(`${err.message}\nusage: storyreel mock ${api} ${mock.usage}`);
+    throw err;
+  }
 }

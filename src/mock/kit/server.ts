@@ -180,10 +180,11 @@ class RequestHandler<R extends MockRoute> {
       }
       await this.handleApi(req, res, url, requestId);
     } catch (err) {
-      // Last resort: a bug or a closed socket. Never let it escape as an unhandled rejection.
-      if (!res.headersSent && !res.destroyed) {
-        sendBody(res, this.provider.errorReply(new MockHttpError(500, `mock error: ${(err as Error).message}`, { code: 'mock_error' })));
-      } else res.destroy();
+      // An error outside a handler (a control body too large), a bug, or a closed socket: never an unhandled rejection.
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      const known =
+        err instanceof MockHttpError ? err : new MockHttpError(500, `mock error: ${(err as Error).message}`, { code: 'mock_error' });
+      sendBody(res, this.provider.errorReply(known));
     }
   }
 
