@@ -8,6 +8,7 @@ import { EXIT, reportError, stdio, UsageError, type Io } from './common.js';
 import { cancelCommand, decideCommand, reviewCommand, scenesCommand } from './control.js';
 import { resumeCommand } from './resume.js';
 import { mockCommand } from './mock.js';
+import { MOCKS } from '../mock/index.js';
 import { planCommand, validateCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
@@ -210,8 +211,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('mock')
-    .argument('<api>', 'openai-videos')
-    .argument('[options...]', '--port N --api-key K --profile spec-2026-08|guide-2026-03 --queued-ms N --ms-per-second N')
+    .argument(
+      '<api>',
+      Object.entries(MOCKS)
+        .map(([name, m]) => `${name}: ${m.summary}`)
+        .join('; '),
+    )
+    .argument('[options...]', "--port N (default: a free port), --host H (default 127.0.0.1), --work-dir DIR, and the mock's own")
     .allowUnknownOption()
     .description('run a faithful local mock of a provider API (offline tests, fault injection via POST /__mock/faults)')
     .action(wrap((api: string, options: string[]) => mockCommand(api, options, io)));

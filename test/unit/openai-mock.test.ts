@@ -1,5 +1,5 @@
 /**
- * The OpenAI Videos mock (test/mock-servers/openai-videos), driven through the official `openai` SDK and plain
+ * The OpenAI Videos mock (src/mock/openai-videos), driven through the official `openai` SDK and plain
  * HTTP: API behaviour, validation texts, every fault type, the request log, the CLI, and conformance of every JSON
  * body the run recorded to the OpenAPI spec's schemas (ajv, JSON Schema 2020-12).
  */
@@ -34,10 +34,10 @@ import {
   type MockRequestLogEntry,
   type OpenAIMock,
   type VideoResource,
-} from '../mock-servers/openai-videos/server.js';
+} from '../../src/mock/openai-videos/server.js';
 
 const run = promisify(execFile);
-const MOCK_DIR = fileURLToPath(new URL('../mock-servers/openai-videos/', import.meta.url));
+const MOCK_DIR = fileURLToPath(new URL('../../src/mock/openai-videos/', import.meta.url));
 const SPEC_PATH = join(MOCK_DIR, 'openapi.yaml');
 
 // Job timings under the fake clock: 1 s queued, then 1 s of progress per second of video.
@@ -806,7 +806,7 @@ describe('fault injection', () => {
     expect(e).toBeInstanceOf(APIConnectionError);
     const listed = await client().videos.list();
     expect(listed.data.map((v) => [v.prompt, v.seconds])).toEqual([['lost response', '8']]);
-    expect(lastLog('/v1/videos', 'POST')).toMatchObject({ status: 0, fault: 'accept_then_drop', videoId: listed.data[0]!.id });
+    expect(lastLog('/v1/videos', 'POST')).toMatchObject({ status: 0, fault: 'accept_then_drop', jobId: listed.data[0]!.id });
   });
 
   it('job_failed: immediately, or late at N% progress, with the code and moderation text', async () => {

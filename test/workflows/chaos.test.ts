@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { StoryreelClient } from '../../src/client.js';
 import { freePort, startDevServer } from '../../src/temporal/dev-server.js';
 import { createWorker } from '../../src/worker.js';
-import { startOpenAIMock, type OpenAIMock } from '../mock-servers/openai-videos/server.js';
+import { startOpenAIMock, type OpenAIMock } from '../../src/mock/openai-videos/server.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { startTestWorker } from '../helpers/temporal.js';
 
@@ -95,7 +95,7 @@ describe('the worker is killed (SIGKILL) three times during a 10-scene productio
     const creates = mock.requests().filter((r) => r.time >= t0 && r.method === 'POST' && r.path === '/v1/videos');
     const jobs = mock.videos().filter((v) => v.prompt?.includes('(kill)'));
     expect(jobs).toHaveLength(10);
-    expect(creates.filter((c) => c.status === 200 || c.videoId)).toHaveLength(10);
+    expect(creates.filter((c) => c.status === 200 || c.jobId)).toHaveLength(10);
     for (const s of result.scenes) expect(s.attempts, s.id).toHaveLength(1);
     console.log(`killed at ${kills.join(', ')} ms; ${creates.length} creates for 10 scenes; done after ${Date.now() - t0} ms`);
 

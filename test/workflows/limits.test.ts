@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAIMock, type OpenAIMock } from '../mock-servers/openai-videos/server.js';
+import { startOpenAIMock, type OpenAIMock } from '../../src/mock/openai-videos/server.js';
 import { tempDir } from '../helpers/files.js';
 import { startTestWorker, type TestWorker } from '../helpers/temporal.js';
 
@@ -59,7 +59,7 @@ describe('provider limits shared by every worker', () => {
       // In flight: from a job's create to the end of its download.
       const byVideo = new Map<string, { start: number; end: number }>();
       for (const r of log) {
-        if (r.method === 'POST' && r.path === '/v1/videos' && r.videoId) byVideo.set(r.videoId, { start: r.time, end: r.time });
+        if (r.method === 'POST' && r.path === '/v1/videos' && r.jobId) byVideo.set(r.jobId, { start: r.time, end: r.time });
         const m = /^\/v1\/videos\/([^/]+)\/content$/.exec(r.path);
         if (m && byVideo.has(m[1]!)) byVideo.get(m[1]!)!.end = r.time + r.durationMs;
       }

@@ -15,7 +15,7 @@ import {
   type FaultRule,
   type MockRequestLogEntry,
   type OpenAIMock,
-} from '../mock-servers/openai-videos/server.js';
+} from '../../src/mock/openai-videos/server.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { colorDistance, frameRgb, patchColor, streamsOf } from '../helpers/media.js';
 import { startTestWorker, type TestWorker } from '../helpers/temporal.js';

@@ -8,7 +8,7 @@ import { diffPlans } from '../../src/storyboard/diff.js';
 import { ClipStore } from '../../src/store/clip-store.js';
 import { storePaths } from '../../src/worker.js';
 import type { ProductionResult } from '../../workflows/definitions.js';
-import { startOpenAIMock, type OpenAIMock } from '../mock-servers/openai-videos/server.js';
+import { startOpenAIMock, type OpenAIMock } from '../../src/mock/openai-videos/server.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { startTestWorker, type TestWorker } from '../helpers/temporal.js';
 

@@ -1,10 +1,11 @@
 /**
- * Real media for the mock, made with ffmpeg (argument arrays, never a shell) and cached by content key in `workDir`:
+ * Real media for provider mocks, made with ffmpeg (argument arrays, never a shell) and cached by content key in
+ * `workDir`:
  *
- * - `video`: MP4, H.264 yuv420p + AAC 48 kHz stereo, `+faststart`, exactly `width×height`, `seconds`·`fps` frames.
- *   Picture: a solid colour derived from a hash of the prompt, with a light square crossing it left to right;
- *   audio: a sine tone whose pitch also comes from the prompt. A reference image (or clip) is the first frame and
- *   fades out over the first second.
+ * - `video`: MP4, H.264 yuv420p (+ AAC 48 kHz stereo unless `audio: false`), `+faststart`, exactly `width×height`,
+ *   `seconds`·`fps` frames. Picture: a solid colour derived from a hash of the prompt, with a light square crossing
+ *   it left to right; audio: a sine tone whose pitch also comes from the prompt. A reference image (or clip) is the
+ *   first frame and fades out over the first second.
  * - `thumbnail`: WebP of the middle frame (PNG when this ffmpeg has no libwebp encoder).
  * - `spritesheet`: JPEG, 8 frames evenly spread over the clip, each a quarter of the width, tiled 4×2.
  *
@@ -16,9 +17,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Asset } from './respond.js';
 
 const run = promisify(execFile);
 
+// A mock stands alone (it imports nothing of storyreel outside src/mock), so it resolves the binaries the way
+// src/media does: FFMPEG_PATH / FFPROBE_PATH, else PATH.
 export const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
 export const FFPROBE = process.env.FFPROBE_PATH || 'ffprobe';
 
@@ -30,6 +34,8 @@ export type RenderSpec =
       height: number;
       seconds: number;
       fps: number;
+      /** With a sine-tone AAC track; default true (false: a video-only MP4, as models without sound deliver). */
+      audio?: boolean;
       /** A stored image or clip that becomes the first frame. */
       reference?: { kind: 'image' | 'video'; path: string };
     }
@@ -42,13 +48,6 @@ export type RenderSpec =
 
 export type Variant = 'video' | 'thumbnail' | 'spritesheet';
 
-export interface Asset {
-  path: string;
-  contentType: string;
-  /** Bytes. */
-  size: number;
-}
-
 export interface ProbeInfo {
   width: number;
   height: number;
@@ -56,12 +55,13 @@ export interface ProbeInfo {
   hasAudio: boolean;
 }
 
-/** Width, height, total seconds and frame rate the spec renders to. */
-export function geometry(spec: RenderSpec): { width: number; height: number; seconds: number; fps: number } {
+/** Width, height, total seconds, frame rate and whether it has sound, as the spec renders. */
+export function geometry(spec: RenderSpec): { width: number; height: number; seconds: number; fps: number; audio: boolean } {
   switch (spec.kind) {
     case 'generate':
+      return { width: spec.width, height: spec.height, seconds: spec.seconds, fps: spec.fps, audio: spec.audio ?? true };
     case 'upload':
-      return { width: spec.width, height: spec.height, seconds: spec.seconds, fps: spec.fps };
+      return { width: spec.width, height: spec.height, seconds: spec.seconds, fps: spec.fps, audio: true };
     case 'edit':
       return geometry(spec.base);
     case 'extend': {
@@ -241,9 +241,10 @@ export class MediaRenderer {
           height: g.height,
           seconds: spec.seconds,
           fps: g.fps,
+          ...(g.audio ? {} : { audio: false }),
         };
         const [base, segment] = await Promise.all([this.asset(spec.base, 'video'), this.asset(segmentSpec, 'video')]);
-        return this.ffmpeg(concatArgs(base.path, g.seconds, segment.path, spec.seconds, g.fps, out));
+        return this.ffmpeg(concatArgs(base.path, g.seconds, segment.path, spec.seconds, g.fps, g.audio, out));
       }
     }
   }
@@ -277,38 +278,39 @@ async function exists(path: string): Promise<boolean> {
 
 function generateArgs(spec: Extract<RenderSpec, { kind: 'generate' }>, out: string): string[] {
   const { width: w, height: h, seconds: s, fps } = spec;
+  const audio = spec.audio ?? true;
   const look = promptLook(spec.prompt);
   const square = Math.max(2, Math.round(Math.min(w, h) / 6 / 2) * 2);
   const inputs = [
     ['-f', 'lavfi', '-i', `color=c=${look.background}:s=${w}x${h}:r=${fps}:d=${s}`],
     ['-f', 'lavfi', '-i', `color=c=${look.square}:s=${square}x${square}:r=${fps}:d=${s}`],
-    ['-f', 'lavfi', '-i', `sine=frequency=${look.toneHz}:sample_rate=48000:duration=${s}`],
   ];
+  if (audio) inputs.push(['-f', 'lavfi', '-i', `sine=frequency=${look.toneHz}:sample_rate=48000:duration=${s}`]);
   const moving = `[0:v][1:v]overlay=x='(W-w)*t/${s}':y='(H-h)/2':eval=frame[base]`;
   let picture = `${moving};[base]format=yuv420p[v]`;
   if (spec.reference) {
+    const ref = inputs.length;
     inputs.push(
       spec.reference.kind === 'image'
         ? ['-loop', '1', '-framerate', String(fps), '-t', '1', '-i', spec.reference.path]
         : ['-t', '1', '-i', spec.reference.path],
     );
-    const fadeOut = `[3:v]fps=${fps},scale=${w}:${h},format=yuva420p,fade=t=out:st=0:d=1:alpha=1,setpts=PTS-STARTPTS[ref]`;
+    const fadeOut = `[${ref}:v]fps=${fps},scale=${w}:${h},format=yuva420p,fade=t=out:st=0:d=1:alpha=1,setpts=PTS-STARTPTS[ref]`;
     picture = `${moving};${fadeOut};[base][ref]overlay=eof_action=pass,format=yuv420p[v]`;
   }
   return [
     ...inputs.flat(),
     '-filter_complex',
-    `${picture};[2:a]${STEREO}[a]`,
+    audio ? `${picture};[2:a]${STEREO}[a]` : picture,
     '-map',
     '[v]',
-    '-map',
-    '[a]',
+    ...(audio ? ['-map', '[a]'] : []),
     ...X264,
     '-r',
     String(fps),
     '-g',
     String(fps),
-    ...AAC,
+    ...(audio ? AAC : []),
     '-t',
     String(s),
     '-movflags',
@@ -348,26 +350,27 @@ function editArgs(base: string, hueShiftDeg: number, out: string): string[] {
 }
 
 /** Source trimmed to exactly `baseS` seconds, then the segment trimmed to `segmentS`, re-encoded as one clip. */
-function concatArgs(base: string, baseS: number, segment: string, segmentS: number, fps: number, out: string): string[] {
+function concatArgs(base: string, baseS: number, segment: string, segmentS: number, fps: number, audio: boolean, out: string): string[] {
   const part = (i: number, s: number) =>
-    `[${i}:v]trim=end=${s},setpts=PTS-STARTPTS,setsar=1[v${i}];[${i}:a]atrim=end=${s},asetpts=PTS-STARTPTS,${STEREO}[a${i}]`;
+    `[${i}:v]trim=end=${s},setpts=PTS-STARTPTS,setsar=1[v${i}]` +
+    (audio ? `;[${i}:a]atrim=end=${s},asetpts=PTS-STARTPTS,${STEREO}[a${i}]` : '');
+  const joined = audio ? '[v0][a0][v1][a1]concat=n=2:v=1:a=1[v][a]' : '[v0][v1]concat=n=2:v=1:a=0[v]';
   return [
     '-i',
     base,
     '-i',
     segment,
     '-filter_complex',
-    `${part(0, baseS)};${part(1, segmentS)};[v0][a0][v1][a1]concat=n=2:v=1:a=1[v][a]`,
+    `${part(0, baseS)};${part(1, segmentS)};${joined}`,
     '-map',
     '[v]',
-    '-map',
-    '[a]',
+    ...(audio ? ['-map', '[a]'] : []),
     ...X264,
     '-r',
     String(fps),
     '-g',
     String(fps),
-    ...AAC,
+    ...(audio ? AAC : []),
     '-movflags',
     '+faststart',
     out,

@@ -2,7 +2,7 @@
  * Validation of request bodies into typed commands, with the live API's error texts where they are known.
  * Check order per request: unknown parameters, then each field in the order of the spec's schema.
  */
-import { isUploadedFile, type UploadedFile } from './body.js';
+import { imageInfo, IMAGE_MIME, isUploadedFile, type UploadedFile } from '../kit/index.js';
 import {
   ApiError,
   emptyString,
@@ -13,7 +13,6 @@ import {
   unknownParameter,
   unsupportedMimetype,
 } from './errors.js';
-import { IMAGE_MIME, imageInfo } from './image-size.js';
 
 export type ProfileName = 'spec-2026-08' | 'guide-2026-03';
 

@@ -1,14 +1,19 @@
 /**
- * Request bodies: JSON, `multipart/form-data` (what openai-node always sends for create/extend/edit) and
- * urlencoded forms, all turned into one nested object. Multipart bracketed keys become nesting the way
- * openai-node writes them: `input_reference[image_url]` → `{input_reference:{image_url}}`, `video[id]` → `{video:{id}}`,
+ * Request bodies: JSON, `multipart/form-data` and urlencoded forms, all turned into one nested object. Multipart
+ * bracketed keys become nesting the way SDKs (openai-node, Stainless clients) write them:
+ * `input_reference[image_url]` → `{input_reference:{image_url}}`, `video[id]` → `{video:{id}}`,
  * `characters[][id]` → `{characters:[{id}]}`. File parts become `UploadedFile`.
  *
  * Multipart is parsed by the WHATWG `Request#formData()` built into Node (undici). It reports a part without a
- * Content-Type header as `text/plain`, so the raw part headers are scanned once more to tell "no Content-Type" apart.
+ * Content-Type header as `text/plain`, so the raw part headers are scanned once more to tell "no Content-Type" apart
+ * (a live API may treat such a part as `application/octet-stream`).
+ *
+ * Errors are `MockHttpError`s with the codes `request_too_large` (413), `invalid_json`, `unsupported_content_type`
+ * and `invalid_multipart` (400) and neutral texts; a provider with known texts replaces them (see
+ * openai-videos/server.ts).
  */
 import type { IncomingMessage } from 'node:http';
-import { ApiError } from './errors.js';
+import { MockHttpError } from './errors.js';
 
 export interface UploadedFile {
   kind: 'file';
@@ -37,37 +42,36 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new ApiError(413, `Request body too large: more than ${limit} bytes.`, { code: 'request_too_large' });
+    if (size > limit) throw new MockHttpError(413, `Request body too large: more than ${limit} bytes.`, { code: 'request_too_large' });
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
 }
 
-/** [real] The live API's answer to a body that is not JSON. */
-const INVALID_JSON =
-  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";
-
+/**
+ * Parses by Content-Type. An empty non-multipart body is `{format:'empty', fields:{}}`; a body without a
+ * Content-Type is read as JSON; a JSON body must be an object.
+ */
 export async function parseBody(raw: Buffer, contentType: string | undefined): Promise<ParsedBody> {
   const mime = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (raw.length === 0 && mime !== 'multipart/form-data') return { format: 'empty', fields: {} };
   if (mime === 'application/json' || (mime === '' && raw.length > 0)) return { format: 'json', fields: parseJson(raw) };
   if (mime === 'multipart/form-data') return { format: 'multipart', fields: await parseMultipart(raw, contentType!) };
   if (mime === 'application/x-www-form-urlencoded') return { format: 'form', fields: await parseMultipart(raw, contentType!) };
-  throw new ApiError(
-    400,
-    `Unsupported content type: '${mime}'. This API method only accepts 'application/json' and 'multipart/form-data' requests, but you specified the header 'Content-Type: ${contentType}'. Please try again with a supported content type.`,
-    { code: 'unsupported_content_type' },
-  );
+  throw new MockHttpError(400, `Unsupported content type: '${mime}'. Send application/json, multipart/form-data or a urlencoded form.`, {
+    code: 'unsupported_content_type',
+  });
 }
 
 function parseJson(raw: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new ApiError(400, INVALID_JSON);
+  } catch (err) {
+    throw new MockHttpError(400, `The body is not valid JSON: ${(err as Error).message}`, { code: 'invalid_json' });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(400, INVALID_JSON);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new MockHttpError(400, 'The JSON body must be an object.', { code: 'invalid_json' });
   return value as Record<string, unknown>;
 }
 
@@ -76,7 +80,7 @@ async function parseMultipart(raw: Buffer, contentType: string): Promise<Record<
   try {
     form = await new Request('http://mock.invalid/', { method: 'POST', headers: { 'content-type': contentType }, body: raw }).formData();
   } catch (err) {
-    throw new ApiError(400, `Could not parse the multipart form body: ${(err as Error).message}`, { code: 'invalid_multipart' });
+    throw new MockHttpError(400, `Could not parse the multipart form body: ${(err as Error).message}`, { code: 'invalid_multipart' });
   }
   const untyped = fileFieldsWithoutContentType(raw, contentType);
   const fields: Record<string, unknown> = {};

@@ -4,6 +4,7 @@
  * Videos endpoints, or the same generic validator on other OpenAI endpoints); unmarked texts and most `code` values
  * are plausible stand-ins where the real text is unknown.
  */
+import { json, MockHttpError, type JsonReply } from '../kit/index.js';
 
 export interface ErrorObject {
   message: string;
@@ -16,37 +17,20 @@ export interface ErrorBody {
   error: ErrorObject;
 }
 
-export interface ApiErrorDetails {
-  type?: string;
-  param?: string | null;
-  code?: string | null;
-  /** Extra response headers (e.g. `retry-after`). */
-  headers?: Record<string, string>;
+/** Thrown by request handlers; the kit answers it through `errorReply`. */
+export class ApiError extends MockHttpError {
+  override readonly name: string = 'ApiError';
 }
 
-/** Thrown by request handlers; the server turns it into a standard error response. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  readonly type: string;
-  readonly param: string | null;
-  readonly code: string | null;
-  readonly headers: Record<string, string>;
+/** OpenAI's `type` when an error names none: `server_error` for 5xx, else `invalid_request_error`. */
+export function errorType(err: MockHttpError): string {
+  return err.type ?? (err.status >= 500 ? 'server_error' : 'invalid_request_error');
+}
 
-  constructor(
-    readonly status: number,
-    message: string,
-    details: ApiErrorDetails = {},
-  ) {
-    super(message);
-    this.type = details.type ?? (status >= 500 ? 'server_error' : 'invalid_request_error');
-    this.param = details.param ?? null;
-    this.code = details.code ?? null;
-    this.headers = details.headers ?? {};
-  }
-
-  body(): ErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
-  }
+/** Any error (the mock's or the kit's) as OpenAI's error body. */
+export function errorReply(err: MockHttpError): JsonReply {
+  const body: ErrorBody = { error: { message: err.message, type: errorType(err), param: err.param, code: err.code } };
+  return json(body, err.status, err.headers);
 }
 
 /** `'a'`, `'a' and 'b'`, `'a', 'b', and 'c'`: the list style of OpenAI's enum errors. */

@@ -10,13 +10,34 @@
  * - Edits and remixes set `remixed_from_video_id` to the source; extensions leave it null.
  */
 import { randomBytes } from 'node:crypto';
-import type { ParsedBody } from './body.js';
+import {
+  geometry,
+  json,
+  JobStore,
+  outcomeOf,
+  type FaultAction,
+  type HandlerResult,
+  type MediaRenderer,
+  type MockRequest,
+  type Reply,
+  type RenderSpec,
+  type Variant,
+} from '../kit/index.js';
 import { ApiError, invalidValue, videoNotFound } from './errors.js';
-import type { FaultAction, RouteKind } from './faults.js';
-import { isExpired, jobState, JobStore, parseListQuery, toVideoResource, type Job, type JobOutcome, type VideoResource } from './jobs.js';
-import { geometry, type MediaRenderer, type RenderSpec, type Variant } from './media.js';
+import {
+  isExpired,
+  listPage,
+  newVideoId,
+  parseListQuery,
+  toVideoResource,
+  VIDEO_STATES,
+  type VideoData,
+  type VideoJob,
+  type VideoJobs,
+  type VideoResource,
+} from './jobs.js';
 import { parseCharacter, parseCreate, parseEdit, parseExtend, parseRemix, type Profile, type SourceRef } from './requests.js';
-import { json, type Reply } from './respond.js';
+import type { VideoRoute } from './routes.js';
 
 export interface ApiSettings {
   profile: Profile;
@@ -43,29 +64,19 @@ export interface Character {
   created_at: number;
 }
 
-/** What a handler gets besides the body: the route's id and the fault picked for this request (if any). */
-export interface HandlerInput {
-  id: string | undefined;
-  body: ParsedBody;
-  query: URLSearchParams;
-  range: string | undefined;
-  fault: FaultAction | undefined;
-}
-
-export interface HandlerResult {
-  reply: Reply;
-  /** The video the request is about (created or addressed), for the request log. */
-  videoId?: string;
-}
+/** What a handler gets: the request with the route's id and the fault picked for it (if any). */
+type HandlerInput = MockRequest<VideoRoute> & { id: string | undefined };
 
 export class VideosApi {
-  readonly jobs = new JobStore();
+  readonly jobs: VideoJobs;
   private readonly characters = new Map<string, Character>();
 
   constructor(
     private readonly s: ApiSettings,
     readonly renderer: MediaRenderer,
-  ) {}
+  ) {
+    this.jobs = new JobStore<VideoData, VideoResource['status']>({ states: VIDEO_STATES, clock: s.clock, newId: newVideoId });
+  }
 
   reset(): void {
     this.jobs.clear();
@@ -74,11 +85,12 @@ export class VideosApi {
 
   videos(): VideoResource[] {
     const now = this.s.clock();
-    return this.jobs.all().map((j) => toVideoResource(j, now, this.s.expiresAfterS));
+    return this.jobs.all().map((j) => this.resource(j, now));
   }
 
-  async handle(route: RouteKind, input: HandlerInput): Promise<HandlerResult> {
-    switch (route) {
+  async handle(req: MockRequest<VideoRoute>): Promise<HandlerResult> {
+    const input: HandlerInput = { ...req, id: req.route.id };
+    switch (req.route.kind) {
       case 'create':
         return this.create(input);
       case 'list':
@@ -99,9 +111,11 @@ export class VideosApi {
         return { reply: await this.createCharacter(input) };
       case 'character_get':
         return { reply: this.getCharacter(input.id!) };
-      case 'unknown':
-        throw new Error('unknown routes are answered by the server');
     }
+  }
+
+  private resource(job: VideoJob, nowMs: number): VideoResource {
+    return toVideoResource(job, this.jobs.view(job, nowMs), this.s.expiresAfterS);
   }
 
   private async create(input: HandlerInput): Promise<HandlerResult> {
@@ -128,11 +142,11 @@ export class VideosApi {
   }
 
   private async remix(input: HandlerInput): Promise<HandlerResult> {
-    const source = this.completedSource(input.id!, 'remix', null);
+    const { id: sourceId, data: source } = this.completedSource(input.id!, 'remix', null);
     const { prompt } = parseRemix(input.body.fields);
     const render: RenderSpec = { kind: 'edit', base: source.render, prompt };
     const job = this.addJob(
-      { model: source.model, prompt, size: source.size, seconds: source.seconds, remixedFrom: source.id, render },
+      { model: source.model, prompt, size: source.size, seconds: source.seconds, remixedFrom: sourceId, render },
       source.seconds,
       input.fault,
     );
@@ -173,9 +187,9 @@ export class VideosApi {
   }
 
   private list(query: URLSearchParams): Reply {
-    const page = this.jobs.list(parseListQuery(query));
+    const page = listPage(this.jobs, parseListQuery(query));
     const now = this.s.clock();
-    const data = page.jobs.map((j) => toVideoResource(j, now, this.s.expiresAfterS));
+    const data = page.jobs.map((j) => this.resource(j, now));
     return json({
       object: 'list',
       data,
@@ -188,21 +202,21 @@ export class VideosApi {
   private retrieve(id: string): HandlerResult {
     const job = this.mustGet(id);
     return {
-      reply: json(toVideoResource(job, this.s.clock(), this.s.expiresAfterS), 200, { 'openai-poll-after-ms': String(this.s.pollAfterMs) }),
-      videoId: id,
+      reply: json(this.resource(job, this.s.clock()), 200, { 'openai-poll-after-ms': String(this.s.pollAfterMs) }),
+      jobId: id,
     };
   }
 
   private delete(id: string): HandlerResult {
     const job = this.mustGet(id);
-    const { status } = jobState(job, this.s.clock());
+    const { state: status } = this.jobs.view(job);
     if (status !== 'completed' && status !== 'failed') {
       throw new ApiError(409, `Video '${id}' is ${status}; only completed or failed videos can be deleted.`, {
         code: 'video_not_finished',
       });
     }
     this.jobs.delete(id);
-    return { reply: json({ id, object: 'video.deleted', deleted: true }), videoId: id };
+    return { reply: json({ id, object: 'video.deleted', deleted: true }), jobId: id };
   }
 
   private async content(input: HandlerInput): Promise<HandlerResult> {
@@ -212,8 +226,9 @@ export class VideosApi {
     const variants: Variant[] = ['video', 'thumbnail', 'spritesheet'];
     if (!variants.includes(variantParam as Variant)) throw invalidValue('variant', variantParam, variants);
     const now = this.s.clock();
-    const { status } = jobState(job, now);
-    if (input.fault?.type === 'content_expired' || (status === 'completed' && isExpired(job, now, this.s.expiresAfterS))) {
+    const view = this.jobs.view(job, now);
+    const status = view.state;
+    if (input.fault?.type === 'content_expired' || isExpired(view, now, this.s.expiresAfterS)) {
       throw new ApiError(404, `The content of video '${id}' has expired and is no longer available.`, { code: 'video_content_expired' });
     }
     if (status !== 'completed') {
@@ -225,11 +240,11 @@ export class VideosApi {
     }
     let asset;
     try {
-      asset = await this.renderer.asset(job.render, variantParam as Variant);
+      asset = await this.renderer.asset(job.data.render, variantParam as Variant);
     } catch (err) {
       throw new ApiError(500, `The server had an error while rendering the content: ${(err as Error).message}`);
     }
-    return { reply: { kind: 'asset', asset, range: input.range }, videoId: id };
+    return { reply: { kind: 'asset', asset, range: input.range }, jobId: id };
   }
 
   private async createCharacter(input: HandlerInput): Promise<Reply> {
@@ -252,38 +267,28 @@ export class VideosApi {
     return json(c);
   }
 
-  private addJob(
-    fields: Pick<Job, 'model' | 'prompt' | 'size' | 'seconds' | 'remixedFrom' | 'render'>,
-    renderSeconds: number,
-    fault: FaultAction | undefined,
-  ): Job {
+  private addJob(data: VideoData, renderSeconds: number, fault: FaultAction | undefined): VideoJob {
     const outcome = outcomeOf(fault);
-    const job = this.jobs.add({
-      ...fields,
-      createdAtMs: this.s.clock(),
-      queuedMs: this.s.queuedMs,
-      runMs: this.s.msPerVideoSecond * renderSeconds,
-      outcome,
-    });
-    if (this.s.prerender && outcome.kind === 'complete') this.renderer.prerender(job.render);
+    const job = this.jobs.add({ data, queuedMs: this.s.queuedMs, runMs: this.s.msPerVideoSecond * renderSeconds, outcome });
+    if (this.s.prerender && outcome.kind === 'succeed') this.renderer.prerender(data.render);
     return job;
   }
 
   /** The answer to a create: the job as it is at its creation instant (always `queued`). */
-  private created(job: Job): HandlerResult {
-    return { reply: json(toVideoResource(job, job.createdAtMs, this.s.expiresAfterS)), videoId: job.id };
+  private created(job: VideoJob): HandlerResult {
+    return { reply: json(this.resource(job, job.createdAtMs)), jobId: job.id };
   }
 
-  private mustGet(id: string): Job {
+  private mustGet(id: string): VideoJob {
     const job = this.jobs.get(id);
     if (!job) throw videoNotFound(id);
     return job;
   }
 
-  private completedSource(id: string, action: string, param: string | null): Job {
+  private completedSource(id: string, action: string, param: string | null): VideoJob {
     const job = this.jobs.get(id);
     if (!job) throw videoNotFound(id, param);
-    const { status } = jobState(job, this.s.clock());
+    const { state: status } = this.jobs.view(job);
     if (status !== 'completed') {
       throw new ApiError(400, `Video '${id}' is ${status}; only completed videos can be used to ${action}.`, {
         param,
@@ -294,8 +299,14 @@ export class VideosApi {
   }
 
   /** The job (or, for an upload, a job-like description) an extension or edit starts from. */
-  private async resolveSource(ref: SourceRef, action: string): Promise<{ id: string | null } & Pick<Job, 'model' | 'size' | 'render'>> {
-    if (ref.kind === 'id') return this.completedSource(ref.id, action, 'video');
+  private async resolveSource(
+    ref: SourceRef,
+    action: string,
+  ): Promise<{ id: string | null } & Pick<VideoData, 'model' | 'size' | 'render'>> {
+    if (ref.kind === 'id') {
+      const job = this.completedSource(ref.id, action, 'video');
+      return { id: job.id, ...job.data };
+    }
     const path = await this.renderer.storeFile(ref.file.data, 'mp4');
     const info = await this.renderer.probe(path).catch(() => {
       throw new ApiError(400, "Invalid file 'video': the file could not be decoded as a video.", { param: 'video', code: 'invalid_video' });
@@ -314,10 +325,4 @@ export class VideosApi {
   private async probeUpload(data: Buffer): Promise<{ width: number; height: number }> {
     return this.renderer.probe(await this.renderer.storeFile(data, 'mp4'));
   }
-}
-
-function outcomeOf(fault: FaultAction | undefined): JobOutcome {
-  if (fault?.type === 'job_failed') return { kind: 'fail', code: fault.code, atProgress: fault.atProgress ?? 0 };
-  if (fault?.type === 'job_stuck') return { kind: 'stuck', atProgress: fault.atProgress ?? 99 };
-  return { kind: 'complete' };
 }

@@ -1,0 +1,93 @@
+/**
+ * `storyreel mock <api>` through the real CLI entry point (bin/storyreel.js). The serving test runs it from a copy
+ * of what the Docker image ships (bin, src, workflows, activities, package.json; no test/), so the CLI is proven
+ * not to depend on test code.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let shipped: string;
+
+beforeAll(async () => {
+  shipped = await mkdtemp(join(tmpdir(), 'storyreel-shipped-'));
+  for (const entry of ['bin', 'src', 'workflows', 'activities', 'package.json', 'tsconfig.json'])
+    await cp(join(ROOT, entry), join(shipped, entry), { recursive: true });
+  await symlink(join(ROOT, 'node_modules'), join(shipped, 'node_modules'), 'dir');
+});
+
+afterAll(async () => {
+  if (shipped) await rm(shipped, { recursive: true, force: true });
+});
+
+function cli(cwd: string, args: string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [join(cwd, 'bin/storyreel.js'), ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Runs the CLI to its end: exit code and output. */
+async function finished(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  return { code, out, err };
+}
+
+describe('storyreel mock', () => {
+  it('openai-videos --port 0 from a copy without test/: prints its URL, serves the API and /__mock/requests, exits 0 on SIGTERM', async () => {
+    expect(shipped).not.toContain(ROOT);
+    const child = cli(shipped, ['mock', 'openai-videos', '--port', '0']);
+    try {
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const baseURL = await new Promise<string>((found, fail) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /^openai-videos mock listening on (http:\/\/127\.0\.0\.1:\d+\/v1)$/m.exec(out);
+          if (m) found(m[1]!);
+        });
+        child.once('exit', (code) => fail(new Error(`exited with ${code} before listening: ${out}${err}`)));
+      });
+      const origin = baseURL.replace(/\/v1$/, '');
+      const empty = await fetch(`${origin}/__mock/requests`);
+      expect([empty.status, await empty.json()]).toEqual([200, []]);
+      const created = await fetch(`${baseURL}/videos`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer any-key' },
+        body: JSON.stringify({ prompt: 'from the shipped CLI' }),
+      });
+      expect([created.status, ((await created.json()) as { status: string }).status]).toEqual([200, 'queued']);
+      const log = (await (await fetch(`${origin}/__mock/requests`)).json()) as { method: string; path: string; status: number }[];
+      expect(log.map((e) => [e.method, e.path, e.status])).toEqual([['POST', '/v1/videos', 200]]);
+
+      const exited = new Promise<number | null>((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('an unknown mock is a usage error (exit 2) that lists the available ones', async () => {
+    const { code, err } = await finished(cli(ROOT, ['mock', 'no-such-api']));
+    expect(code).toBe(2);
+    expect(err.trim()).toBe('unknown mock "no-such-api"; available: openai-videos');
+  });
+
+  it('a bad option is a usage error (exit 2) that names the option', async () => {
+    const bad = await finished(cli(ROOT, ['mock', 'openai-videos', '--port', 'eighty']));
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim().split('\n')).toEqual([
+      "mock openai-videos: --port must be an integer >= 0, got 'eighty'",
+      expect.stringMatching(/^usage: storyreel mock openai-videos --port N --api-key K --profile spec-2026-08\|guide-2026-03 /) as unknown,
+    ]);
+    const unknown = await finished(cli(ROOT, ['mock', 'openai-videos', '--colour', 'red']));
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^mock openai-videos: Unknown option '--colour'/);
+  });
+});
