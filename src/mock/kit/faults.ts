@@ -53,6 +53,12 @@ export type FaultAction =
   | { type: 'hang'; ms?: number }
   /** Handles the request fully (a create really creates its job), then closes the connection without answering. */
   | { type: 'accept_then_drop' }
+  /**
+   * A slow gateway. `after` (default): handles the request at once (a create creates its job), answers after `ms`.
+   * `before`: holds the request `ms` before handling it, like a gateway queue; a client that disconnects meanwhile
+   * cancels it (it is never handled), as a proxy that has not yet forwarded a request drops it.
+   */
+  | { type: 'delay'; ms: number; stage?: 'before' | 'after' }
   /** The job created by this request ends failed with `code` once its progress reaches `atProgress` (default 0). */
   | { type: 'job_failed'; code: string; atProgress?: number }
   /** The job created by this request stays running at `atProgress` (default 99) forever. */
@@ -124,6 +130,7 @@ function actionSchema(opts: FaultBookOptions): z.ZodType<FaultAction> {
     z.strictObject({ type: z.literal('reset') }),
     z.strictObject({ type: z.literal('hang'), ms: nonNegative.optional() }),
     z.strictObject({ type: z.literal('accept_then_drop') }),
+    z.strictObject({ type: z.literal('delay'), ms: nonNegative, stage: z.enum(['before', 'after']).optional() }),
     z.strictObject({
       type: z.literal('job_failed'),
       code: opts.jobFailureCodes ? z.enum(opts.jobFailureCodes) : z.string().min(1),

@@ -215,6 +215,11 @@ class RequestHandler<R extends MockRoute> {
     if (fault?.type === 'reset') return void req.socket.resetAndDestroy();
     if (fault?.type === 'hang') return this.hang(req, fault.ms);
 
+    if (fault?.type === 'delay' && fault.stage === 'before') {
+      await this.pause(fault.ms);
+      // The client gave up while the request was queued: it is never handled (the log says so: status 0).
+      if (req.socket.destroyed || res.destroyed) return;
+    }
     let result: HandlerResult;
     const routeJobId = target.media ? target.published?.jobId : target.route?.jobId;
     try {
@@ -248,6 +253,7 @@ class RequestHandler<R extends MockRoute> {
     const jobId = result.jobId ?? routeJobId;
     if (jobId) entry.jobId = jobId;
     if (fault?.type === 'accept_then_drop') return void req.socket.destroy();
+    if (fault?.type === 'delay' && fault.stage !== 'before') await this.pause(fault.ms);
     await this.reply(res, entry, result.reply, isContentFault(fault) ? fault : undefined);
   }
 
@@ -288,6 +294,17 @@ class RequestHandler<R extends MockRoute> {
       sendBody(res, reply);
     }
     if (this.opts.recordBodies) entry.responseHeaders = stringHeaders(res.getHeaders());
+  }
+
+  /** Waits `ms` before answering (cleared on close, like hang timers). */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
   }
 
   /** Never answers; resets the connection after `ms` when given. */

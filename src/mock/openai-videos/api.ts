@@ -6,7 +6,8 @@
  *   failed videos). Note that openai-node retries 409s unless `maxRetries: 0`.
  * - GET content before completion or of a failed video: `contentNotReadyStatus` (default 404) `video_not_ready`;
  *   after `expires_at`: 404 `video_content_expired`.
- * - Remix, edit and extension need a *completed* source: otherwise 400 `invalid_state`.
+ * - Remix, edit and extension need a *completed* source: otherwise 400 `invalid_state`; an expired one: 404
+ *   `video_content_expired`.
  * - Edits and remixes set `remixed_from_video_id` to the source; extensions leave it null.
  */
 import { randomBytes } from 'node:crypto';
@@ -51,6 +52,8 @@ export interface ApiSettings {
   expiresAfterS: number;
   /** Value of `openai-poll-after-ms` on GET /videos/{id}. */
   pollAfterMs: number;
+  /** `ignore`: GET /videos lists oldest first whatever `order` says (gateways that do not implement it). */
+  listOrder: 'honour' | 'ignore';
   contentNotReadyStatus: 404 | 409;
   /** Start rendering a job's video when it is created (for jobs that will complete). */
   prerender: boolean;
@@ -187,7 +190,8 @@ export class VideosApi {
   }
 
   private list(query: URLSearchParams): Reply {
-    const page = listPage(this.jobs, parseListQuery(query));
+    const q = parseListQuery(query);
+    const page = listPage(this.jobs, this.s.listOrder === 'ignore' ? { ...q, order: 'asc' } : q);
     const now = this.s.clock();
     const data = page.jobs.map((j) => this.resource(j, now));
     return json({
@@ -288,11 +292,20 @@ export class VideosApi {
   private completedSource(id: string, action: string, param: string | null): VideoJob {
     const job = this.jobs.get(id);
     if (!job) throw videoNotFound(id, param);
-    const { state: status } = this.jobs.view(job);
+    const view = this.jobs.view(job);
+    const status = view.state;
     if (status !== 'completed') {
       throw new ApiError(400, `Video '${id}' is ${status}; only completed videos can be used to ${action}.`, {
         param,
         code: 'invalid_state',
+      });
+    }
+    // Unknown live behaviour (README): a source whose content expired cannot be remixed or extended, answered like
+    // its content endpoint (404 video_content_expired).
+    if (isExpired(view, this.s.clock(), this.s.expiresAfterS)) {
+      throw new ApiError(404, `The content of video '${id}' has expired and is no longer available to ${action}.`, {
+        param,
+        code: 'video_content_expired',
       });
     }
     return job;

@@ -52,6 +52,8 @@ export interface OpenAIMockOptions {
   prerender?: boolean;
   /** `openai-poll-after-ms` on GET /v1/videos/{id}, ms. Default 200. */
   pollAfterMs?: number;
+  /** `ignore`: list oldest first whatever `order` asks, as some gateways do. Default `honour`. */
+  listOrder?: 'honour' | 'ignore';
   /** Status of GET content before completion (or of a failed video). Default 404. */
   contentNotReadyStatus?: 404 | 409;
   /** Value of `x-ratelimit-limit-requests` (per minute; headers only, never enforced). Default 5000. */
@@ -125,6 +127,7 @@ class OpenAIVideosProvider implements MockProvider<VideoRoute> {
         fps: opts.fps ?? DEFAULTS.fps,
         expiresAfterS: opts.expiresAfterS ?? DEFAULTS.expiresAfterS,
         pollAfterMs: opts.pollAfterMs ?? DEFAULTS.pollAfterMs,
+        listOrder: opts.listOrder ?? 'honour',
         contentNotReadyStatus: opts.contentNotReadyStatus ?? 404,
         prerender: opts.prerender ?? true,
         clock: kit.clock,

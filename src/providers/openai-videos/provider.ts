@@ -298,8 +298,11 @@ export class OpenAIVideosProvider implements VideoProvider {
     const sinceS = Math.floor(since.getTime() / 1000);
     const size = sizeText(request.size);
     const found: JobSnapshot[] = [];
-    let previous = Number.POSITIVE_INFINITY;
-    let newestFirst = true;
+    // The direction the gateway really lists in, learned from the items themselves: only a list seen going
+    // newest-first may be cut short at the first video older than `since`.
+    let previous: number | undefined;
+    let sawOlder = false;
+    let sawNewer = false;
     let scanned = 0;
     try {
       const page = this.client().videos.list(
@@ -311,16 +314,16 @@ export class OpenAIVideosProvider implements VideoProvider {
           throw new ProviderError(
             'ambiguous_submit',
             `${PROVIDER}: the video list did not end within ${MAX_SCAN} items; cannot rule out an earlier create`,
-            {
-              provider: PROVIDER,
-              retryable: false,
-            },
+            { provider: PROVIDER, retryable: false },
           );
         }
-        newestFirst &&= v.created_at <= previous;
+        if (previous !== undefined) {
+          sawOlder ||= v.created_at < previous;
+          sawNewer ||= v.created_at > previous;
+        }
         previous = v.created_at;
         if (v.created_at < sinceS) {
-          if (newestFirst) break;
+          if (sawOlder && !sawNewer) break;
           continue;
         }
         if (matchesRequest(v, request, size)) found.push(this.snapshot(v, undefined));
