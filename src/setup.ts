@@ -27,30 +27,33 @@ async function ensureFfmpeg(log: Log): Promise<boolean> {
     return true;
   }
   const t = Date.now();
-  const root = process.getuid?.() === 0;
-  const sudo = root ? [] : findOnPath('sudo') ? ['sudo', '-n'] : undefined;
-  if (!findOnPath('apt-get') || sudo === undefined) {
+  if (!(await aptInstall('ffmpeg', log))) {
     log('ffmpeg/ffprobe are missing and cannot be installed here; install ffmpeg (>= 4.3) or set FFMPEG_PATH/FFPROBE_PATH');
     return false;
   }
-  log('ffmpeg: installing Debian package ffmpeg…');
+  log(`ffmpeg: installed in ${seconds(t)}`);
+  return true;
+}
+
+/** Installs a Debian package with apt-get (as root, or through `sudo -n`); false when that is not possible here. */
+export async function aptInstall(pkg: string, log: Log): Promise<boolean> {
+  const root = process.getuid?.() === 0;
+  const sudo = root ? [] : findOnPath('sudo') ? ['sudo', '-n'] : undefined;
+  if (!findOnPath('apt-get') || sudo === undefined) return false;
+  log(`${pkg}: installing Debian package ${pkg}…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const run = (args: string[]) =>
     spawnSync(sudo[0] ?? args[0]!, sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), {
       stdio: ['ignore', 'ignore', 'inherit'],
       env,
     });
-  let r = run(['apt-get', 'install', '-y', '--no-install-recommends', 'ffmpeg']);
+  let r = run(['apt-get', 'install', '-y', '--no-install-recommends', pkg]);
   if (r.status !== 0) {
     run(['apt-get', 'update']);
-    r = run(['apt-get', 'install', '-y', '--no-install-recommends', 'ffmpeg']);
+    r = run(['apt-get', 'install', '-y', '--no-install-recommends', pkg]);
   }
-  if (r.status !== 0) {
-    log('ffmpeg: apt-get install failed');
-    return false;
-  }
-  log(`ffmpeg: installed in ${seconds(t)}`);
-  return true;
+  if (r.status !== 0) log(`${pkg}: apt-get install failed`);
+  return r.status === 0;
 }
 
 async function ensureTemporalCli(explicit: string | undefined, cacheDir: string, log: Log): Promise<boolean> {

@@ -74,17 +74,17 @@ export function portOpen(host: string, port: number, timeoutMs = 500): Promise<b
 }
 
 /**
- * Dynamic config for the dev server: task priorities (the new matcher) and one task-queue partition, so a
- * per-queue rate limit (maxTaskQueueActivitiesPerSecond) is enforced in one place rather than averaged over four.
+ * Dynamic config storyreel relies on, for the dev server and the production-shaped server alike: task priorities
+ * (the new matcher) and one task-queue partition, so a per-queue rate limit (maxTaskQueueActivitiesPerSecond) is
+ * enforced in one place rather than averaged over four.
  */
-export const DEV_SERVER_DYNAMIC_CONFIG = [
-  '--dynamic-config-value',
-  'matching.useNewMatcher=true',
-  '--dynamic-config-value',
-  'matching.numTaskqueueReadPartitions=1',
-  '--dynamic-config-value',
-  'matching.numTaskqueueWritePartitions=1',
-];
+export const STORYREEL_DYNAMIC_CONFIG: Readonly<Record<string, boolean | number>> = {
+  'matching.useNewMatcher': true,
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
+
+export const DEV_SERVER_DYNAMIC_CONFIG = Object.entries(STORYREEL_DYNAMIC_CONFIG).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${v}`]);
 
 export interface DevServerOptions {
   cliPath: string;
