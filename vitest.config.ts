@@ -11,6 +11,8 @@ export default defineConfig({
     globalSetup: ['./test/helpers/global-setup.ts'],
     setupFiles: ['./test/helpers/runtime.ts'],
     include: ['test/**/*.test.ts'],
+    // The production-shaped stack's suite has its own config (vitest.deploy.config.ts, npm run test:deploy).
+    exclude: ['test/deploy/**', '**/node_modules/**'],
     reporters: ['default'],
   },
 });

@@ -24,6 +24,8 @@ export interface TestWorker {
 
 export async function startTestWorker(
   opts: {
+    /** Default: the suite's server (inject('temporalAddress')). */
+    address?: string;
     workDir?: string;
     taskQueue?: string;
     providerFactories?: Record<string, ProviderFactory>;
@@ -33,7 +35,7 @@ export async function startTestWorker(
     providerLimits?: WorkerSetup['providerLimits'];
   } = {},
 ): Promise<TestWorker> {
-  const address = inject('temporalAddress');
+  const address = opts.address ?? inject('temporalAddress');
   const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
   const workDir = opts.workDir ?? (await mkdtemp(join(tmpdir(), 'storyreel-work-')));
   const outDir = join(workDir, 'out');
