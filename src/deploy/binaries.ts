@@ -88,7 +88,8 @@ async function buildInto(target: string, what: string, log: Log, build: (dir: st
 
 function goBinary(): string {
   const go = findOnPath('go');
-  if (!go) throw new DeployBuildError('Go is not on PATH: install Go >= 1.25 to build the Temporal server and versitygw (once; they are cached)');
+  if (!go)
+    throw new DeployBuildError('Go is not on PATH: install Go >= 1.25 to build the Temporal server and versitygw (once; they are cached)');
   return go;
 }
 

@@ -60,7 +60,10 @@ export async function startObjectStore(opts: ObjectStoreOptions): Promise<Object
   await mkdir(dataDir, { recursive: true });
   const port = await choosePort(opts.port);
   const endpoint = `http://127.0.0.1:${port}`;
-  const credentials = opts.credentials ?? { accessKeyId: `storyreel-${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(30).toString('base64url') };
+  const credentials = opts.credentials ?? {
+    accessKeyId: `storyreel-${randomBytes(6).toString('hex')}`,
+    secretAccessKey: randomBytes(30).toString('base64url'),
+  };
   const bucket = opts.bucket ?? DEFAULT_BUCKET;
 
   let proc: ManagedProcess | undefined;

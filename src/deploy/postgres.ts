@@ -109,7 +109,17 @@ export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     log(`postgres: initdb ${dataDir}`);
-    const r = asUser(join(bin, 'initdb'), ['-D', dataDir, '-U', POSTGRES_USER, '-E', 'UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256']);
+    const r = asUser(join(bin, 'initdb'), [
+      '-D',
+      dataDir,
+      '-U',
+      POSTGRES_USER,
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+    ]);
     if (r.status !== 0) throw new Error(`initdb failed (exit ${r.status}): ${r.stderr.trim()}`);
   }
   stopStaleServer(dataDir, bin, asUser, log);
@@ -147,7 +157,12 @@ export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
       60_000,
     );
     // Over the socket (trust; root may enter the 0700 directory); the statement goes through stdin, not argv.
-    runPsql(bin, ['-h', socketDir, '-p', String(port), '-U', POSTGRES_USER, '-d', 'postgres'], {}, `ALTER ROLE ${POSTGRES_USER} WITH PASSWORD '${password}';`);
+    runPsql(
+      bin,
+      ['-h', socketDir, '-p', String(port), '-U', POSTGRES_USER, '-d', 'postgres'],
+      {},
+      `ALTER ROLE ${POSTGRES_USER} WITH PASSWORD '${password}';`,
+    );
     log(`postgres ${version}: 127.0.0.1:${port} (pid ${proc.pid}, data ${dataDir})`);
   };
   await start();
@@ -168,7 +183,12 @@ export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
 export function psql(addr: PostgresAddress, statement: string, database = 'postgres'): string {
   const bin = findPostgresBin();
   if (!bin) throw new Error('PostgreSQL is not installed: install Debian package postgresql');
-  return runPsql(bin, ['-h', addr.host, '-p', String(addr.port), '-U', addr.user, '-d', database], { PGPASSWORD: addr.password }, statement);
+  return runPsql(
+    bin,
+    ['-h', addr.host, '-p', String(addr.port), '-U', addr.user, '-d', database],
+    { PGPASSWORD: addr.password },
+    statement,
+  );
 }
 
 function runPsql(bin: string, connect: string[], env: Record<string, string>, statement: string): string {
@@ -194,5 +214,6 @@ function stopStaleServer(
   if (!pid || !isProcessAlive(pid)) return;
   log(`postgres: stopping the server a previous run left on ${dataDir} (pid ${pid})`);
   const r = asUser(join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60']);
-  if (r.status !== 0) throw new Error(`PostgreSQL (pid ${pid}) is running on ${dataDir} and could not be stopped: ${String(r.stderr).trim()}`);
+  if (r.status !== 0)
+    throw new Error(`PostgreSQL (pid ${pid}) is running on ${dataDir} and could not be stopped: ${String(r.stderr).trim()}`);
 }

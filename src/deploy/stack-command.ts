@@ -33,7 +33,13 @@ export async function runStackCommand(opts: { setupOnly: boolean; log: (msg: str
   });
   const env = stackEnvironment(stack);
   const credentialsFile = join(dir, 's3-credentials.env');
-  await writeFile(credentialsFile, Object.entries(env.secret).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  await writeFile(
+    credentialsFile,
+    Object.entries(env.secret)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   const shown = relative(process.cwd(), credentialsFile) || credentialsFile;
   process.stdout.write(
     [

@@ -77,7 +77,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       log,
     });
     stops.push(() => temporal.stop());
-    await writeJsonAtomic(portsFile, { postgres: postgres.port, temporal: temporal.ports, objectStore: objectStore.port } satisfies SavedPorts);
+    await writeJsonAtomic(portsFile, {
+      postgres: postgres.port,
+      temporal: temporal.ports,
+      objectStore: objectStore.port,
+    } satisfies SavedPorts);
     return { dir: opts.dir, binaries, postgres, temporal, objectStore, stop };
   } catch (err) {
     await stop();

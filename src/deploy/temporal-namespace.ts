@@ -36,11 +36,9 @@ export async function ensureNamespace(address: string, namespace: string, log: (
         namespace,
         workflowExecutionRetentionPeriod: { seconds: NAMESPACE_RETENTION_DAYS * 86_400 },
       } as unknown as RegisterNamespaceRequest;
-      await workflowService
-        .registerNamespace(request)
-        .catch((err: unknown) => {
-          if (!(isGrpcServiceError(err) && err.code === GrpcStatus.ALREADY_EXISTS)) throw err;
-        });
+      await workflowService.registerNamespace(request).catch((err: unknown) => {
+        if (!(isGrpcServiceError(err) && err.code === GrpcStatus.ALREADY_EXISTS)) throw err;
+      });
       log(`temporal server: namespace ${namespace} registered`);
     }
     // Until the frontend's namespace cache has the new namespace, it answers NOT_FOUND.

@@ -64,7 +64,10 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const configDir = join(opts.dir, 'config');
   await mkdir(configDir, { recursive: true });
   await writeFile(join(configDir, 'dynamicconfig.yaml'), dynamicConfigYaml());
-  await writeFile(join(configDir, 'storyreel.yaml'), serverConfigYaml(opts.postgres, databases, ports, join(configDir, 'dynamicconfig.yaml')));
+  await writeFile(
+    join(configDir, 'storyreel.yaml'),
+    serverConfigYaml(opts.postgres, databases, ports, join(configDir, 'dynamicconfig.yaml')),
+  );
   const logFile = join(opts.dir, 'temporal.log');
 
   let proc: ManagedProcess | undefined;
@@ -114,7 +117,8 @@ async function choosePorts(preferred: Partial<TemporalPorts> = {}): Promise<Temp
     return port;
   };
   const out: Partial<TemporalPorts> = {};
-  for (const s of SERVICES) out[s] = { grpc: await pick(preferred[s]?.grpc), membership: await pick(preferred[s]?.membership, MAX_MEMBERSHIP_PORT) };
+  for (const s of SERVICES)
+    out[s] = { grpc: await pick(preferred[s]?.grpc), membership: await pick(preferred[s]?.membership, MAX_MEMBERSHIP_PORT) };
   return out as TemporalPorts;
 }
 

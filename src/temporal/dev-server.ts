@@ -84,7 +84,10 @@ export const STORYREEL_DYNAMIC_CONFIG: Readonly<Record<string, boolean | number>
   'matching.numTaskqueueWritePartitions': 1,
 };
 
-export const DEV_SERVER_DYNAMIC_CONFIG = Object.entries(STORYREEL_DYNAMIC_CONFIG).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${v}`]);
+export const DEV_SERVER_DYNAMIC_CONFIG = Object.entries(STORYREEL_DYNAMIC_CONFIG).flatMap(([k, v]) => [
+  '--dynamic-config-value',
+  `${k}=${v}`,
+]);
 
 export interface DevServerOptions {
   cliPath: string;

@@ -27,7 +27,11 @@ describe('examples/lighthouse.yaml on Temporal with PostgreSQL persistence and v
     const { plan } = await tw.client.plan(EXAMPLE, { productionId });
     const submitted = await tw.client.submit(plan);
     expect(submitted.attached).toBe(false);
-    const result = await within(600_000, 'the lighthouse production', tw.client.watch(productionId, () => {}, 500));
+    const result = await within(
+      600_000,
+      'the lighthouse production',
+      tw.client.watch(productionId, () => {}, 500),
+    );
     expect(result.state).toBe('completed');
 
     const seconds = plan.scenes.reduce((t, s) => t + s.seconds, 0) - plan.scenes.reduce((t, s) => t + s.transition.seconds, 0);

@@ -23,7 +23,7 @@ let serverDir: string;
 let tw: TestWorker;
 
 beforeAll(async () => {
-  serverDir = await mkdtemp(join(tmpdir(), 'storyreel-restart-'));
+  serverDir = await mkdtemp(join(tmpdir(), 'storyreel-deploy-restart-'));
   server = await startTemporalServer({
     dir: serverDir,
     binaries: deployBinaryPaths(inject('stackCacheDir')),
@@ -78,7 +78,11 @@ describe('a Temporal server restart in the middle of a production', () => {
     await server.start();
     expect(server.pid()).not.toBe(pidBefore);
 
-    const result = await within(180_000, 'the production after the restart', tw.client.watch(productionId, () => {}, 500));
+    const result = await within(
+      180_000,
+      'the production after the restart',
+      tw.client.watch(productionId, () => {}, 500),
+    );
     expect(result.state).toBe('completed');
     expect(before.scenes.filter((s) => s.state === 'ready').length).toBeLessThan(plan.scenes.length);
 
