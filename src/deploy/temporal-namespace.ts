@@ -7,7 +7,7 @@
  * search attribute is accepted, which is what a client's first list or start needs.
  */
 import { Connection, isGrpcServiceError } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../temporal/names.js';
+import { SEARCH_ATTRIBUTES } from '../contracts/names.js';
 
 /** How long closed workflows stay visible (and their histories kept) in the namespace storyreel creates. */
 export const NAMESPACE_RETENTION_DAYS = 7;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { join } from 'node:path';
 import { psql } from '../../src/deploy/postgres.js';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/names.js';
+import { SEARCH_ATTRIBUTES } from '../../src/contracts/names.js';
 import { streamsOf } from '../helpers/media.js';
 import { startTestWorker, type TestWorker } from '../helpers/temporal.js';
 import { within } from './within.js';
