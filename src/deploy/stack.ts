@@ -53,7 +53,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const log = opts.log ?? (() => {});
   const binaries = await prepareStack(opts.cacheDir, log);
   const portsFile = join(opts.dir, 'ports.json');
-  const saved: SavedPorts = existsSync(portsFile) ? (JSON.parse(await readFile(portsFile, 'utf8')) as SavedPorts) : {};
+  const saved = await readSavedPorts(portsFile);
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.splice(0).reverse()) await s();
@@ -86,6 +86,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** The previous run's ports; none when the file is missing or unreadable (new ports are chosen then). */
+async function readSavedPorts(file: string): Promise<SavedPorts> {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as SavedPorts;
+  } catch {
+    return {};
   }
 }
 
