@@ -20,6 +20,8 @@ declare module 'vitest' {
     stackPostgres: PostgresAddress;
     stackObjectStore: { endpoint: string; region: string; bucket: string; credentials: { accessKeyId: string; secretAccessKey: string } };
     stackCacheDir: string;
+    /** The stack's directory (logs, generated config). */
+    stackDir: string;
   }
 }
 
@@ -47,6 +49,7 @@ export default async function setup(project: TestProject) {
   const { endpoint, region, bucket, credentials } = stack.objectStore;
   project.provide('stackObjectStore', { endpoint, region, bucket, credentials });
   project.provide('stackCacheDir', cfg.cacheDir);
+  project.provide('stackDir', stack.dir);
   return async () => {
     await stack.stop();
     await rm(dir, { recursive: true, force: true });
