@@ -73,7 +73,7 @@ export function submitActivities(deps: SubmitDeps) {
         log.info('adopted a job this clip already paid for', { clientRef: input.request.clientRef, jobId: adopted.jobId });
         return { jobId: adopted.jobId, snapshot: adopted, reconciled: true };
       }
-      if (info.attempt > 1) {
+      if (info.attempt > 1 && (await mayHaveCreated(deps.jobs, input))) {
         const found = await reconcile(deps.jobs, provider, input, known, new Date(info.scheduledTimestampMs - RECONCILE_SLACK_MS), ctx);
         if (found) {
           log.info('reconciled an earlier submission', { clientRef: input.request.clientRef, jobId: found.jobId, attempt: info.attempt });
@@ -82,9 +82,22 @@ export function submitActivities(deps: SubmitDeps) {
         }
       }
       let snapshot: JobSnapshot;
+      await deps.jobs.recordCreate(input.provider, input.request.clientRef, {
+        attempt: info.attempt,
+        state: 'sent',
+        at: new Date().toISOString(),
+      });
       try {
         snapshot = await provider.submit(input.request, ctx);
       } catch (err) {
+        // The adapter's contract: any ProviderError but ambiguous_submit means the server created nothing.
+        if (err instanceof ProviderError && err.kind !== 'ambiguous_submit' && !deadline.expired()) {
+          await deps.jobs.recordCreate(input.provider, input.request.clientRef, {
+            attempt: info.attempt,
+            state: 'refused',
+            at: new Date().toISOString(),
+          });
+        }
         if (deadline.expired() && !cancellationSignal().aborted) {
           throw new ProviderError(
             'ambiguous_submit',
@@ -192,6 +205,17 @@ async function adoptKnownJob(
     return snap;
   }
   return undefined;
+}
+
+/**
+ * Whether an earlier attempt's create may have made a job. False only when the ledger shows every earlier attempt's
+ * create refused by the provider (a 429, a 4xx): then there is nothing to reconcile, which matters for providers
+ * that cannot look up earlier creates and would otherwise fail closed after a plain rate limit. No record at all
+ * (attempts that failed before posting, or a ledger from before these records) keeps the careful path.
+ */
+async function mayHaveCreated(jobs: JobLedger, input: SubmitInput): Promise<boolean> {
+  const creates = await jobs.creates(input.provider, input.request.clientRef);
+  return creates.length === 0 || creates.some((c) => c.state !== 'refused');
 }
 
 /** The job an earlier attempt of this activity created, or null. Throws (never posts) when it cannot be told. */

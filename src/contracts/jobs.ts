@@ -44,6 +44,13 @@ export interface JobSnapshot {
   pollAfterMs?: number;
   /** Seconds of video the job produced (an extension reports the stitched total). */
   seconds?: number;
+  /** Requests ahead of this one in the provider's queue, while queued (fal's `queue_position`). */
+  queuePosition?: number;
+  /**
+   * What the provider reports it billed for a finished job, where its API says (fal: `x-fal-billable-units` on the
+   * result, in the model's price unit, seconds for every video model storyreel knows), and that priced by the catalog.
+   */
+  billed?: { units: number; usd?: number };
   /** Set when state is failed: the classified reason. */
   failure?: { kind: 'job_failed' | 'content_policy'; code?: string; message: string };
 }

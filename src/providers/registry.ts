@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { canonicalJson } from '../contracts/hash.js';
 import { ProviderError } from './errors.js';
+import { FalProvider } from './fal/provider.js';
 import { LocalProvider } from './local/provider.js';
 import { OpenAIVideosProvider } from './openai-videos/provider.js';
 import type { VideoProvider } from './types.js';
@@ -25,6 +26,7 @@ export interface RegistryOptions {
 const BUILT_IN: Record<string, ProviderFactory> = {
   local: (settings, ctx) => new LocalProvider(join(ctx.workDir, 'local-provider'), settings),
   'openai-videos': (settings, ctx) => new OpenAIVideosProvider({ settings, env: ctx.env }),
+  fal: (settings, ctx) => new FalProvider({ settings, env: ctx.env }),
 };
 
 /** Serialises "not before" across all calls to one provider instance. */

@@ -7,7 +7,8 @@
  * output. Reconciliation also reads it: a job another scene has claimed is never taken for this one.
  *
  * Layout under `root`: by-key/<k0k1>/<cacheKey>.json (the jobs created for one clip, oldest first) and
- * by-job/<provider>/<sha256(jobId)> (a marker: which clip claimed this job). Writes are atomic renames; a job id
+ * by-job/<provider>/<sha256(jobId)> (a marker: which clip claimed this job), creates/<provider>/<sha256(clientRef)>
+ * (the creates each submit attempt sent for one job request, and whether the provider refused them). Writes are atomic renames; a job id
  * from a provider is never used as a path (it is hashed).
  */
 import { createHash } from 'node:crypto';
@@ -17,6 +18,19 @@ import { assertCacheKey } from './clip-store.js';
 import { writeJsonAtomic } from './files.js';
 
 export type LedgerJobState = 'created' | 'failed';
+
+/**
+ * One create sent for a client reference: written `sent` before the POST leaves, turned `refused` when the provider
+ * answered it without creating anything (a 429, a 4xx: any ProviderError but ambiguous_submit). A retried submit
+ * whose every earlier create was refused has nothing to reconcile and may post; one `sent` left over (a timeout, a
+ * dropped connection, a crash mid-POST) means a job may exist.
+ */
+export interface CreateAttempt {
+  attempt: number;
+  state: 'sent' | 'refused';
+  /** ISO time. */
+  at: string;
+}
 
 export interface LedgerJob {
   /** The clip this job was created for. */
@@ -46,6 +60,10 @@ export interface JobLedger {
   claimant(provider: string, jobId: string): Promise<{ cacheKey: string; clientRef: string } | undefined>;
   /** Marks a job failed on the provider's side: it is never adopted again. */
   markFailed(cacheKey: string, provider: string, jobId: string): Promise<void>;
+  /** Records the state of the create an activity attempt sent for `clientRef` (see CreateAttempt). */
+  recordCreate(provider: string, clientRef: string, create: CreateAttempt): Promise<void>;
+  /** Every create recorded for `clientRef`, in attempt order. */
+  creates(provider: string, clientRef: string): Promise<CreateAttempt[]>;
 }
 
 export class FileJobLedger implements JobLedger {
@@ -86,6 +104,27 @@ export class FileJobLedger implements JobLedger {
       return JSON.parse(await readFile(this.claimPath(provider, jobId), 'utf8')) as { cacheKey: string; clientRef: string };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  private createsPath(provider: string, clientRef: string): string {
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(provider)) throw new Error(`not a provider id: ${provider}`);
+    return join(this.root, 'creates', provider, createHash('sha256').update(clientRef).digest('hex'));
+  }
+
+  async recordCreate(provider: string, clientRef: string, create: CreateAttempt): Promise<void> {
+    const all = (await this.creates(provider, clientRef)).filter((c) => c.attempt !== create.attempt);
+    all.push(create);
+    all.sort((a, b) => a.attempt - b.attempt);
+    await writeJsonAtomic(this.createsPath(provider, clientRef), all);
+  }
+
+  async creates(provider: string, clientRef: string): Promise<CreateAttempt[]> {
+    try {
+      return JSON.parse(await readFile(this.createsPath(provider, clientRef), 'utf8')) as CreateAttempt[];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
   }
