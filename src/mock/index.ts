@@ -20,6 +20,7 @@ export interface MockEntry {
 }
 
 export const MOCKS: Readonly<Record<string, MockEntry>> = {
+  fal: { summary: 'fal queue API (queue.fal.run) and its storage uploads', load: () => import('./fal/main.js') },
   'openai-videos': { summary: 'OpenAI Videos API (/v1/videos, Sora 2 contract)', load: () => import('./openai-videos/main.js') },
 };
 
