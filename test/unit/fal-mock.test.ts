@@ -95,7 +95,7 @@ describe('the queue contract through @fal-ai/client', () => {
       .queue.status('fal-ai/x', { requestId: 'nope' })
       .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(ApiError);
-    expect((bad as ApiError).status).toBe(401);
+    expect((bad as ApiError<unknown>).status).toBe(401);
   });
 });
 
