@@ -33,9 +33,11 @@ const sdk = (key = KEY) =>
   createFalClient({
     credentials: key,
     suppressLocalCredentialsWarning: true,
-    fetch: (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(/^https:\/\/(queue\.fal\.run|rest\.fal\.ai)/, mock.url), init),
+    fetch: (input, init) =>
+      fetch(String(input instanceof Request ? input.url : input).replace(/^https:\/\/(queue\.fal\.run|rest\.fal\.ai)/, mock.url), init),
   });
-const provider = (settings: Record<string, unknown> = {}) => new FalProvider({ settings: { baseURL: mock.url, requestTimeoutMs: 30_000, ...settings }, env: { FAL_KEY: KEY } });
+const provider = (settings: Record<string, unknown> = {}) =>
+  new FalProvider({ settings: { baseURL: mock.url, requestTimeoutMs: 30_000, ...settings }, env: { FAL_KEY: KEY } });
 const request = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
   clientRef: 'p:s1:1.1',
   model: 'fal-ai/kling-video/v4',
@@ -140,7 +142,9 @@ describe('the fal adapter', () => {
     const inputs = mock.queue().map((j) => (j as { endpoint: string }).endpoint);
     expect(inputs).toEqual(['fal-ai/wan/v2.2-a14b/text-to-video', 'fal-ai/veo3.1', 'acme/new-video']);
     expect(catalog.capabilitiesOf('fal', 'acme/new-video', settings as never)?.pricing).toEqual([{ usdPerSecond: 0.2 }]);
-    expect(p.validate(request({ model: 'acme/new-video', seconds: 5 }))[0]).toMatch(/^seconds: 5 is not allowed by fal\/acme\/new-video; allowed: 4/);
+    expect(p.validate(request({ model: 'acme/new-video', seconds: 5 }))[0]).toMatch(
+      /^seconds: 5 is not allowed by fal\/acme\/new-video; allowed: 4/,
+    );
   });
 
   const failing = async (action: object, path = '/fal-ai/kling-video/v4/text-to-video') => {

@@ -76,7 +76,7 @@ describe('storyreel mock', () => {
   it('an unknown mock is a usage error (exit 2) that lists the available ones', async () => {
     const { code, err } = await finished(cli(ROOT, ['mock', 'no-such-api']));
     expect(code).toBe(2);
-    expect(err.trim()).toBe('unknown mock "no-such-api"; available: openai-videos');
+    expect(err.trim()).toBe('unknown mock "no-such-api"; available: fal, openai-videos');
   });
 
   it('a bad option is a usage error (exit 2) that names the option', async () => {

@@ -83,15 +83,18 @@ describe('faults on create', () => {
     ['h502', { type: 'http', status: 502, html: true }],
     ['drop', { type: 'accept_then_drop' }],
     ['reset', { type: 'reset' }],
-  ] as const)('%s: the create may have queued a job → never sent again; the scene waits for an operator (ambiguous_submit)', async (tag, action) => {
-    const before = mock.queue().length;
-    const run = await produce(tag, [{ match: { method: 'POST', path: T2V }, action }]);
-    expect(run.error).toBeDefined();
-    expect(creates(run.log)).toHaveLength(1);
-    expect(run.progress.scenes[0]!.reason).toMatchObject({ kind: 'ambiguous_submit' });
-    // the dropped create really queued a job, which the operator is told to look for
-    if (tag === 'drop') expect(mock.queue().length).toBe(before + 1);
-  });
+  ] as const)(
+    '%s: the create may have queued a job → never sent again; the scene waits for an operator (ambiguous_submit)',
+    async (tag, action) => {
+      const before = mock.queue().length;
+      const run = await produce(tag, [{ match: { method: 'POST', path: T2V }, action }]);
+      expect(run.error).toBeDefined();
+      expect(creates(run.log)).toHaveLength(1);
+      expect(run.progress.scenes[0]!.reason).toMatchObject({ kind: 'ambiguous_submit' });
+      // the dropped create really queued a job, which the operator is told to look for
+      if (tag === 'drop') expect(mock.queue().length).toBe(before + 1);
+    },
+  );
 
   it('quota (403 locked account) → quota_exhausted, one create, resume named', async () => {
     const run = await produce('quota', [{ match: { method: 'POST', path: T2V, times: -1 }, action: { type: 'quota' } }]);
@@ -112,7 +115,9 @@ describe('faults on create', () => {
 
 describe('job-level faults: a new job only when the old one is lost', () => {
   it('a request whose result is a model error → one new job', async () => {
-    const run = await produce('ise', [{ match: { method: 'POST', path: T2V }, action: { type: 'job_failed', code: 'internal_server_error' } }]);
+    const run = await produce('ise', [
+      { match: { method: 'POST', path: T2V }, action: { type: 'job_failed', code: 'internal_server_error' } },
+    ]);
     expect(run.result?.state).toBe('completed');
     expect(creates(run.log)).toHaveLength(2);
     expect(run.progress.scenes[0]!.attempts.map((a) => a.outcome)).toEqual(['job_failed', 'ready']);
@@ -197,7 +202,9 @@ describe('storyreel run through fal (CLI)', () => {
     });
     expect(out.stdout + out.stderr).toContain('completed');
     const log = mock.requests().filter((r) => r.time >= since && r.method === 'POST' && !r.path.startsWith('/storage'));
-    expect(log.map((r) => r.path).sort()).toEqual([T2V, '/fal-ai/kling-video/v4/image-to-video', '/fal-ai/kling-video/v4/image-to-video'].sort());
+    expect(log.map((r) => r.path).sort()).toEqual(
+      [T2V, '/fal-ai/kling-video/v4/image-to-video', '/fal-ai/kling-video/v4/image-to-video'].sort(),
+    );
     // chain uploads one frame, keyframes two
     expect(mock.requests().filter((r) => r.time >= since && r.path === '/storage/upload/initiate')).toHaveLength(3);
     const s = await streamsOf(join(work, 'out', 'fal-cli', 'final.mp4'));
@@ -205,4 +212,3 @@ describe('storyreel run through fal (CLI)', () => {
     expect(out.stdout + out.stderr).not.toContain(KEY);
   });
 });
-
