@@ -21,7 +21,7 @@ import {
   type MockRequest,
   type RenderSpec,
 } from '../kit/index.js';
-import { FalError, modelError, moderation, requestError, type DetailItem } from './errors.js';
+import { type FalError, modelError, moderation, requestError, type DetailItem } from './errors.js';
 import type { FalRoute } from './routes.js';
 
 export type FalState = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
