@@ -44,6 +44,9 @@ export interface JobSnapshot {
   pollAfterMs?: number;
   /** Seconds of video the job produced (an extension reports the stitched total). */
   seconds?: number;
-  /** Set when state is failed: the classified reason. */
-  failure?: { kind: 'job_failed' | 'content_policy'; code?: string; message: string };
+  /**
+   * Set when state is failed or canceled: the classified reason. `job_stuck`: the provider ended the job itself at
+   * the deadline it was given (Replicate's Cancel-After), which the workflow treats like its own deadline.
+   */
+  failure?: { kind: 'job_failed' | 'content_policy' | 'job_stuck'; code?: string; message: string };
 }

@@ -6,9 +6,10 @@ import type { Catalog, ProviderCapabilities } from '../contracts/capabilities.js
 import type { ProviderSettings } from '../contracts/provider-settings.js';
 import { localCatalog } from './local/catalog.js';
 import { openAIVideosCatalog } from './openai-videos/catalog.js';
+import { replicateCatalog } from './replicate/catalog.js';
 import type { ProviderCatalog } from './types.js';
 
-export const PROVIDER_CATALOGS: readonly ProviderCatalog[] = [localCatalog, openAIVideosCatalog];
+export const PROVIDER_CATALOGS: readonly ProviderCatalog[] = [localCatalog, openAIVideosCatalog, replicateCatalog];
 const BY_ID = new Map(PROVIDER_CATALOGS.map((c) => [c.id, c]));
 
 function modelsOf(provider: string, settings?: ProviderSettings): Record<string, ProviderCapabilities> {
