@@ -21,6 +21,10 @@ export interface MockEntry {
 
 export const MOCKS: Readonly<Record<string, MockEntry>> = {
   'openai-videos': { summary: 'OpenAI Videos API (/v1/videos, Sora 2 contract)', load: () => import('./openai-videos/main.js') },
+  replicate: {
+    summary: 'Replicate predictions API (/v1/predictions, official models and versions)',
+    load: () => import('./replicate/main.js'),
+  },
 };
 
 export function mockNames(): string[] {
