@@ -94,7 +94,7 @@ function decodeDataUrl(url: string): DecodedImage | undefined {
 }
 
 /**
- * `Cancel-After`: a duration such as `30s`, `5m`, `1h30m` or `1.5m` (units ms, s, m, h), at least 5 s. Undefined
+ * `Cancel-After`: a positive duration such as `30s`, `5m`, `1h30m` or `1.5m` (units ms, s, m, h). Undefined
  * when absent. A value that is none of these is a 400 (the live API's exact answer is not documented).
  */
 export function parseCancelAfter(header: string | undefined): number | undefined {
@@ -105,11 +105,11 @@ export function parseCancelAfter(header: string | undefined): number | undefined
     (t, [, n, unit]) => t + Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'],
     0,
   );
-  if (!parts.length || parts.map((p) => p[0]).join('') !== text || ms < 5000)
+  if (!parts.length || parts.map((p) => p[0]).join('') !== text || ms <= 0)
     throw new ProblemError(
       400,
       'Invalid Cancel-After header',
-      `Cancel-After must be a duration of at least 5s such as "30s", "5m" or "1h30m"; got "${header}".`,
+      `Cancel-After must be a positive duration such as "30s", "5m" or "1h30m"; got "${header}".`,
     );
   return ms;
 }
