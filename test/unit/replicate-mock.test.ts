@@ -5,7 +5,7 @@
  * Also what the SDK itself does on a dropped create (why the adapter sends creates directly) and that the adapter's
  * fetch turns the SDK's retries into one request each.
  */
-import Replicate, { type Prediction } from 'replicate';
+import Replicate, { parseProgressFromLogs, type Prediction } from 'replicate';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -72,7 +72,7 @@ describe('create, read, download', () => {
     advance(1000 + 2100);
     const running = await sdk().predictions.get(created.id);
     expect(running.status).toBe('processing');
-    expect(Replicate.parseProgressFromLogs(running)?.percentage).toBe(0.5);
+    expect(parseProgressFromLogs(running)?.percentage).toBe(0.5);
     advance(2000);
     const done = await sdk().predictions.get(created.id);
     expect(done).toMatchObject({ status: 'succeeded', error: null });
