@@ -110,9 +110,14 @@ export function declaredToModel(id: string, d: DeclaredModel): ReplicateModel {
   };
 }
 
-/** Built-in models plus those the settings declare (a declared id replaces a built-in one). */
+/**
+ * Built-in models plus those the settings declare (a declared id replaces a built-in one). The settings are parsed
+ * again with this provider's schema (defaults filled in); invalid settings throw a TypeError naming the field.
+ */
 export function replicateModels(settings: ProviderSettings | undefined): Record<string, ReplicateModel> {
-  const declared = (settings as ReplicateSettings | undefined)?.models ?? {};
+  const parsed = ReplicateSettings.safeParse(settings ?? {});
+  if (!parsed.success) throw new TypeError(`providers.replicate: ${z.prettifyError(parsed.error)}`);
+  const declared = parsed.data.models ?? {};
   return { ...REPLICATE_MODELS, ...Object.fromEntries(Object.entries(declared).map(([id, d]) => [id, declaredToModel(id, d)])) };
 }
 

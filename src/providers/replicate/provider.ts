@@ -55,7 +55,11 @@ export class ReplicateProvider implements VideoProvider {
 
   constructor(private readonly opts: ReplicateOptions) {
     this.baseURL = (opts.settings.baseURL ?? opts.env.REPLICATE_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-    this.models = replicateModels(opts.settings);
+    try {
+      this.models = replicateModels(opts.settings);
+    } catch (err) {
+      throw new ProviderError('invalid_request', (err as Error).message, { provider: PROVIDER, cause: err });
+    }
   }
 
   private model(id: string): ReplicateModel {
@@ -252,6 +256,7 @@ export class ReplicateProvider implements VideoProvider {
     const images = imageFields(m);
     const found: JobSnapshot[] = [];
     let previous = Number.POSITIVE_INFINITY;
+    // Newest first so far (every item no newer than the one before it).
     let newestFirst = true;
     let scanned = 0;
     const client = this.client();
@@ -271,11 +276,12 @@ export class ReplicateProvider implements VideoProvider {
           }
           const created = Date.parse(p.created_at);
           newestFirst &&= created <= previous;
+          // An older item right after a strictly newer one, in a list newest first so far: the rest is older still.
+          // Anything else (the first item, an ascending or unordered list) proves nothing, so the scan goes on.
+          const stop = created < since.getTime() && newestFirst && previous !== Number.POSITIVE_INFINITY && previous > created;
           previous = created;
-          if (created < since.getTime()) {
-            if (newestFirst) return;
-            continue;
-          }
+          if (stop) return;
+          if (created < since.getTime()) continue;
           const sameModel = m.version ? p.version === m.version : p.model === request.model;
           if (sameModel && sameInput(sent, p.input, images)) found.push(this.snapshot(p));
         }
