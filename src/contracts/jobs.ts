@@ -51,6 +51,9 @@ export interface JobSnapshot {
    * result, in the model's price unit, seconds for every video model storyreel knows), and that priced by the catalog.
    */
   billed?: { units: number; usd?: number };
-  /** Set when state is failed: the classified reason. */
-  failure?: { kind: 'job_failed' | 'content_policy'; code?: string; message: string };
+  /**
+   * Set when state is failed or canceled: the classified reason. `job_stuck`: the provider ended the job itself at
+   * the deadline it was given (Replicate's Cancel-After), which the workflow treats like its own deadline.
+   */
+  failure?: { kind: 'job_failed' | 'content_policy' | 'job_stuck'; code?: string; message: string };
 }

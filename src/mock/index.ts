@@ -22,6 +22,10 @@ export interface MockEntry {
 export const MOCKS: Readonly<Record<string, MockEntry>> = {
   fal: { summary: 'fal queue API (queue.fal.run) and its storage uploads', load: () => import('./fal/main.js') },
   'openai-videos': { summary: 'OpenAI Videos API (/v1/videos, Sora 2 contract)', load: () => import('./openai-videos/main.js') },
+  replicate: {
+    summary: 'Replicate predictions API (/v1/predictions, official models and versions)',
+    load: () => import('./replicate/main.js'),
+  },
 };
 
 export function mockNames(): string[] {

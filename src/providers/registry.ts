@@ -8,6 +8,7 @@ import { ProviderError } from './errors.js';
 import { FalProvider } from './fal/provider.js';
 import { LocalProvider } from './local/provider.js';
 import { OpenAIVideosProvider } from './openai-videos/provider.js';
+import { ReplicateProvider } from './replicate/provider.js';
 import type { VideoProvider } from './types.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
 
@@ -27,6 +28,7 @@ const BUILT_IN: Record<string, ProviderFactory> = {
   local: (settings, ctx) => new LocalProvider(join(ctx.workDir, 'local-provider'), settings),
   'openai-videos': (settings, ctx) => new OpenAIVideosProvider({ settings, env: ctx.env }),
   fal: (settings, ctx) => new FalProvider({ settings, env: ctx.env }),
+  replicate: (settings, ctx) => new ReplicateProvider({ settings, env: ctx.env }),
 };
 
 /** Serialises "not before" across all calls to one provider instance. */

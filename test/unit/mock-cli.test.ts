@@ -73,10 +73,43 @@ describe('storyreel mock', () => {
     }
   });
 
+  it('replicate --port 0: prints its URL, serves predictions and /__mock/requests, exits 0 on SIGTERM', async () => {
+    const child = cli(shipped, ['mock', 'replicate', '--port', '0', '--api-key', 'r8_cli']);
+    try {
+      const baseURL = await new Promise<string>((found, fail) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /^replicate mock listening on (http:\/\/127\.0\.0\.1:\d+\/v1)$/m.exec(out);
+          if (m) found(m[1]!);
+        });
+        child.once('exit', (code) => fail(new Error(`exited with ${code} before listening: ${out}`)));
+      });
+      const created = await fetch(`${baseURL}/models/google/veo-3.1-fast/predictions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer r8_cli', 'cancel-after': '5m' },
+        body: JSON.stringify({ input: { prompt: 'from the shipped CLI' } }),
+      });
+      expect([created.status, ((await created.json()) as { status: string }).status]).toEqual([201, 'starting']);
+      const unauthorized = await fetch(`${baseURL}/predictions`);
+      expect(unauthorized.status).toBe(401);
+      const log = (await (await fetch(`${baseURL.replace(/\/v1$/, '')}/__mock/requests`)).json()) as { method: string; status: number }[];
+      expect(log.map((e) => [e.method, e.status])).toEqual([
+        ['POST', 201],
+        ['GET', 401],
+      ]);
+      const exited = new Promise<number | null>((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('an unknown mock is a usage error (exit 2) that lists the available ones', async () => {
     const { code, err } = await finished(cli(ROOT, ['mock', 'no-such-api']));
     expect(code).toBe(2);
-    expect(err.trim()).toBe('unknown mock "no-such-api"; available: fal, openai-videos');
+    expect(err.trim()).toBe('unknown mock "no-such-api"; available: fal, openai-videos, replicate');
   });
 
   it('a bad option is a usage error (exit 2) that names the option', async () => {
