@@ -11,14 +11,7 @@ import { catalog } from '../src/providers/catalog.js';
 import { writeJsonAtomic } from '../src/store/files.js';
 import { StoryboardError } from '../src/storyboard/errors.js';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
-
-export interface BatchItem {
-  /** Item key, unique in the batch (becomes part of the production id and the output directory). */
-  key: string;
-  /** Absolute storyboard path, readable by the worker. */
-  file: string;
-  overrides?: Record<string, unknown>;
-}
+import type { BatchItem } from '../src/storyboard/batch.js';
 
 export interface BatchDeps {
   env: Readonly<Record<string, string | undefined>>;

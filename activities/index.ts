@@ -28,4 +28,5 @@ export type Activities = ReturnType<typeof createActivities>;
 export type { AssembleInput, AssembleOutput } from './assembly.js';
 export type { AwaitInput, DownloadInput, PollInput, PreparedInputs, PrepareInput } from './scene.js';
 export type { SubmitInput, SubmitResult } from './submit.js';
-export type { BatchItem, PlannedItem } from './batch.js';
+export type { PlannedItem } from './batch.js';
+export type { BatchItem } from '../src/storyboard/batch.js';

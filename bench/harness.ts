@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { ProviderRegistry } from '../src/providers/registry.js';
 import { ClipStore } from '../src/store/clip-store.js';
 import { resolveTemporalCli, startDevServer, TemporalCliMissingError, type DevServer } from '../src/temporal/dev-server.js';
-import { StoryreelClient } from '../src/client.js';
+import { StoryreelClient } from '../src/client/index.js';
 import { storePaths } from '../src/worker.js';
 import { FileJobLedger } from '../src/store/job-ledger.js';
 import { submitQueue } from '../src/contracts/names.js';

@@ -15,7 +15,8 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, BatchItem } from '../activities/index.js';
+import type { Activities } from '../activities/index.js';
+import type { BatchItem } from '../src/storyboard/batch.js';
 import {
   batchItemDoneSignal,
   batchProgressQuery,

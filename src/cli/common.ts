@@ -4,7 +4,7 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { join } from 'node:path';
-import { checkedId, StoryreelClient } from '../client.js';
+import { checkedId, StoryreelClient } from '../client/index.js';
 import { planFile } from '../load/load-storyboard.js';
 import { createWorker, type StoryreelWorker } from '../worker.js';
 import { catalog } from '../providers/catalog.js';

@@ -3,7 +3,7 @@
  */
 import { config, connect, EXIT, formatUsd, UsageError, type Io } from './common.js';
 import type { SceneDecision, ReviewDecision } from '../../workflows/definitions.js';
-import { DecisionRejectedError } from '../client.js';
+import { DecisionRejectedError } from '../client/index.js';
 
 async function withClient<T>(io: Io, fn: (c: Awaited<ReturnType<typeof connect>>['client']) => Promise<T>): Promise<T> {
   const conn = await connect(config(), { embedded: true, ui: false, io });

@@ -4,7 +4,7 @@
  * shows live progress and prints where the video is.
  */
 import { connect, config, EXIT, installRuntime, planStoryboard, progressRenderer, workerFromConfig, type Io } from './common.js';
-import { ProductionFailedError, type StoryreelClient } from '../client.js';
+import { ProductionFailedError, type StoryreelClient } from '../client/index.js';
 import type { Config } from '../config.js';
 import { lintStoryboard } from '../storyboard/lint.js';
 import { reportLint } from './plan.js';

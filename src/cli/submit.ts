@@ -1,5 +1,5 @@
 /** `storyreel submit <storyboard>`: start (or attach to) a production on an existing server; `--wait` follows it. */
-import { ProductionFailedError } from '../client.js';
+import { ProductionFailedError } from '../client/index.js';
 import { config, connect, EXIT, planStoryboard, progressRenderer, type Io } from './common.js';
 
 export async function submitCommand(

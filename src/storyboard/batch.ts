@@ -36,6 +36,18 @@ export const BatchManifest = z.strictObject({
 });
 export type BatchManifest = z.infer<typeof BatchManifest>;
 
+/**
+ * One resolved item of a batch, as the client writes it to the batch's item list and the batch's activities read
+ * it back (JSON).
+ */
+export interface BatchItem {
+  /** Item key, unique in the batch (becomes part of the production id and the output directory). */
+  key: string;
+  /** Absolute storyboard path, readable by the worker. */
+  file: string;
+  overrides?: Record<string, unknown>;
+}
+
 /** Temporal priority keys: 1 is served first, 5 last; 3 is the default. */
 export const PRIORITY_KEY: Record<BatchPriority, number> = { high: 2, normal: 3, low: 4 };
 

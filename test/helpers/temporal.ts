@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { StoryreelClient } from '../../src/client.js';
+import { StoryreelClient } from '../../src/client/index.js';
 import type { ProviderFactory } from '../../src/providers/registry.js';
 import { createWorker, type StoryreelWorker, type WorkerSetup } from '../../src/worker.js';
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { StoryreelClient } from '../../src/client.js';
+import { StoryreelClient } from '../../src/client/index.js';
 import { freePort, startDevServer } from '../../src/temporal/dev-server.js';
 import { createWorker } from '../../src/worker.js';
 import { startOpenAIMock, type OpenAIMock } from '../../src/mock/openai-videos/server.js';

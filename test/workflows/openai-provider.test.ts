@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProductionFailedError } from '../../src/client.js';
+import { ProductionFailedError } from '../../src/client/index.js';
 import type { LogEntry } from '@temporalio/worker';
 import type { Manifest } from '../../workflows/manifest.js';
 import type { ProductionProgress, ProductionResult } from '../../workflows/definitions.js';

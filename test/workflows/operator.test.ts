@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProductionFailedError } from '../../src/client.js';
+import { ProductionFailedError } from '../../src/client/index.js';
 import { MARKER_PATCH } from '../../src/media/render-card.js';
 import type { ProductionProgress } from '../../workflows/definitions.js';
 import type { Manifest } from '../../workflows/manifest.js';

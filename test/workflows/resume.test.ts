@@ -3,7 +3,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProductionFailedError } from '../../src/client.js';
+import { ProductionFailedError } from '../../src/client/index.js';
 import { diffPlans } from '../../src/storyboard/diff.js';
 import { ClipStore } from '../../src/store/clip-store.js';
 import { storePaths } from '../../src/worker.js';

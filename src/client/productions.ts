@@ -1,0 +1,215 @@
+/**
+ * One production, from the client's side: start it idempotently, read its progress and result, follow it, start a
+ * new run of one that stopped. The workflow id is the production id, so every call addresses it by that id.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { resolve } from 'node:path';
+import {
+  progressQuery,
+  type ProduceInput,
+  type ProductionProgress,
+  type ProductionResult,
+  type Timeouts,
+} from '../../workflows/definitions.js';
+import type { produceStoryboard } from '../../workflows/produce-storyboard.js';
+import { productionWorkflowId, SEARCH_ATTRIBUTES } from '../contracts/names.js';
+import type { ProductionPlan } from '../storyboard/plan.js';
+import type { ClientContext } from './context.js';
+import { ProductionFailedError } from './errors.js';
+import { lastPlan } from './history.js';
+
+export interface SubmitOptions {
+  /** Output directory for this production (default <outDir>/<production id>). */
+  outDir?: string;
+  timeouts?: Timeouts;
+}
+
+export interface Submitted {
+  productionId: string;
+  workflowId: string;
+  runId: string;
+  /** True when a production with this id already existed (running or completed): nothing new was started. */
+  attached: boolean;
+  /** Temporal execution status at submission (RUNNING, COMPLETED, ...). */
+  state: string;
+  outDir: string;
+}
+
+export interface ResumeOptions {
+  /** Sets or raises the budget cap (USD). */
+  budgetUsd?: number;
+  /** How long failed scenes wait for an operator decision. */
+  operatorWaitSeconds?: number;
+}
+
+/** Statuses after which a production may be started again under the same id (ALLOW_DUPLICATE_FAILED_ONLY). */
+const RESTARTABLE = new Set(['FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
+
+export function productionHandle(ctx: ClientContext, productionId: string): WorkflowHandle<typeof produceStoryboard> {
+  return ctx.temporal.workflow.getHandle<typeof produceStoryboard>(productionWorkflowId(productionId));
+}
+
+/**
+ * Starts the production, idempotently: submitting the same production again while it runs attaches to it, and a
+ * completed one is not produced again.
+ */
+export async function submitProduction(ctx: ClientContext, plan: ProductionPlan, opts: SubmitOptions = {}): Promise<Submitted> {
+  const workflowId = productionWorkflowId(plan.productionId);
+  const outDir = resolve(opts.outDir ?? resolve(ctx.outDir, plan.productionId));
+  const attached = (runId: string, state: string): Submitted => ({
+    productionId: plan.productionId,
+    workflowId,
+    runId,
+    attached: true,
+    state,
+    outDir,
+  });
+  const existing = await productionHandle(ctx, plan.productionId)
+    .describe()
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    });
+  // Running: attach. Completed: it was produced already; nothing is started twice.
+  if (existing && !RESTARTABLE.has(existing.status.name)) return attached(existing.runId, existing.status.name);
+  const input: ProduceInput = { plan, outDir, ...(opts.timeouts ? { timeouts: opts.timeouts } : {}) };
+  try {
+    const handle = await ctx.temporal.workflow.start<typeof produceStoryboard>('produceStoryboard', {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      ...((await ctx.searchAttributesRegistered())
+        ? {
+            typedSearchAttributes: [
+              { key: SEARCH_ATTRIBUTES.productionId, value: plan.productionId },
+              { key: SEARCH_ATTRIBUTES.provider, value: plan.scenes[0]?.provider ?? 'local' },
+              { key: SEARCH_ATTRIBUTES.state, value: 'running' },
+            ],
+          }
+        : {}),
+    });
+    return { productionId: plan.productionId, workflowId, runId: handle.firstExecutionRunId, attached: false, state: 'RUNNING', outDir };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const desc = await productionHandle(ctx, plan.productionId).describe();
+    return attached(desc.runId, desc.status.name);
+  }
+}
+
+/**
+ * Live progress while running (a query, answered by a worker); after it closed, the final state from the
+ * workflow's result or failure (no worker needed).
+ */
+export async function productionStatus(ctx: ClientContext, productionId: string): Promise<ProductionProgress> {
+  const handle = productionHandle(ctx, productionId);
+  let desc;
+  try {
+    desc = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new Error(`no production "${productionId}" on this server`, { cause: err });
+    throw err;
+  }
+  if (desc.status.name === 'RUNNING') return handle.query(progressQuery);
+  const times = { startedAt: desc.startTime.toISOString(), updatedAt: (desc.closeTime ?? desc.startTime).toISOString() };
+  try {
+    const r = await handle.result();
+    return {
+      productionId,
+      title: r.title,
+      state: r.state,
+      percent: 100,
+      scenes: r.scenes,
+      costUsd: r.costUsd,
+      estimatedCostUsd: r.estimatedCostUsd,
+      ledger: r.ledger,
+      ...times,
+      ...(r.outputPath ? { outputPath: r.outputPath } : {}),
+    };
+  } catch (err) {
+    return (
+      closedProgress(err) ?? {
+        productionId,
+        title: productionId,
+        state: desc.status.name === 'CANCELLED' ? 'cancelled' : 'failed',
+        percent: 0,
+        scenes: [],
+        costUsd: 0,
+        estimatedCostUsd: 0,
+        ledger: [],
+        ...times,
+        message: `${desc.status.name.toLowerCase()}: ${(err as Error).message}`,
+      }
+    );
+  }
+}
+
+/** Waits for the production to finish; throws ProductionFailedError with its progress when it failed. */
+export async function productionResult(ctx: ClientContext, productionId: string): Promise<ProductionResult> {
+  try {
+    return await productionHandle(ctx, productionId).result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      throw new ProductionFailedError(err.cause?.message ?? err.message, productionId, closedProgress(err));
+    }
+    throw err;
+  }
+}
+
+/** Polls progress every `intervalMs` until the production closes, calling `onProgress` on every change. */
+export async function watchProduction(
+  ctx: ClientContext,
+  productionId: string,
+  onProgress: (p: ProductionProgress) => void,
+  intervalMs = 500,
+): Promise<ProductionResult> {
+  const done = productionResult(ctx, productionId);
+  let closed = false;
+  done.then(
+    () => (closed = true),
+    () => (closed = true),
+  );
+  let last = '';
+  while (!closed) {
+    try {
+      const p = await productionStatus(ctx, productionId);
+      const key = JSON.stringify(p.scenes.map((s) => [s.state, s.progress, s.attempts.length])) + p.state;
+      if (key !== last) onProgress(p);
+      last = key;
+    } catch {
+      // the query can fail briefly while a worker restarts; the result promise decides
+    }
+    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+  }
+  try {
+    onProgress(await productionStatus(ctx, productionId));
+  } catch {
+    // closed workflows answer queries only while a worker runs; the result carries what matters
+  }
+  return done;
+}
+
+/**
+ * Starts a new run of a production that failed, was cancelled, terminated or ran out of budget, with the plan of
+ * its latest run. Every finished clip comes from the store; only what is missing is generated.
+ */
+export async function resumeProduction(ctx: ClientContext, productionId: string, opts: ResumeOptions = {}): Promise<Submitted> {
+  const desc = await productionHandle(ctx, productionId).describe();
+  if (desc.status.name === 'RUNNING') throw new Error(`production ${productionId} is still running; nothing to resume`);
+  if (desc.status.name === 'COMPLETED') throw new Error(`production ${productionId} completed; nothing to resume`);
+  const { plan: last, input } = await lastPlan(ctx, productionId);
+  const plan: ProductionPlan = {
+    ...last,
+    ...(opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : {}),
+    ...(opts.operatorWaitSeconds !== undefined ? { operatorWaitSeconds: opts.operatorWaitSeconds } : {}),
+  };
+  return submitProduction(ctx, plan, { outDir: input.outDir, ...(input.timeouts ? { timeouts: input.timeouts } : {}) });
+}
+
+/** The progress a closed production attached to its failure (details[0].progress), if any. */
+function closedProgress(err: unknown): ProductionProgress | undefined {
+  if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  return (err.cause.details?.[0] as { progress?: ProductionProgress } | undefined)?.progress;
+}
