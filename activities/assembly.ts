@@ -33,13 +33,24 @@ let versions: Promise<Record<string, string>> | undefined;
 /** storyreel, Node, ffmpeg and Temporal SDK versions (read once per process). */
 function toolVersions(): Promise<Record<string, string>> {
   versions ??= (async () => {
-    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     const sdk = JSON.parse(await readFile(createRequire(import.meta.url).resolve('@temporalio/workflow/package.json'), 'utf8')) as {
       version: string;
     };
-    return { storyreel: pkg.version, node: process.version, ffmpeg: await checkMediaTools(), temporalSdk: sdk.version };
+    return { storyreel: await ownVersion(), node: process.version, ffmpeg: await checkMediaTools(), temporalSdk: sdk.version };
   })();
   return versions;
+}
+
+/** storyreel's version from its package.json: one level above the sources, two above the compiled files in dist/. */
+async function ownVersion(): Promise<string> {
+  for (const candidate of ['../package.json', '../../package.json']) {
+    const pkg = await readFile(new URL(candidate, import.meta.url), 'utf8').then(
+      (text) => JSON.parse(text) as { name?: string; version?: string },
+      () => undefined,
+    );
+    if (pkg?.name === 'storyreel' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
 }
 
 export class VerificationError extends Error {

@@ -6,6 +6,7 @@
  * (maxTaskQueueActivitiesPerSecond from `providerLimits`).
  */
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
@@ -15,7 +16,32 @@ import { ClipStore } from './store/clip-store.js';
 import { FileJobLedger } from './store/job-ledger.js';
 import { submitQueue } from './contracts/names.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** True when this module is the compiled JavaScript in dist/ (the package), false when run from the sources. */
+const COMPILED = !import.meta.url.endsWith('.ts');
+
+/** The workflows' entry: the TypeScript sources in a checkout, the compiled JavaScript in the package. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index.${COMPILED ? 'js' : 'ts'}`, import.meta.url));
+
+/**
+ * The bundle `npm run build` writes beside the compiled sources (dist/workflow-bundle.js), built from the same
+ * commit in the same step, so it cannot be stale. A source checkout has none and bundles its sources at start.
+ */
+export const PREBUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+
+/** Where a worker's workflow code comes from, and a line saying so for its log. */
+export function workflowCode(given: WorkerSetup['workflowBundle']): {
+  options: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  description: string;
+} {
+  if (given)
+    return { options: { workflowBundle: given }, description: 'codePath' in given ? `bundle ${given.codePath}` : 'bundle given in code' };
+  if (COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE))
+    return {
+      options: { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } },
+      description: `prebuilt bundle ${PREBUILT_WORKFLOW_BUNDLE}`,
+    };
+  return { options: { workflowsPath: WORKFLOWS_PATH }, description: `bundled at start from ${WORKFLOWS_PATH}` };
+}
 
 export interface ProviderLimits {
   /**
@@ -34,7 +60,7 @@ export interface WorkerSetup {
   taskQueue: string;
   workDir: string;
   env?: Readonly<Record<string, string | undefined>>;
-  /** A prebuilt bundle (tests, production images); otherwise workflows are bundled at start. */
+  /** A bundle to use; default: the package's prebuilt one (dist/workflow-bundle.js), else the sources bundled at start. */
   workflowBundle?: { codePath: string } | { code: string };
   maxConcurrentActivities?: number;
   maxCachedWorkflows?: number;
@@ -51,7 +77,11 @@ export function storePaths(workDir: string) {
 
 /** The Workers of one process, run and stopped together. */
 export class StoryreelWorker {
-  constructor(readonly workers: Worker[]) {}
+  constructor(
+    readonly workers: Worker[],
+    /** Where the workflow code came from (a prebuilt bundle, or the sources bundled at start). */
+    readonly workflows: string,
+  ) {}
 
   get main(): Worker {
     return this.workers[0]!;
@@ -100,10 +130,11 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
     shutdownGraceTime: '10s',
     ...(setup.identity ? { identity: setup.identity } : {}),
   } as const;
+  const code = workflowCode(setup.workflowBundle);
   const main = await Worker.create({
     ...common,
     taskQueue: setup.taskQueue,
-    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...code.options,
     maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivities ?? 16,
     maxCachedWorkflows: setup.maxCachedWorkflows ?? 200,
     ...setup.workerOptions,
@@ -119,7 +150,7 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
       });
     }),
   );
-  return new StoryreelWorker([main, ...submitWorkers]);
+  return new StoryreelWorker([main, ...submitWorkers], code.description);
 }
 
 /** The server-side queue rate that keeps submits within `perSecond` in every one-second window (see ProviderLimits). */
