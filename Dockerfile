@@ -1,5 +1,18 @@
-# The storyreel worker image: Node 20, Debian's ffmpeg, production dependencies only.
-FROM node:20-bookworm-slim
+# The storyreel worker image: Node 24, Debian's ffmpeg, the compiled package (dist/ with its prebuilt workflow
+# bundle) and production dependencies only; no TypeScript at run time. bin/storyreel.js runs dist/ because the
+# image holds no src/.
+FROM node:24-bookworm-slim AS build
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/build.mjs
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+RUN npm run build
+
+FROM node:24-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
@@ -7,9 +20,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY bin ./bin
-COPY src ./src
-COPY workflows ./workflows
-COPY activities ./activities
+COPY --from=build /build/dist ./dist
 COPY examples ./examples
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "bin/storyreel.js"]
