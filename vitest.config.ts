@@ -14,5 +14,9 @@ export default defineConfig({
     // The production-shaped stack's suite has its own config (vitest.deploy.config.ts, npm run test:deploy).
     exclude: ['test/deploy/**', '**/node_modules/**'],
     reporters: ['default'],
+    // Console output of a test is shown only when it fails; worker logs and process warnings go to a log file
+    // (test/helpers/runtime.ts). With CI=true (.ci/run), a missing snapshot fails instead of being written.
+    silent: 'passed-only',
+    execArgv: ['--no-warnings'],
   },
 });
