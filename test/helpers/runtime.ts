@@ -7,7 +7,8 @@
 // in memory so tests can search them (e.g. for leaked secrets).
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
 import { createWriteStream } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
+import { relative } from 'node:path';
+import { afterAll, beforeEach, expect, inject } from 'vitest';
 
 const LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 /** At most this many entries are printed with a failing test (the log file has them all). */
@@ -16,7 +17,8 @@ const PRINTED_ON_FAILURE = 200;
 const logFile = inject('workerLogFile');
 const out = createWriteStream(logFile, { flags: 'a' });
 const entries: LogEntry[] = [];
-let running = '(setup)';
+/** Which test (or, before the first one, which file) an entry was logged under. */
+let running = relative(process.cwd(), expect.getState().testPath ?? '(setup)');
 
 const format = (e: LogEntry) =>
   `${new Date(Number(e.timestampNanos / 1_000_000n)).toISOString()} ${e.level.padEnd(5)} ${e.message}${e.meta && Object.keys(e.meta).length ? ` ${JSON.stringify(e.meta)}` : ''}`;
@@ -38,11 +40,6 @@ const flush = () => (Runtime.instance().logger as { flush?: () => void }).flush?
 process.on('warning', (w) =>
   out.write(`[${process.pid} ${running}] ${new Date().toISOString()} WARN  (process) ${w.name}: ${w.message}\n`),
 );
-
-beforeAll(({}, file) => {
-  flush();
-  running = file.name;
-});
 
 beforeEach((ctx) => {
   flush();
