@@ -62,6 +62,9 @@ afterAll(() => {
   flush();
 });
 
+/** Every entry this test process logged so far (flushed first). Also `globalThis.__storyreelLogs`. */
 export function capturedLogs(): LogEntry[] {
+  flush();
   return entries;
 }
+Object.defineProperty(globalThis, '__storyreelLogs', { get: capturedLogs });
