@@ -15,5 +15,8 @@ export default defineConfig({
     setupFiles: ['./test/helpers/runtime.ts'],
     include: ['test/deploy/**/*.test.ts'],
     reporters: ['default'],
+    // As in vitest.config.ts: console output only for failing tests; worker logs and warnings to the run's log file.
+    silent: 'passed-only',
+    execArgv: ['--no-warnings'],
   },
 });

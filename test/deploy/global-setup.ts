@@ -14,6 +14,7 @@ import type { PostgresAddress } from '../../src/deploy/postgres.js';
 import { startStack } from '../../src/deploy/stack.js';
 import { resolveTemporalCli } from '../../src/temporal/dev-server.js';
 import { WORKFLOWS_PATH } from '../../src/worker.js';
+import { newLogFile } from '../helpers/log-file.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,6 +28,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const cfg = loadConfig();
+  project.provide('workerLogFile', await newLogFile());
   const dir = await mkdtemp(join(tmpdir(), 'storyreel-deploy-'));
   // PostgreSQL runs as an unprivileged user (it refuses root), which must be able to enter this directory.
   await chmod(dir, 0o755);

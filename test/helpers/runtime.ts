@@ -9,6 +9,7 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogEntry, type 
 import { createWriteStream } from 'node:fs';
 import { relative } from 'node:path';
 import { afterAll, beforeEach, expect, inject } from 'vitest';
+import './log-file.js';
 
 const LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 /** At most this many entries are printed with a failing test (the log file has them all). */

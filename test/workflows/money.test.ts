@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProductionFailedError } from '../../src/client.js';
+import { ProductionFailedError } from '../../src/client/index.js';
 import { startOpenAIMock, type FaultRule, type MockRequestLogEntry, type OpenAIMock } from '../../src/mock/openai-videos/server.js';
 import type { ProductionProgress } from '../../workflows/definitions.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
