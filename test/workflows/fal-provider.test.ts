@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { LogEntry } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ProductionFailedError } from '../../src/client.js';
+import { ProductionFailedError } from '../../src/client/index.js';
 import { credentialSha256, type RequestLogEntry } from '../../src/mock/kit/index.js';
 import { startFalMock, type FalMock, type FaultRule } from '../../src/mock/fal/server.js';
 import type { ProductionProgress, ProductionResult } from '../../workflows/definitions.js';
