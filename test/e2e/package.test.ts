@@ -69,6 +69,41 @@ describe('the packed package', () => {
     expect(files.filter((f) => f.startsWith('dist/test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
   });
 
+  it('runs `storyreel mock openai-videos` from the installed bin (the mocks are product code)', async () => {
+    const mock = spawn(
+      process.execPath,
+      [join(project, 'node_modules/storyreel/bin/storyreel.js'), 'mock', 'openai-videos', '--port', '0'],
+      {
+        cwd: project,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    try {
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        const timer = setTimeout(() => reject(new Error(`mock not listening in 30 s: ${output}`)), 30_000);
+        const read = (b: Buffer) => {
+          output += b.toString();
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(output);
+          if (m) {
+            clearTimeout(timer);
+            resolveUrl(m[1]!);
+          }
+        };
+        mock.stdout.on('data', read);
+        mock.stderr.on('data', read);
+        mock.once('exit', (code) => reject(new Error(`mock exited (${code}): ${output}`)));
+      });
+      const res = await fetch(`${url}/videos`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { object: string }).object).toBe('list');
+    } finally {
+      const exited = new Promise((r) => mock.once('exit', r));
+      mock.kill('SIGTERM');
+      await exited;
+    }
+  });
+
   it('type-checks a TypeScript program that imports it (tsc --strict, NodeNext)', async () => {
     await writeFile(
       join(project, 'tsconfig.json'),
