@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry } from '@temporalio/worker';
-import { ProductionFailedError } from '../../src/client.js';
+import { ProductionFailedError } from '../../src/client/index.js';
 import type { RequestLogEntry } from '../../src/mock/kit/index.js';
 import { credentialSha256 } from '../../src/mock/kit/index.js';
 import { startReplicateMock, versionOf, type FaultRule, type MockModel, type ReplicateMock } from '../../src/mock/replicate/server.js';
