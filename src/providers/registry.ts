@@ -48,8 +48,9 @@ export class BackoffGate {
   async wait(signal?: AbortSignal): Promise<void> {
     for (let ms = this.remaining(); ms > 0; ms = this.remaining()) {
       await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason as Error)), { once: true });
+        const onAbort = () => (clearTimeout(t), reject(signal!.reason as Error));
+        const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
   }
