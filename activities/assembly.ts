@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { assemble, type AssemblyClip, type AssemblyResult, type SceneTiming } from '../src/media/assemble.js';
 import { verifyVideo, type Verification } from '../src/media/verify.js';
 import { writeJsonAtomic } from '../src/store/files.js';
+import { packageVersion } from '../src/store/package-version.js';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
 import { CaptionStyle } from '../src/storyboard/schema.js';
 
@@ -36,21 +37,9 @@ function toolVersions(): Promise<Record<string, string>> {
     const sdk = JSON.parse(await readFile(createRequire(import.meta.url).resolve('@temporalio/workflow/package.json'), 'utf8')) as {
       version: string;
     };
-    return { storyreel: await ownVersion(), node: process.version, ffmpeg: await checkMediaTools(), temporalSdk: sdk.version };
+    return { storyreel: packageVersion(), node: process.version, ffmpeg: await checkMediaTools(), temporalSdk: sdk.version };
   })();
   return versions;
-}
-
-/** storyreel's version from its package.json: one level above the sources, two above the compiled files in dist/. */
-async function ownVersion(): Promise<string> {
-  for (const candidate of ['../package.json', '../../package.json']) {
-    const pkg = await readFile(new URL(candidate, import.meta.url), 'utf8').then(
-      (text) => JSON.parse(text) as { name?: string; version?: string },
-      () => undefined,
-    );
-    if (pkg?.name === 'storyreel' && pkg.version) return pkg.version;
-  }
-  return 'unknown';
 }
 
 export class VerificationError extends Error {

@@ -2,7 +2,7 @@
  * `storyreel batch run | status | resume` and `storyreel list`.
  */
 import type { BatchProgress, BatchSummary } from '../../workflows/definitions.js';
-import { config, connect, EXIT, formatUsd, installRuntime, workerFromConfig, type Io } from './common.js';
+import { config, connect, EXIT, formatUsd, installRuntime, localWorker, type Io } from './common.js';
 
 export function printSummary(s: BatchSummary, io: Io): void {
   io.out(
@@ -44,8 +44,7 @@ export async function batchRunCommand(
   const cfg = config();
   installRuntime('WARN');
   const conn = await connect(cfg, { embedded: true, ui: true, io });
-  const local = opts.detach ? undefined : await workerFromConfig(cfg, conn.address);
-  const running = local?.worker.run();
+  const local = opts.detach ? undefined : await localWorker(cfg, conn, io);
   try {
     const b = await conn.client.submitBatch(manifest, {
       ...(opts.resume ? { resume: true } : {}),
@@ -75,11 +74,8 @@ export async function batchRunCommand(
     else printSummary(summary, io);
     return summary.rows.every((r) => r.state === 'completed' || r.state === 'completed_with_placeholders') ? EXIT.ok : EXIT.failed;
   } finally {
-    local?.worker.shutdown();
-    await running;
-    await local?.close();
+    await local?.stop();
     await conn.close();
-    if (conn.server && !conn.server.reused) await conn.server.stop();
   }
 }
 

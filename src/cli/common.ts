@@ -4,11 +4,11 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { join } from 'node:path';
-import { checkedId, StoryreelClient } from '../client/index.js';
+import { BatchConflictError, checkedId, StoryreelClient } from '../client/index.js';
 import { planFile } from '../load/load-storyboard.js';
 import { createWorker, type StoryreelWorker } from '../worker.js';
 import { catalog } from '../providers/catalog.js';
-import { loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
 import { StoryboardError } from '../storyboard/errors.js';
 import { ensureWorkDirServer, resolveTemporalCli, TemporalCliMissingError, type DevServer } from '../temporal/dev-server.js';
 import type { ProductionProgress } from '../../workflows/definitions.js';
@@ -73,7 +73,7 @@ export interface Connected {
 }
 
 /** Connects to TEMPORAL_ADDRESS, or (embedded mode) to this work dir's dev server, starting it if needed. */
-export async function connect(cfg: Config, opts: { embedded: boolean; ui?: boolean; io: Io }): Promise<Connected> {
+export async function connect(cfg: Config, opts: { embedded: boolean; ui?: boolean; keepServer?: boolean; io: Io }): Promise<Connected> {
   let address = cfg.temporalAddress;
   let server: Connected['server'];
   if (!address) {
@@ -99,8 +99,36 @@ export async function connect(cfg: Config, opts: { embedded: boolean; ui?: boole
     client,
     address,
     server,
+    /** Closes the client, and stops the dev server if this command started it (unless told to keep it). */
     close: async () => {
       await client.close();
+      if (server && !server.reused && !opts.keepServer) await server.stop();
+    },
+  };
+}
+
+/**
+ * A worker in this CLI process only in embedded mode (no TEMPORAL_ADDRESS): against a shared server, `run`,
+ * `resume` and `batch run` never poll the shared task queue (they would take other productions' tasks and write
+ * their clips to this machine). They warn when no worker polls the queue.
+ */
+export async function localWorker(cfg: Config, conn: Connected, io: Io): Promise<{ run(): Promise<void>; stop(): Promise<void> }> {
+  if (cfg.temporalAddress) {
+    if (!(await conn.client.hasWorkers())) {
+      io.err(
+        `no worker polls task queue "${cfg.taskQueue}" on ${conn.address}; start one there with \`storyreel worker\` (this command only submits and follows)`,
+      );
+    }
+    return { run: async () => {}, stop: async () => {} };
+  }
+  const { worker, close } = await workerFromConfig(cfg, conn.address);
+  const running = worker.run();
+  return {
+    run: () => running,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await close();
     },
   };
 }
@@ -123,12 +151,16 @@ export async function workerFromConfig(cfg: Config, address: string): Promise<{ 
 
 /** Maps an error to an exit code and a message for the user. */
 export function reportError(err: unknown, io: Io): number {
-  if (err instanceof StoryboardError || err instanceof UsageError) {
+  if (err instanceof StoryboardError || err instanceof UsageError || err instanceof BatchConflictError) {
     io.err(err.message);
     return EXIT.usage;
   }
   if (err instanceof TemporalCliMissingError) {
     io.err(err.message);
+    return EXIT.usage;
+  }
+  if (err instanceof ConfigError) {
+    io.err(`configuration: ${err.message}`);
     return EXIT.usage;
   }
   io.err(`error: ${(err as Error).message ?? String(err)}`);

@@ -15,10 +15,12 @@ import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
 import { submitCommand } from './submit.js';
 import { workerCommand } from './worker.js';
+import { packageVersion } from '../store/package-version.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('storyreel')
     .description('Durable multi-scene AI video: storyboard in, one verified final.mp4 out.')
+    .version(packageVersion(), '-V, --version', 'print the storyreel version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const wrap =

@@ -88,7 +88,6 @@ async function againstCommand(plan: ProductionPlan, against: string, store: Clip
     previous = (await conn.client.lastPlan(against)).plan;
   } finally {
     await conn.close();
-    if (conn.server && !conn.server.reused) await conn.server.stop();
   }
   const stored = new Set<string>();
   for (const s of plan.scenes) if (await store.get(s.cacheKey)) stored.add(s.cacheKey);

@@ -3,7 +3,7 @@
  * to TEMPORAL_ADDRESS or starts this work dir's dev server (SQLite, Web UI), runs a worker in-process, submits,
  * shows live progress and prints where the video is.
  */
-import { connect, config, EXIT, installRuntime, planStoryboard, progressRenderer, workerFromConfig, type Io } from './common.js';
+import { connect, config, EXIT, installRuntime, localWorker, planStoryboard, progressRenderer, type Io } from './common.js';
 import { ProductionFailedError, type StoryreelClient } from '../client/index.js';
 import type { Config } from '../config.js';
 import { lintStoryboard } from '../storyboard/lint.js';
@@ -32,7 +32,7 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
 }
 
 /**
- * Connects (TEMPORAL_ADDRESS, or the work dir's dev server), runs a worker in this process, calls `start` to
+ * Connects (TEMPORAL_ADDRESS, or the work dir's dev server, with a worker in this process), calls `start` to
  * submit, follows the production with live progress, and prints where the video is. Exit 0, or 1 when it failed.
  */
 export async function withEmbeddedWorker(
@@ -42,9 +42,8 @@ export async function withEmbeddedWorker(
   start: (client: StoryreelClient) => Promise<string>,
 ): Promise<number> {
   installRuntime('WARN');
-  const conn = await connect(cfg, { embedded: true, ui: true, io });
-  const { worker, close } = await workerFromConfig(cfg, conn.address);
-  const running = worker.run();
+  const conn = await connect(cfg, { embedded: true, ui: true, io, ...(opts.keepServer ? { keepServer: true } : {}) });
+  const worker = await localWorker(cfg, conn, io);
   const renderer = progressRenderer(opts.json ? { ...io, out: () => {}, isTTY: false } : io);
   let code: number = EXIT.ok;
   try {
@@ -69,11 +68,8 @@ export async function withEmbeddedWorker(
       code = EXIT.failed;
     }
   } finally {
-    worker.shutdown();
-    await running;
-    await close();
+    await worker.stop();
     await conn.close();
-    if (conn.server && !conn.server.reused && !opts.keepServer) await conn.server.stop();
   }
   return code;
 }

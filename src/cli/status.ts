@@ -23,6 +23,5 @@ export async function statusCommand(id: string, opts: { json?: boolean }, io: Io
     return p.state === 'failed' ? EXIT.failed : EXIT.ok;
   } finally {
     await conn.close();
-    if (conn.server && !conn.server.reused) await conn.server.stop();
   }
 }

@@ -4,7 +4,7 @@ import { config, connect, EXIT, installRuntime, workerFromConfig, type Io } from
 export async function workerCommand(opts: { embedded?: boolean }, io: Io): Promise<number> {
   const cfg = config();
   installRuntime('INFO');
-  const conn = await connect(cfg, { embedded: !!opts.embedded, ui: true, io });
+  const conn = await connect(cfg, { embedded: !!opts.embedded, ui: true, keepServer: true, io });
   await conn.close();
   const { worker, close } = await workerFromConfig(cfg, conn.address);
   io.err(`worker: task queue ${cfg.taskQueue} on ${conn.address}, work dir ${cfg.workDir}, workflows: ${worker.workflows}`);

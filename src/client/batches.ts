@@ -28,13 +28,18 @@ export interface SubmitBatchOptions {
   budgetUsd?: number;
 }
 
+/** The batch is running with another item list: nothing was started. */
+export class BatchConflictError extends Error {
+  override readonly name = 'BatchConflictError';
+}
+
 function batchHandle(ctx: ClientContext, batchId: string): WorkflowHandle<typeof produceBatch> {
   return ctx.temporal.workflow.getHandle<typeof produceBatch>(batchWorkflowId(batchId));
 }
 
 /** Starts a batch, or attaches to the running one (or to the completed one, unless resuming). */
 export async function submitBatch(ctx: ClientContext, file: string, opts: SubmitBatchOptions = {}): Promise<BatchSubmitted> {
-  const { manifest, batchId, items, itemsFile } = await resolveBatchManifest(file, ctx.workDir);
+  const { manifest, batchId, items, itemsFile, itemsSha256 } = await resolveBatchManifest(file, ctx.workDir);
   const workflowId = batchWorkflowId(batchId);
   const outRoot = resolve(ctx.outDir, batchId);
   const result = (attached: boolean): BatchSubmitted => ({ batchId, workflowId, items: items.length, attached, outRoot });
@@ -44,7 +49,16 @@ export async function submitBatch(ctx: ClientContext, file: string, opts: Submit
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     });
-  if (existing?.status.name === 'RUNNING') return result(true);
+  if (existing?.status.name === 'RUNNING') {
+    const running = existing.memo?.itemsSha256;
+    if (typeof running === 'string' && running !== itemsSha256) {
+      throw new BatchConflictError(
+        `batch ${batchId} is running with a different item list (the manifest or its storyboards changed since it started); ` +
+          'wait for it to finish, cancel it, or give the new manifest another `batch` name',
+      );
+    }
+    return result(true);
+  }
   if (existing?.status.name === 'COMPLETED' && !opts.resume) return result(true);
   const kept =
     existing && opts.resume
@@ -69,6 +83,7 @@ export async function submitBatch(ctx: ClientContext, file: string, opts: Submit
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    memo: { itemsSha256 },
     ...(input.searchAttributes ? { typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.batchId, value: batchId }] } : {}),
   });
   return result(false);

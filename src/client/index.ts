@@ -11,7 +11,7 @@
  */
 export { StoryreelClient, checkedId, type ConnectOptions } from './storyreel-client.js';
 export type { ResumeOptions, SubmitOptions, Submitted } from './productions.js';
-export type { BatchSubmitted, SubmitBatchOptions } from './batches.js';
+export { BatchConflictError, type BatchSubmitted, type SubmitBatchOptions } from './batches.js';
 export type { ListedProduction } from './visibility.js';
 export { DecisionRejectedError, ProductionFailedError, StoryboardError } from './errors.js';
 export type {

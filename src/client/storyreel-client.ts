@@ -43,7 +43,7 @@ import {
   type SubmitOptions,
   type Submitted,
 } from './productions.js';
-import { listProductions, searchAttributesRegistered, type ListedProduction } from './visibility.js';
+import { listProductions, searchAttributesRegistered, taskQueueHasPollers, type ListedProduction } from './visibility.js';
 
 export interface ConnectOptions {
   /** host:port of the Temporal frontend. */
@@ -192,6 +192,11 @@ export class StoryreelClient {
   searchAttributesRegistered(): Promise<boolean> {
     this.saRegistered ??= searchAttributesRegistered(this.connection, this.ctx.namespace);
     return this.saRegistered;
+  }
+
+  /** Whether any worker polled this client's task queue recently (the server keeps pollers for about a minute). */
+  hasWorkers(): Promise<boolean> {
+    return taskQueueHasPollers(this.connection, this.ctx.namespace, this.ctx.taskQueue);
   }
 }
 

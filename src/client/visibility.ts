@@ -1,5 +1,8 @@
 /** Finding productions through storyreel's search attributes (the server's visibility store). */
 import type { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+
+const { TaskQueueType } = proto.temporal.api.enums.v1;
 import { SEARCH_ATTRIBUTES } from '../contracts/names.js';
 
 export interface ListedProduction {
@@ -20,6 +23,15 @@ export async function searchAttributesRegistered(connection: Connection, namespa
   } catch {
     return false;
   }
+}
+
+/** Whether a worker polled the task queue (workflow or activity tasks) within the server's poller window. */
+export async function taskQueueHasPollers(connection: Connection, namespace: string, taskQueue: string): Promise<boolean> {
+  for (const taskQueueType of [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY]) {
+    const res = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType });
+    if (res.pollers?.length) return true;
+  }
+  return false;
 }
 
 /** Productions, optionally of one batch or in one state. Quotes are stripped from filter values (no query injection). */

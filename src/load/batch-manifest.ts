@@ -4,12 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BatchManifest, deepMerge, itemKeyFromFile, type BatchItem } from '../storyboard/batch.js';
 import { StoryboardError, type InputIssue } from '../storyboard/errors.js';
 import { parseStoryboardDocument, zodIssues } from '../storyboard/parse.js';
-import { writeJsonAtomic } from '../store/files.js';
+import { writeFileAtomic } from '../store/files.js';
 
 export interface ResolvedBatch {
   manifest: BatchManifest;
@@ -18,12 +18,24 @@ export interface ResolvedBatch {
   items: BatchItem[];
   /** Absolute path of the item list (a JSON array of BatchItem) that the batch workflow reads page by page. */
   itemsFile: string;
+  /** sha256 of the item list: a batch's identity for a run (attaching with another list is refused). */
+  itemsSha256: string;
 }
 
-/** Throws StoryboardError naming the manifest and every wrong item (by its path in the manifest). */
+/**
+ * Most items one batch may have: the summary rows travel with every continue-as-new (about 300 bytes each) and
+ * Temporal refuses payloads over 2 MB.
+ */
+export const MAX_BATCH_ITEMS = 5000;
+
+/**
+ * Throws StoryboardError naming the manifest and every wrong item (by its path in the manifest). `file` may also be
+ * a directory: every storyboard in it is an item (the batch is named after the directory).
+ */
 export async function resolveBatchManifest(file: string, workDir: string): Promise<ResolvedBatch> {
   let text: string;
   try {
+    if ((await stat(file)).isDirectory()) return resolveDirectory(file, workDir);
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new StoryboardError(
@@ -41,11 +53,42 @@ export async function resolveBatchManifest(file: string, workDir: string): Promi
   const items = await resolveItems(manifest, dirname(resolve(file)), issues);
   issues.push(...duplicateKeys(items));
   if (!items.length && !issues.length) issues.push({ path: 'items', message: 'no storyboards found' });
+  if (items.length > MAX_BATCH_ITEMS) {
+    issues.push({
+      path: 'items',
+      message: `${items.length} storyboards; one batch may have at most ${MAX_BATCH_ITEMS} (its summary travels with it): split the manifest into several batches`,
+    });
+  }
   if (issues.length) throw new StoryboardError(file, issues);
   const batchId = manifest.batch ?? `${itemKeyFromFile(basename(file))}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
-  const itemsFile = join(resolve(workDir), 'batches', batchId, 'items.json');
-  await writeJsonAtomic(itemsFile, items);
-  return { manifest, batchId, items, itemsFile };
+  return { manifest, batchId, items, ...(await writeItems(workDir, batchId, items)) };
+}
+
+/** A directory as a batch: every .yaml/.yml/.json in it, with the manifest's defaults. */
+async function resolveDirectory(dir: string, workDir: string): Promise<ResolvedBatch> {
+  const manifest = BatchManifest.parse({ items: [{ dir: '.' }] });
+  const issues: InputIssue[] = [];
+  const items = await resolveItems(manifest, resolve(dir), issues);
+  if (!items.length) issues.push({ path: '', message: 'the directory holds no storyboards (.yaml, .yml or .json)' });
+  if (items.length > MAX_BATCH_ITEMS) {
+    issues.push({ path: '', message: `${items.length} storyboards; one batch may have at most ${MAX_BATCH_ITEMS}: split them into several directories` });
+  }
+  if (issues.length) throw new StoryboardError(dir, issues);
+  const listing = createHash('sha256').update(items.map((i) => i.file).join('\n')).digest('hex');
+  const batchId = `${itemKeyFromFile(basename(resolve(dir)))}-${listing.slice(0, 8)}`;
+  return { manifest, batchId, items, ...(await writeItems(workDir, batchId, items)) };
+}
+
+/**
+ * Writes the item list under its own content hash: a run reads exactly the list it was started with, even if the
+ * manifest is edited and submitted again while it runs (that submission is refused: see submitBatch).
+ */
+async function writeItems(workDir: string, batchId: string, items: BatchItem[]): Promise<{ itemsFile: string; itemsSha256: string }> {
+  const text = JSON.stringify(items);
+  const itemsSha256 = createHash('sha256').update(text).digest('hex');
+  const itemsFile = join(resolve(workDir), 'batches', batchId, `items-${itemsSha256.slice(0, 16)}.json`);
+  if (!existsSync(itemsFile)) await writeFileAtomic(itemsFile, text);
+  return { itemsFile, itemsSha256 };
 }
 
 /** Items in manifest order; a directory contributes its storyboards sorted by name. Paths are relative to `base`. */

@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { MARKER_PATCH } from '../../src/media/render-card.js';
 import type { Manifest } from '../../workflows/manifest.js';
+import { startCliWorker } from '../helpers/cli-worker.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { colorDistance, frameRgb, patchColor, streamsOf } from '../helpers/media.js';
 
@@ -60,7 +61,9 @@ describe('storyreel run (CLI) on the example storyboard', () => {
       STORYREEL_WORK_DIR: join(work, 'work'),
       STORYREEL_OUT_DIR: join(work, 'out'),
     };
-    const r = await cli(['run', 'examples/lighthouse.yaml', '--id', 'lighthouse-e2e'], env);
+    // Against a shared server `run` only submits and follows; the work happens on a worker, as a user runs it.
+    const worker = await startCliWorker(env, ROOT);
+    const r = await cli(['run', 'examples/lighthouse.yaml', '--id', 'lighthouse-e2e'], env).finally(() => worker.stop());
     expect(r.stderr + r.stdout).toContain('completed');
     expect(r.code).toBe(0);
     const final = join(work, 'out', 'lighthouse-e2e', 'final.mp4');
@@ -215,5 +218,128 @@ describe('the other commands', () => {
     const outs = await readdir(join(dir, 'out'));
     expect(outs).toHaveLength(1);
     expect((await streamsOf(join(dir, 'out', outs[0]!, 'final.mp4'))).frames).toBe(48);
+  });
+});
+
+describe('the CLI a user meets first', () => {
+  const tiny = (title: string) => ({
+    title,
+    defaults: { provider: 'local', size: '320x180', seconds: 1 },
+    providers: { local: { pollIntervalMs: 50 } },
+    output: { poster: false, contactSheet: false },
+    scenes: [{ id: 'a', prompt: `${title} one` }],
+  });
+  const shared = (work: string) => ({
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    STORYREEL_TASK_QUEUE: `e2e-${randomUUID()}`,
+    STORYREEL_WORK_DIR: join(work, 'work'),
+    STORYREEL_OUT_DIR: join(work, 'out'),
+  });
+
+  it('with TEMPORAL_ADDRESS, run never polls the shared task queue: every task of the production ran on the worker', async () => {
+    const work = await tempDir();
+    const env = shared(work);
+    const sb = await writeStoryboard(work, tiny('Shared'));
+    const worker = await startCliWorker(env, work);
+    const r = await cli(['run', sb, '--id', 'shared-queue'], env, work).finally(() => worker.stop());
+    expect(r.code, r.stderr).toBe(0);
+    const identities = new Set<string>();
+    for await (const w of temporal.workflow.list({ query: `TaskQueue = '${env.STORYREEL_TASK_QUEUE}'` })) {
+      const history = await temporal.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+      for (const e of history.events ?? []) {
+        const id = e.workflowTaskStartedEventAttributes?.identity ?? e.activityTaskStartedEventAttributes?.identity;
+        if (id) identities.add(id);
+      }
+    }
+    expect(identities.size).toBeGreaterThan(0);
+    expect(
+      [...identities].every((id) => id.startsWith(`${worker.pid}@`)),
+      [...identities].join(', '),
+    ).toBe(true);
+  });
+
+  it('with TEMPORAL_ADDRESS and no worker, run says so and polls nothing itself', async () => {
+    const work = await tempDir();
+    const env = shared(work);
+    const sb = await writeStoryboard(work, tiny('Lonely'));
+    const child = (await import('node:child_process')).spawn(process.execPath, [BIN, 'run', sb], {
+      cwd: work,
+      env: { ...process.env, ...env },
+    });
+    let err = '';
+    await new Promise<void>((ok) =>
+      child.stderr.on('data', (d: Buffer) => ((err += d.toString()), err.includes('no worker polls') && ok())),
+    );
+    child.kill('SIGTERM');
+    expect(err).toMatch(/no worker polls task queue "e2e-[^"]+" on [\d.:]+; start one there with `storyreel worker`/);
+    const q = await connection.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: env.STORYREEL_TASK_QUEUE },
+      taskQueueType: 1,
+    });
+    expect(q.pollers ?? []).toHaveLength(0);
+  });
+
+  it('a control command in embedded mode leaves no dev server running', async () => {
+    const dir = await tempDir();
+    const r = await cli(
+      ['status', 'no-such-production'],
+      { TEMPORAL_ADDRESS: undefined, TEMPORAL_CLI_PATH: inject('temporalCliPath') },
+      dir,
+    );
+    expect(r.stderr).toMatch(/started a dev server/);
+    expect(r.stderr).toMatch(/no production "no-such-production"/);
+    expect(existsSync(join(dir, '.storyreel', 'temporal', 'server.json'))).toBe(false);
+  });
+
+  it('a configuration error exits 2 and names the variable; an empty variable counts as unset', async () => {
+    const dir = await tempDir();
+    const sb = await writeStoryboard(dir, tiny('Config'));
+    const bad = await cli(['validate', sb], { STORYREEL_MAX_ACTIVITIES: 'many' }, dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/configuration: STORYREEL_MAX_ACTIVITIES/);
+    const empty = await cli(['validate', sb], { STORYREEL_MAX_ACTIVITIES: '', STORYREEL_TASK_QUEUE: '', TEMPORAL_ADDRESS: '' }, dir);
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stdout).toMatch(/valid \(1 scenes/);
+    expect(empty.stdout.endsWith('\n')).toBe(true);
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = await cli(['--version'], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('batch run <directory> produces every storyboard in it', async () => {
+    const work = await tempDir();
+    const env = shared(work);
+    const stories = join(work, 'stories');
+    await (await import('node:fs/promises')).mkdir(stories);
+    await writeStoryboard(stories, tiny('First'), 'first.yaml');
+    await writeStoryboard(stories, tiny('Second'), 'second.yaml');
+    const worker = await startCliWorker(env, work);
+    const r = await cli(['batch', 'run', stories], env, work).finally(() => worker.stop());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/2 items · 2 completed/);
+  });
+
+  it('attaching to a running batch with a different item list is refused (exit 2); the running list is untouched', async () => {
+    const work = await tempDir();
+    const env = shared(work);
+    await writeStoryboard(work, tiny('One'), 'one.yaml');
+    await writeStoryboard(work, tiny('Two'), 'two.yaml');
+    const manifest = join(work, 'batch.yaml');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(manifest, 'batch: fixed-name\nitems:\n  - storyboard: one.yaml\n');
+    const first = await cli(['batch', 'run', manifest, '--detach'], env, work);
+    expect(first.code, first.stderr).toBe(0);
+    await writeFile(manifest, 'batch: fixed-name\nitems:\n  - storyboard: one.yaml\n  - storyboard: two.yaml\n');
+    const second = await cli(['batch', 'run', manifest, '--detach'], env, work);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/batch fixed-name is running with a different item list/);
+    const lists = await readdir(join(work, 'work', 'batches', 'fixed-name'));
+    expect(lists.filter((f) => f.startsWith('items-'))).toHaveLength(2);
+    await temporal.workflow.getHandle('batch-fixed-name').terminate('test cleanup');
   });
 });

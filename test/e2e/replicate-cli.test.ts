@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fitImage } from '../../src/media/frames.js';
 import { startReplicateMock, type ReplicateMock } from '../../src/mock/replicate/server.js';
 import type { Manifest } from '../../workflows/manifest.js';
+import { startCliWorker } from '../helpers/cli-worker.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { frameByIndex, lastFrame, meanAbsDiff, streamsOf } from '../helpers/media.js';
 
@@ -54,11 +55,12 @@ describe('storyreel run through replicate (google/veo-3.1-fast on the mock)', ()
       STORYREEL_OUT_DIR: join(dir, 'out'),
       REPLICATE_API_TOKEN: KEY,
     };
+    const worker = await startCliWorker(env, dir);
     const r = await run(process.execPath, [join(ROOT, 'bin/storyreel.js'), 'run', file, '--id', 'rep-cli'], {
       cwd: dir,
       env,
       maxBuffer: 32 << 20,
-    });
+    }).finally(() => worker.stop());
     expect(r.stdout + r.stderr).toContain('completed');
     expect(r.stdout + r.stderr).not.toContain(KEY);
 

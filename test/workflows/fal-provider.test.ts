@@ -15,6 +15,7 @@ import { ProductionFailedError } from '../../src/client/index.js';
 import { credentialSha256, type RequestLogEntry } from '../../src/mock/kit/index.js';
 import { startFalMock, type FalMock, type FaultRule } from '../../src/mock/fal/server.js';
 import type { ProductionProgress, ProductionResult } from '../../workflows/definitions.js';
+import { startCliWorker } from '../helpers/cli-worker.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { streamsOf } from '../helpers/media.js';
 import { startTestWorker, type TestWorker } from '../helpers/temporal.js';
@@ -188,18 +189,19 @@ describe('storyreel run through fal (CLI)', () => {
     const file = await writeStoryboard(dir, sb);
     const since = Date.now();
     const work = await tempDir();
+    const env = {
+      FAL_KEY: KEY,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      STORYREEL_TASK_QUEUE: `e2e-fal-${randomUUID()}`,
+      STORYREEL_WORK_DIR: join(work, 'work'),
+      STORYREEL_OUT_DIR: join(work, 'out'),
+    };
+    const worker = await startCliWorker(env, root);
     const out = await promisify(execFile)(process.execPath, [join(root, 'bin/storyreel.js'), 'run', file, '--id', 'fal-cli'], {
       cwd: root,
-      env: {
-        ...process.env,
-        FAL_KEY: KEY,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        STORYREEL_TASK_QUEUE: `e2e-fal-${randomUUID()}`,
-        STORYREEL_WORK_DIR: join(work, 'work'),
-        STORYREEL_OUT_DIR: join(work, 'out'),
-      },
+      env: { ...process.env, ...env },
       maxBuffer: 32 * 1024 * 1024,
-    });
+    }).finally(() => worker.stop());
     expect(out.stdout + out.stderr).toContain('completed');
     const log = mock.requests().filter((r) => r.time >= since && r.method === 'POST' && !r.path.startsWith('/storage'));
     expect(log.map((r) => r.path).sort()).toEqual(
