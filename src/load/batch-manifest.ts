@@ -71,10 +71,15 @@ async function resolveDirectory(dir: string, workDir: string): Promise<ResolvedB
   const items = await resolveItems(manifest, resolve(dir), issues);
   if (!items.length) issues.push({ path: '', message: 'the directory holds no storyboards (.yaml, .yml or .json)' });
   if (items.length > MAX_BATCH_ITEMS) {
-    issues.push({ path: '', message: `${items.length} storyboards; one batch may have at most ${MAX_BATCH_ITEMS}: split them into several directories` });
+    issues.push({
+      path: '',
+      message: `${items.length} storyboards; one batch may have at most ${MAX_BATCH_ITEMS}: split them into several directories`,
+    });
   }
   if (issues.length) throw new StoryboardError(dir, issues);
-  const listing = createHash('sha256').update(items.map((i) => i.file).join('\n')).digest('hex');
+  const listing = createHash('sha256')
+    .update(items.map((i) => i.file).join('\n'))
+    .digest('hex');
   const batchId = `${itemKeyFromFile(basename(resolve(dir)))}-${listing.slice(0, 8)}`;
   return { manifest, batchId, items, ...(await writeItems(workDir, batchId, items)) };
 }
