@@ -3,15 +3,27 @@
  * stitched whole: only the new tail belongs to the extending scene.
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { runFfmpeg } from './ffmpeg.js';
+import { callOptions, runFfmpeg, type MediaCallOptions } from './ffmpeg.js';
 import { HOUSE_AUDIO_ARGS, houseVideoArgs } from './house.js';
 import { audioStream, probe } from './probe.js';
 
-/** Writes `src` without its first `startS` seconds (snapped to whole frames at `fps`) to `dest`. */
-export async function trimHead(src: string, dest: string, startS: number, fps: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Writes `src` without its first `startS` seconds (snapped to whole frames at `fps`) to `dest`. `onProgress` follows
+ * the re-encode of what is kept.
+ */
+export async function trimHead(
+  src: string,
+  dest: string,
+  startS: number,
+  fps: number,
+  signalOrOptions?: AbortSignal | MediaCallOptions,
+): Promise<void> {
+  const { signal, onProgress } = callOptions(signalOrOptions);
   const startFrame = Math.round(startS * fps);
   const start = (startFrame / fps).toFixed(6);
-  const hasAudio = !!audioStream(await probe(src));
+  const probed = await probe(src, signal ? { signal } : {});
+  const hasAudio = !!audioStream(probed);
+  const keptS = Math.max(0, Number(probed.format?.duration ?? 0) - startFrame / fps);
   const graph = `${dest}.graph.txt`;
   await writeFile(
     graph,
@@ -22,7 +34,7 @@ export async function trimHead(src: string, dest: string, startS: number, fps: n
     await runFfmpeg({
       inputs: [{ source: src }],
       output: dest,
-      expectedDurationS: 0,
+      expectedDurationS: keptS,
       outputOptions: [
         '-filter_complex_script',
         graph,
@@ -37,6 +49,7 @@ export async function trimHead(src: string, dest: string, startS: number, fps: n
         'mp4',
       ],
       ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress: (p) => onProgress(p.fraction) } : {}),
     });
   } finally {
     await rm(graph, { force: true });

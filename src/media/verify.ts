@@ -2,23 +2,30 @@
  * Verification of a final video before a production is called done. Everything in the result is plain JSON
  * (it goes into manifest.json as is).
  *
- * 1. Container (ffprobe, packets counted, no decode): one H.264 yuv420p square-pixel video and one AAC audio
+ * 1. Container (ffprobe) and packets (read once, no decode): one H.264 yuv420p square-pixel video and one AAC audio
  *    stream, size, frame rate, frame count and duration against the plan (± one frame per boundary), both streams
  *    starting at 0, audio as long as video, chapters and caption tracks as planned.
  * 2. Audio packets: every AAC packet is 1024 samples, so more packets than the duration accounts for means stacked
  *    priming frames (concat-copy drift), which the container durations alone do not show.
  * 3. moov before mdat (web playback starts before the download ends).
- * 4. One full decode pass (`-xerror`: the first corrupt frame fails it) with blackdetect, freezedetect and
- *    silencedetect; their events are classified against the scene boundaries. Black or frozen stretches at a join
- *    that a transition does not explain are warnings (reported in the manifest), not failures: still shots are
- *    legitimate content, a whole black or frozen scene is reported as such.
+ * 4. Decoding, by `decode`:
+ *    - 'full' (re-encoded videos): one pass over every frame (`-xerror`: the first corrupt frame fails it) with
+ *      blackdetect, freezedetect and silencedetect; events are classified against the scene boundaries. Black or
+ *      frozen stretches at a join that a transition does not explain are warnings, not failures: still shots are
+ *      legitimate content, a whole black or frozen scene is reported as such.
+ *    - 'joins' (stream copies): the clips' frames are their own bytes, decoded when each clip arrived, so only the
+ *      joins are checked: per-scene packet counts and durations, a keyframe at every scene start, regular
+ *      timestamps (verify-joins.ts), and a decode of the first half second after every join with the same
+ *      detectors (verify-decode.ts). About a sixth of a full decode's work at 4-8 s scenes.
  */
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FfmpegCancelledError, FfmpegError, runFfmpeg } from './ffmpeg.js';
-import { escapeFilterValue } from './graphs.js';
-import { audioStream, probe, ProbeError, rate, videoStream, type ProbeResult } from './probe.js';
+import { open } from 'node:fs/promises';
+import { FfmpegCancelledError, FfmpegError } from './ffmpeg.js';
+import { audioStream, probe, ProbeError, rate, readPackets, videoStream, type PacketInfo, type ProbeResult } from './probe.js';
+import { classifyEvents, classifyWindowEvents, decodeAll, decodeJoinWindows, type DecodeOptions, type RawEvent } from './verify-decode.js';
+import { analyzeSegments, joinWindows, windowsPerPass, type SegmentReport } from './verify-joins.js';
+
+export { classifyEvents, parseDetections } from './verify-decode.js';
+export type { SegmentReport } from './verify-joins.js';
 
 export interface Expectation {
   width: number;
@@ -70,6 +77,10 @@ export interface Verification {
   faststart: boolean;
   events: DetectedEvent[];
   decodeErrors: string[];
+  /** What was decoded: every frame, or the windows after each join (see the module comment). */
+  decode: 'full' | 'joins';
+  /** Per-scene packet counts and keyframes ('joins' only). */
+  segments?: SegmentReport[];
   /** Wall time of the checks, ms. */
   tookMs: number;
 }
@@ -98,101 +109,9 @@ export async function topLevelAtoms(path: string): Promise<string[]> {
   }
 }
 
-type RawEvent = Omit<DetectedEvent, 'atJoin'>;
-
-/**
- * Events from the detectors' frame metadata (`metadata=mode=print` output: lavfi.black_start=…, lavfi.black_end=…,
- * lavfi.freezedetect.freeze_start=…, lavfi.silence_start=…). Starts and ends pair up in order per kind. Pure.
- */
-export function parseDetections(lines: Iterable<string>): RawEvent[] {
-  const keys: Record<string, ['black' | 'freeze' | 'silence', 'start' | 'end']> = {
-    'lavfi.black_start': ['black', 'start'],
-    'lavfi.black_end': ['black', 'end'],
-    'lavfi.freezedetect.freeze_start': ['freeze', 'start'],
-    'lavfi.freezedetect.freeze_end': ['freeze', 'end'],
-    'lavfi.silence_start': ['silence', 'start'],
-    'lavfi.silence_end': ['silence', 'end'],
-  };
-  const events: RawEvent[] = [];
-  const open: Partial<Record<RawEvent['kind'], RawEvent>> = {};
-  for (const line of lines) {
-    const m = /^([\w.]+)=(-?[\d.]+)\s*$/.exec(line.trim());
-    const key = m && keys[m[1]!];
-    if (!key) continue;
-    const [kind, edge] = key;
-    const t = Math.max(0, Number(m[2]));
-    if (edge === 'start') {
-      const e: RawEvent = { kind, startS: t };
-      open[kind] = e;
-      events.push(e);
-    } else if (open[kind]) {
-      open[kind]!.endS = t;
-      delete open[kind];
-    }
-  }
-  return events.sort((a, b) => a.startS - b.startS);
-}
-
-/** Classifies events against the scene boundaries (see DetectedEvent). Pure. */
-export function classifyEvents(events: readonly RawEvent[], exp: Expectation, totalS: number): DetectedEvent[] {
-  const frame = 1 / exp.fps;
-  // Detector timestamps land on frames; allow two frames of slack at every edge.
-  const slack = 2 * frame;
-  const starts = [0, ...exp.boundaries.map((b) => b.atS)];
-  const ins = [0, ...exp.boundaries.map((b) => b.transitionS)];
-  const sceneAt = (t: number) => {
-    let k = 0;
-    while (k + 1 < starts.length && starts[k + 1]! <= t + frame / 2) k++;
-    return k;
-  };
-  return events.map((e) => {
-    const end = e.endS ?? totalS;
-    const k = sceneAt(e.startS);
-    const own = { from: starts[k]! + ins[k]!, to: starts[k + 1] ?? totalS };
-    const wholeScene = e.startS <= own.from + slack && end >= own.to - slack;
-    const insideTransition = exp.boundaries.some(
-      (b) => b.transitionS > 0 && e.startS >= b.atS - slack && end <= b.atS + b.transitionS + slack,
-    );
-    const touches = exp.boundaries.some((b) => e.startS <= b.atS + slack && end >= b.atS - slack);
-    const scene = exp.sceneIds?.[k] ?? String(k);
-    return { ...e, atJoin: touches && !insideTransition && !wholeScene, scene, ...(wholeScene ? { wholeScene } : {}) };
-  });
-}
-
-const DETECT_VIDEO = 'blackdetect=d=0.3:pix_th=0.10,freezedetect=n=-60dB:d=1.5';
-const DETECT_AUDIO = 'silencedetect=n=-60dB:d=0.5';
-
-/** The decode pass; resolves to the detector events, or rejects with FfmpegError on a decoding error. */
-async function decodePass(path: string, hasAudio: boolean, durationS: number, opts: VerifyOptions): Promise<RawEvent[]> {
-  const dir = await mkdtemp(join(opts.scratchDir ?? tmpdir(), 'storyreel-decode-'));
-  try {
-    const vMeta = join(dir, 'video.txt');
-    const aMeta = join(dir, 'audio.txt');
-    const graph = [`[0:v:0]${DETECT_VIDEO},metadata=mode=print:file=${escapeFilterValue(vMeta)}[v]`];
-    if (hasAudio) graph.push(`[0:a:0]${DETECT_AUDIO},ametadata=mode=print:file=${escapeFilterValue(aMeta)}[a]`);
-    const graphPath = join(dir, 'graph.txt');
-    await writeFile(graphPath, graph.join(';\n'));
-    await runFfmpeg({
-      inputs: [{ source: path }],
-      output: join(dir, 'decode.null'),
-      expectedDurationS: durationS,
-      outputOptions: ['-xerror', '-filter_complex_script', graphPath, '-map', '[v]', ...(hasAudio ? ['-map', '[a]'] : []), '-f', 'null'],
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!(p.fraction) } : {}),
-    });
-    const read = async (p: string) => (await readFile(p, 'utf8').catch(() => '')).split('\n');
-    return parseDetections([...(await read(vMeta)), ...(hasAudio ? await read(aMeta) : [])]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-export interface VerifyOptions {
-  signal?: AbortSignal;
-  /** Decode progress 0..1 (for heartbeats). */
-  onProgress?: (fraction: number) => void;
-  /** Where the decode pass keeps its two small metadata files; default the OS temp dir. */
-  scratchDir?: string;
+export interface VerifyOptions extends DecodeOptions {
+  /** 'full' (default): decode every frame; 'joins': a stream copy's joins only (see the module comment). */
+  decode?: 'full' | 'joins';
 }
 
 function unreadable(reason: string, tookMs: number): Verification {
@@ -207,6 +126,7 @@ function unreadable(reason: string, tookMs: number): Verification {
     faststart: false,
     events: [],
     decodeErrors: [],
+    decode: 'full',
     tookMs: Math.round(tookMs),
   };
 }
@@ -215,20 +135,40 @@ const round = (n: number, d = 6) => (Number.isFinite(n) ? Math.round(n * 10 ** d
 
 export async function verifyVideo(path: string, exp: Expectation, signalOrOptions?: AbortSignal | VerifyOptions): Promise<Verification> {
   const opts: VerifyOptions = signalOrOptions instanceof AbortSignal ? { signal: signalOrOptions } : (signalOrOptions ?? {});
+  const mode = opts.decode ?? 'full';
   const started = performance.now();
   const problems: string[] = [];
   const warnings: string[] = [];
   const frameS = 1 / exp.fps;
-  // Packets, not decoded frames: the decode pass below reads every frame once anyway.
+  const sig = opts.signal ? { signal: opts.signal } : {};
+  // Where each part's progress lands: reading packets is cheap next to a full decode, not next to join windows.
+  const packetShare = mode === 'full' ? 0.1 : 0.3;
   let p: ProbeResult;
   try {
-    p = await probe(path, { countPackets: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+    p = await probe(path, sig);
   } catch (err) {
     if (!(err instanceof ProbeError)) throw err;
     return unreadable(err.message, performance.now() - started);
   }
   const v = videoStream(p);
   const a = audioStream(p);
+  const videoPackets: PacketInfo[] = [];
+  const counts = new Map<number, number>();
+  try {
+    const reading = readPackets(path, {
+      ...sig,
+      durationS: Number(p.format?.duration ?? 0),
+      ...(opts.onProgress ? { onProgress: (f: number) => opts.onProgress!(f * packetShare) } : {}),
+    });
+    for await (const packet of reading) {
+      counts.set(packet.streamIndex, (counts.get(packet.streamIndex) ?? 0) + 1);
+      if (packet.streamIndex === v?.index) videoPackets.push(packet);
+    }
+  } catch (err) {
+    if (!(err instanceof ProbeError)) throw err;
+    problems.push(`packets could not be read to the end: ${err.message}`);
+  }
+  for (const s of p.streams) s.nb_read_packets = counts.get(s.index) ?? 0;
   const count = (type: string) => p.streams.filter((s) => s.codec_type === type).length;
   if (count('video') !== 1) problems.push(`expected 1 video stream, found ${count('video')}`);
   if (count('audio') !== 1) problems.push(`expected 1 audio stream, found ${count('audio')}`);
@@ -286,22 +226,35 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
   const faststart = atoms.indexOf('moov') >= 0 && atoms.indexOf('moov') < atoms.indexOf('mdat');
   if (!faststart) problems.push(`moov atom is not before mdat (${atoms.join(',')}); not web-ready`);
 
-  let raw: RawEvent[] = [];
+  const decodeOpts = {
+    ...opts,
+    ...(opts.onProgress ? { onProgress: (f: number) => opts.onProgress!(packetShare + f * (1 - packetShare)) } : {}),
+  };
+  let events: DetectedEvent[] = [];
+  let segments: SegmentReport[] | undefined;
   const decodeErrors: string[] = [];
-  if (v) {
+  const decoding = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
     try {
-      raw = await decodePass(path, !!a, vDur, opts);
+      return await fn();
     } catch (err) {
       if (err instanceof FfmpegCancelledError || !(err instanceof FfmpegError)) throw err;
       decodeErrors.push(...err.stderrTail.filter((l) => /\[(error|fatal)\]/.test(l)).slice(0, 20));
       problems.push(`decoding failed: ${err.reason}`);
+      return undefined;
     }
+  };
+  if (v && mode === 'full') {
+    const raw: RawEvent[] = (await decoding(() => decodeAll(path, !!a, vDur, decodeOpts))) ?? [];
+    events = classifyEvents(raw, exp, vDur);
+  } else if (v) {
+    const joins = analyzeSegments(videoPackets, exp);
+    segments = joins.segments;
+    problems.push(...joins.problems);
+    const windows = joinWindows(exp);
+    const perWindow = await decoding(() => decodeJoinWindows(path, windows, exp.fps, windowsPerPass(exp.width, exp.height), decodeOpts));
+    events = classifyWindowEvents(perWindow ?? [], windows, exp.fps);
   }
-  const events = classifyEvents(raw, exp, vDur).map((e) => ({
-    ...e,
-    startS: round(e.startS),
-    ...(e.endS !== undefined ? { endS: round(e.endS) } : {}),
-  }));
+  events = events.map((e) => ({ ...e, startS: round(e.startS), ...(e.endS !== undefined ? { endS: round(e.endS) } : {}) }));
   for (const e of events) {
     const span = `${e.startS.toFixed(3)}–${(e.endS ?? vDur).toFixed(3)} s`;
     if (e.atJoin && e.kind !== 'silence') warnings.push(`unexpected ${e.kind} at a scene join (scene ${e.scene}): ${span}`);
@@ -328,6 +281,8 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
     faststart,
     events,
     decodeErrors,
+    decode: mode,
+    ...(segments ? { segments } : {}),
     tookMs: Math.round(performance.now() - started),
   };
 }

@@ -1,0 +1,96 @@
+/**
+ * The joins of a stream-copied video, from its packets alone (pure). A copy joins the clips' own bytes, which were
+ * decoded when they arrived; what can go wrong is where they meet: a scene with frames missing or doubled, a scene
+ * that does not start on a keyframe (the decoder shows garbage until the next one), timestamps that jump or repeat.
+ * Also which short windows after each join to decode (verify-decode.ts) for decode errors and black or frozen
+ * openings.
+ */
+import type { PacketInfo } from './probe.js';
+import type { Expectation } from './verify.js';
+
+export interface SegmentReport {
+  /** The scene's id when known, else its index. */
+  scene: string;
+  /** Where the scene starts in the video, seconds. */
+  startS: number;
+  frames: number;
+  expectedFrames: number;
+  /** Sum of the scene's video packet durations, seconds. */
+  durationS: number;
+  /** The scene's first frame is a keyframe (needed when its bytes are copied). */
+  keyframeAtStart: boolean;
+}
+
+/** Scene starts and lengths in whole frames from the expectation's boundaries. Pure. */
+export function sceneFrames(exp: Expectation): { scene: string; start: number; frames: number }[] {
+  const starts = [0, ...exp.boundaries.map((b) => Math.round(b.atS * exp.fps))];
+  return starts.map((start, k) => ({
+    scene: exp.sceneIds?.[k] ?? String(k),
+    start,
+    frames: (starts[k + 1] ?? exp.frames) - start,
+  }));
+}
+
+/**
+ * Per-scene packet counts and durations, keyframes at scene starts, and timestamp regularity of the video packets
+ * (any order; sorted here by presentation time). `problems` name the scene and the time.
+ */
+export function analyzeSegments(video: readonly PacketInfo[], exp: Expectation): { segments: SegmentReport[]; problems: string[] } {
+  const fps = exp.fps;
+  const packets = video.filter((p) => Number.isFinite(p.ptsS)).sort((a, b) => a.ptsS - b.ptsS);
+  const problems: string[] = [];
+  const slots = packets.map((p) => Math.round(p.ptsS * fps));
+  const repeats: number[] = [];
+  const gaps: { at: number; missing: number }[] = [];
+  slots.forEach((s, i) => {
+    const previous = i === 0 ? -1 : slots[i - 1]!;
+    if (s === previous) repeats.push(s);
+    else if (s > previous + 1) gaps.push({ at: s, missing: s - previous - 1 });
+  });
+  const at = (slot: number) => `${(slot / fps).toFixed(3)} s`;
+  if (repeats.length) problems.push(`${repeats.length} video frame(s) share a timestamp with another, first at ${at(repeats[0]!)}`);
+  for (const g of gaps.slice(0, 5)) problems.push(`video timestamps skip ${g.missing} frame(s) before ${at(g.at)}`);
+  if (gaps.length > 5) problems.push(`… and ${gaps.length - 5} more timestamp gaps`);
+
+  const segments = sceneFrames(exp).map(({ scene, start, frames: expected }) => {
+    const inScene = packets.filter((_, i) => slots[i]! >= start && slots[i]! < start + expected);
+    const first = packets[slots.indexOf(start)];
+    return {
+      scene,
+      startS: start / fps,
+      frames: inScene.length,
+      expectedFrames: expected,
+      durationS: Math.round(inScene.reduce((sum, p) => sum + p.durationS, 0) * 1e6) / 1e6,
+      keyframeAtStart: !!first?.keyframe,
+    };
+  });
+  for (const s of segments) {
+    if (s.frames !== s.expectedFrames) problems.push(`scene ${s.scene}: ${s.frames} frames, expected ${s.expectedFrames}`);
+    if (!s.keyframeAtStart) problems.push(`scene ${s.scene} does not start on a keyframe at ${s.startS.toFixed(3)} s`);
+  }
+  return { segments, problems };
+}
+
+export interface JoinWindow {
+  /** The scene that starts at this join. */
+  scene: string;
+  startS: number;
+  frames: number;
+}
+
+/** One window per join: the first `seconds` (whole frames) of the scene that starts there. Pure. */
+export function joinWindows(exp: Expectation, seconds = 0.5): JoinWindow[] {
+  const want = Math.max(1, Math.round(seconds * exp.fps));
+  return sceneFrames(exp)
+    .slice(1)
+    .map((s) => ({ scene: s.scene, startS: s.start / exp.fps, frames: Math.max(1, Math.min(want, s.frames)) }));
+}
+
+/**
+ * Windows per ffmpeg process: each window is its own input with its own decoder (so decoding starts at the join's
+ * keyframe and stops after the window), and every decoder holds about a dozen frames; about 256 MB at most.
+ */
+export function windowsPerPass(width: number, height: number): number {
+  const decoderBytes = width * height * 1.5 * 12;
+  return Math.max(1, Math.min(16, Math.floor((256 * 2 ** 20) / Math.max(1, decoderBytes))));
+}
