@@ -143,10 +143,10 @@ export function refusedProtocol(lines: readonly string[]): string | undefined {
   const text = lines.join('\n');
   const proto = /Protocol '([^']+)' not on whitelist/.exec(text)?.[1];
   if (!proto) return undefined;
-  const url = /(?:segment|open|opening|loading)[^']*'([a-z][a-z0-9+.-]*:[^']+)'/i.exec(text)?.[1];
+  const url = /([a-z][a-z0-9+.-]*:\/\/[^\s']+?)(?=:\s|'|\s|$)/m.exec(text)?.[1];
   return (
-    `refused to open a ${proto} resource${url ? ` (${url})` : ''}: storyreel reads local media files only ` +
-    '(is this a playlist or a link saved under a media file name?)'
+    `refused to fetch ${url ?? 'a network resource'} (protocol ${proto} is not allowed): storyreel reads local media ` +
+    'files only (is this a playlist or a link saved under a media file name?)'
   );
 }
 

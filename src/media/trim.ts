@@ -7,6 +7,14 @@ import { callOptions, runFfmpeg, type MediaCallOptions } from './ffmpeg.js';
 import { HOUSE_AUDIO_ARGS, houseVideoArgs } from './house.js';
 import { audioStream, probe } from './probe.js';
 
+/** The trim graph: video from frame `startFrame`, audio from `start` seconds (silence without audio). Pure. */
+export function trimGraph(startFrame: number, start: string, hasAudio: boolean): string {
+  return (
+    `[0:v]trim=start_frame=${startFrame},setpts=PTS-STARTPTS[v];` +
+    (hasAudio ? `[0:a]atrim=start=${start},asetpts=PTS-STARTPTS[a]` : `anullsrc=r=48000:cl=stereo[a]`)
+  );
+}
+
 /**
  * Writes `src` without its first `startS` seconds (snapped to whole frames at `fps`) to `dest`. `onProgress` follows
  * the re-encode of what is kept.
@@ -25,11 +33,7 @@ export async function trimHead(
   const hasAudio = !!audioStream(probed);
   const keptS = Math.max(0, Number(probed.format?.duration ?? 0) - startFrame / fps);
   const graph = `${dest}.graph.txt`;
-  await writeFile(
-    graph,
-    `[0:v]trim=start_frame=${startFrame},setpts=PTS-STARTPTS[v];` +
-      (hasAudio ? `[0:a]atrim=start=${start},asetpts=PTS-STARTPTS[a]` : `anullsrc=r=48000:cl=stereo[a]`),
-  );
+  await writeFile(graph, trimGraph(startFrame, start, hasAudio));
   try {
     await runFfmpeg({
       inputs: [{ source: src }],

@@ -97,10 +97,12 @@ export function classifyWindowEvents(perWindow: readonly RawEvent[][], windows: 
   );
 }
 
-const DETECT_VIDEO = 'blackdetect=d=0.3:pix_th=0.10,freezedetect=n=-60dB:d=1.5';
-const DETECT_AUDIO = 'silencedetect=n=-60dB:d=0.5';
-/** In a half-second window: black of 0.3 s as in the full pass; a freeze of 0.25 s (a stall at the join). */
-const DETECT_WINDOW = 'blackdetect=d=0.3:pix_th=0.10,freezedetect=n=-60dB:d=0.25';
+/** The detector chains. In a half-second join window: black of 0.3 s as in the full pass; a freeze of 0.25 s (a stall). */
+export const DETECTORS = {
+  video: 'blackdetect=d=0.3:pix_th=0.10,freezedetect=n=-60dB:d=1.5',
+  audio: 'silencedetect=n=-60dB:d=0.5',
+  window: 'blackdetect=d=0.3:pix_th=0.10,freezedetect=n=-60dB:d=0.25',
+} as const;
 
 export interface DecodeOptions {
   signal?: AbortSignal;
@@ -125,8 +127,8 @@ export async function decodeAll(path: string, hasAudio: boolean, durationS: numb
   return withScratch(opts, async (dir) => {
     const vMeta = join(dir, 'video.txt');
     const aMeta = join(dir, 'audio.txt');
-    const graph = [`[0:v:0]${DETECT_VIDEO},metadata=mode=print:file=${escapeFilterValue(vMeta)}[v]`];
-    if (hasAudio) graph.push(`[0:a:0]${DETECT_AUDIO},ametadata=mode=print:file=${escapeFilterValue(aMeta)}[a]`);
+    const graph = [`[0:v:0]${DETECTORS.video},metadata=mode=print:file=${escapeFilterValue(vMeta)}[v]`];
+    if (hasAudio) graph.push(`[0:a:0]${DETECTORS.audio},ametadata=mode=print:file=${escapeFilterValue(aMeta)}[a]`);
     const graphPath = join(dir, 'graph.txt');
     await writeFile(graphPath, graph.join(';\n'));
     await runFfmpeg({
@@ -164,7 +166,7 @@ export async function decodeJoinWindows(
       const inputs: FfmpegInput[] = batch.map((w) => ({ source: path, options: ['-ss', f6(w.startS), '-t', f6((w.frames + 1) / fps)] }));
       const graph = batch.map(
         (w, j) =>
-          `[${j}:v:0]trim=end_frame=${w.frames},setpts=PTS-STARTPTS,${DETECT_WINDOW},metadata=mode=print:file=${escapeFilterValue(meta[j]!)}[w${j}]`,
+          `[${j}:v:0]trim=end_frame=${w.frames},setpts=PTS-STARTPTS,${DETECTORS.window},metadata=mode=print:file=${escapeFilterValue(meta[j]!)}[w${j}]`,
       );
       graph.push(`${batch.map((_, j) => `[w${j}]`).join('')}concat=n=${batch.length}:v=1:a=0[v]`);
       const graphPath = join(dir, `graph${pass}.txt`);
