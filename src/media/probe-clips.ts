@@ -6,23 +6,9 @@
 import { AssemblyInputError, type AssemblyClip, type SoundtrackInput } from './assembly-types.js';
 import type { OnProgress } from './ffmpeg.js';
 import { clipFacts, type ClipFacts } from './fingerprint.js';
+import { mapLimit } from './map-limit.js';
 import { quickFacts } from './mp4-index.js';
 import { audioStream, probe, ProbeError, videoStream, type ProbeResult } from './probe.js';
-
-/** Runs `fn` over `items` with at most `limit` at once, keeping order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!, i);
-      }
-    }),
-  );
-  return out;
-}
 
 /** ffprobe facts for every clip (see the module comment). `onProgress` counts clips done. */
 export async function probeClips(

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { FfmpegError, runFfmpeg, type FfmpegInput, type OnProgress } from './ffmpeg.js';
 import { escapeFilterValue, f6 } from './graphs.js';
 import type { DetectedEvent, Expectation } from './verify.js';
+import { mapLimit } from './map-limit.js';
 import type { JoinWindow } from './verify-joins.js';
 
 export type RawEvent = Omit<DetectedEvent, 'atJoin'>;
@@ -144,10 +145,12 @@ export async function decodeAll(path: string, hasAudio: boolean, durationS: numb
 }
 
 /**
- * The join windows, `perPass` at a time (verify-joins.ts windowsPerPass): each window is an input that seeks to its
- * join (a keyframe, so decoding starts there) with its own detectors; the concat filter pulls the windows one after
- * another, so only one decoder works at a time. Resolves to each window's events (relative to the window), or
- * rejects with FfmpegError (its message names the joins of the failing pass).
+ * The join windows, `perPass` to an ffmpeg process (verify-joins.ts windowsPerPass), two processes at a time: each
+ * window is an input that seeks to its join (a keyframe, so decoding starts there) with its own detectors, and the
+ * concat filter pulls the windows one after another, so one decoder per process works at a time. Each decoder runs
+ * on one thread: a frame-threaded decoder that stops after a dozen frames does not always flag a corrupt frame in
+ * time for `-xerror` (measured: 7 of 10 runs), a single-threaded one always does. Resolves to each window's events
+ * (relative to the window), or rejects with FfmpegError naming the joins of the failing process.
  */
 export async function decodeJoinWindows(
   path: string,
@@ -157,35 +160,51 @@ export async function decodeJoinWindows(
   opts: DecodeOptions,
 ): Promise<RawEvent[][]> {
   if (windows.length === 0) return [];
+  const passes = Array.from({ length: Math.ceil(windows.length / perPass) }, (_, k) => windows.slice(k * perPass, (k + 1) * perPass));
+  const done = passes.map(() => 0);
+  const report = (k: number, f: number) => {
+    done[k] = f;
+    opts.onProgress?.(done.reduce((a, b) => a + b, 0) / passes.length);
+  };
   return withScratch(opts, async (dir) => {
-    const events: RawEvent[][] = [];
-    const passes = Math.ceil(windows.length / perPass);
-    for (let pass = 0; pass < passes; pass++) {
-      const batch = windows.slice(pass * perPass, (pass + 1) * perPass);
-      const meta = batch.map((_, j) => join(dir, `w${pass}-${j}.txt`));
-      const inputs: FfmpegInput[] = batch.map((w) => ({ source: path, options: ['-ss', f6(w.startS), '-t', f6((w.frames + 1) / fps)] }));
-      const graph = batch.map(
-        (w, j) =>
-          `[${j}:v:0]trim=end_frame=${w.frames},setpts=PTS-STARTPTS,${DETECTORS.window},metadata=mode=print:file=${escapeFilterValue(meta[j]!)}[w${j}]`,
-      );
-      graph.push(`${batch.map((_, j) => `[w${j}]`).join('')}concat=n=${batch.length}:v=1:a=0[v]`);
-      const graphPath = join(dir, `graph${pass}.txt`);
-      await writeFile(graphPath, graph.join(';\n'));
-      const framesInPass = batch.reduce((n, w) => n + w.frames, 0);
-      await runFfmpeg({
-        inputs,
-        output: join(dir, 'windows.null'),
-        expectedDurationS: framesInPass / fps,
-        outputOptions: ['-xerror', '-filter_complex_script', graphPath, '-map', '[v]', '-f', 'null'],
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!((pass + p.fraction) / passes) } : {}),
-      }).catch((err: unknown) => {
-        if (!(err instanceof FfmpegError)) throw err;
-        const where = `after the join${batch.length > 1 ? 's' : ''} at ${batch.map((w) => `${w.startS.toFixed(3)} s`).join(', ')}`;
-        throw new FfmpegError(`ffmpeg failed ${where}: ${err.reason}`, err.exitCode, `${where}: ${err.reason}`, err.stderrTail, err.args);
-      });
-      for (const m of meta) events.push(parseDetections(await readLines(m)));
-    }
-    return events;
+    const perPassEvents = await mapLimit(passes, 2, (batch, k) =>
+      decodePass(path, batch, fps, join(dir, `pass${k}`), opts.signal, (f) => report(k, f)),
+    );
+    return perPassEvents.flat();
   });
+}
+
+async function decodePass(
+  path: string,
+  batch: readonly JoinWindow[],
+  fps: number,
+  prefix: string,
+  signal: AbortSignal | undefined,
+  onProgress: OnProgress,
+): Promise<RawEvent[][]> {
+  const meta = batch.map((_, j) => `${prefix}-w${j}.txt`);
+  const inputs: FfmpegInput[] = batch.map((w) => ({
+    source: path,
+    options: ['-threads', '1', '-ss', f6(w.startS), '-t', f6((w.frames + 1) / fps)],
+  }));
+  const graph = batch.map(
+    (w, j) =>
+      `[${j}:v:0]trim=end_frame=${w.frames},setpts=PTS-STARTPTS,${DETECTORS.window},metadata=mode=print:file=${escapeFilterValue(meta[j]!)}[w${j}]`,
+  );
+  graph.push(`${batch.map((_, j) => `[w${j}]`).join('')}concat=n=${batch.length}:v=1:a=0[v]`);
+  const graphPath = `${prefix}-graph.txt`;
+  await writeFile(graphPath, graph.join(';\n'));
+  await runFfmpeg({
+    inputs,
+    output: `${prefix}.null`,
+    expectedDurationS: batch.reduce((n, w) => n + w.frames, 0) / fps,
+    outputOptions: ['-xerror', '-filter_complex_script', graphPath, '-map', '[v]', '-f', 'null'],
+    ...(signal ? { signal } : {}),
+    onProgress: (p) => onProgress(p.fraction),
+  }).catch((err: unknown) => {
+    if (!(err instanceof FfmpegError)) throw err;
+    const where = `after the join${batch.length > 1 ? 's' : ''} at ${batch.map((w) => `${w.startS.toFixed(3)} s`).join(', ')}`;
+    throw new FfmpegError(`ffmpeg failed ${where}: ${err.reason}`, err.exitCode, `${where}: ${err.reason}`, err.stderrTail, err.args);
+  });
+  return Promise.all(meta.map(async (m) => parseDetections(await readLines(m))));
 }

@@ -60,7 +60,8 @@ export function analyzeSegments(video: readonly PacketInfo[], exp: Expectation):
       startS: start / fps,
       frames: inScene.length,
       expectedFrames: expected,
-      durationS: Math.round(inScene.reduce((sum, p) => sum + p.durationS, 0) * 1e6) / 1e6,
+      // Packet durations are printed to the microsecond; their sum is kept to a tenth of a millisecond.
+      durationS: Math.round(inScene.reduce((sum, p) => sum + p.durationS, 0) * 1e4) / 1e4,
       keyframeAtStart: !!first?.keyframe,
     };
   });
