@@ -8,7 +8,7 @@ import { houseMismatches, type ClipFacts, type HouseFormat } from './fingerprint
 import type { Conform } from './graphs.js';
 import { rate, videoStream, type ProbeResult } from './probe.js';
 import { timeline, totalFrames, visibleWindows, type SceneTiming } from './timeline.js';
-import type { Expectation } from './verify.js';
+import type { Expectation } from './verify-types.js';
 
 /** Why a clip is not in the house format: fingerprint.ts's checks plus rotation, a late start, variable frame rate. */
 export function copyMismatches(p: ProbeResult, facts: ClipFacts, house: HouseFormat): string[] {

@@ -7,7 +7,7 @@ import type { OnProgress } from './ffmpeg.js';
 import type { LoudnessReport } from './loudness.js';
 import type { SceneTiming } from './timeline.js';
 import type { TransitionName } from './transitions.js';
-import type { Expectation } from './verify.js';
+import type { Expectation } from './verify-types.js';
 
 export interface AssemblyClip {
   sceneId: string;

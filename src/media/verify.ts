@@ -15,75 +15,18 @@
  *      legitimate content, a whole black or frozen scene is reported as such.
  *    - 'joins' (stream copies): the clips' frames are their own bytes, decoded when each clip arrived, so only the
  *      joins are checked: per-scene packet counts and durations, a keyframe at every scene start, regular
- *      timestamps (verify-joins.ts), and a decode of the first half second after every join with the same
- *      detectors (verify-decode.ts). About a sixth of a full decode's work at 4-8 s scenes.
+ *      timestamps (verify-joins.ts), and a decode of the first quarter second after every join with black and
+ *      freeze detectors (verify-decode.ts). About a tenth of a full decode's work at 4-8 s scenes.
  */
 import { open } from 'node:fs/promises';
 import { FfmpegCancelledError, FfmpegError } from './ffmpeg.js';
 import { audioStream, probe, ProbeError, rate, readPackets, videoStream, type PacketInfo, type ProbeResult } from './probe.js';
 import { classifyEvents, classifyWindowEvents, decodeAll, decodeJoinWindows, type DecodeOptions, type RawEvent } from './verify-decode.js';
-import { analyzeSegments, joinWindows, windowsPerPass, type SegmentReport } from './verify-joins.js';
+import { analyzeSegments, joinWindows, windowsPerPass } from './verify-joins.js';
+import type { DetectedEvent, Expectation, SegmentReport, Verification } from './verify-types.js';
 
 export { classifyEvents, parseDetections } from './verify-decode.js';
-export type { SegmentReport } from './verify-joins.js';
-
-export interface Expectation {
-  width: number;
-  height: number;
-  fps: number;
-  frames: number;
-  /** Scene boundaries after the first scene: where each next scene starts and its incoming transition (seconds). */
-  boundaries: { atS: number; transitionS: number }[];
-  chapters?: number;
-  /** Expected duration in seconds; default frames / fps. */
-  durationS?: number;
-  /** Expected number of subtitle (caption) tracks; unchecked when absent. */
-  subtitles?: number;
-  /** Scene ids in order (one more than boundaries), to name scenes in events. */
-  sceneIds?: string[];
-}
-
-export interface DetectedEvent {
-  kind: 'black' | 'freeze' | 'silence';
-  startS: number;
-  /** Absent when the stretch lasts to the end of the video. */
-  endS?: number;
-  /** True when the stretch touches a scene boundary and neither a transition nor its whole scene explains it. */
-  atJoin: boolean;
-  /** The scene the stretch starts in (id when known, else its index). */
-  scene?: string;
-  /** The stretch covers everything its scene shows on its own (a black or still shot). */
-  wholeScene?: boolean;
-}
-
-export interface Verification {
-  ok: boolean;
-  problems: string[];
-  warnings: string[];
-  video: {
-    codec: string;
-    pixFmt: string;
-    sar: string;
-    width: number;
-    height: number;
-    fps: number;
-    frames: number;
-    durationS: number;
-    startS: number;
-  };
-  audio: { codec: string; sampleRate: number; channels: number; durationS: number; packets: number; startS: number } | null;
-  subtitles: number;
-  chapters: number;
-  faststart: boolean;
-  events: DetectedEvent[];
-  decodeErrors: string[];
-  /** What was decoded: every frame, or the windows after each join (see the module comment). */
-  decode: 'full' | 'joins';
-  /** Per-scene packet counts and keyframes ('joins' only). */
-  segments?: SegmentReport[];
-  /** Wall time of the checks, ms. */
-  tookMs: number;
-}
+export type { DetectedEvent, Expectation, SegmentReport, Verification } from './verify-types.js';
 
 /** Top-level MP4 atom order; faststart means moov comes before mdat. */
 export async function topLevelAtoms(path: string): Promise<string[]> {

@@ -291,11 +291,11 @@ describe("a stream copy's joins (decode: 'joins')", () => {
     expect(v!.ok).toBe(true);
     // Black frames are also frozen; a freeze that fills its whole window is not counted (it may be a still shot).
     expect(v!.events.filter((e) => e.kind !== 'silence')).toEqual([
-      { kind: 'black', startS: 2, endS: 2.5, atJoin: true, scene: 's1' },
-      { kind: 'freeze', startS: 2, endS: 2.5, atJoin: false, scene: 's1' },
-      { kind: 'freeze', startS: 4, endS: 4.5, atJoin: false, scene: 's2' },
+      { kind: 'black', startS: 2, endS: 2.25, atJoin: true, scene: 's1' },
+      { kind: 'freeze', startS: 2, endS: 2.25, atJoin: false, scene: 's1' },
+      { kind: 'freeze', startS: 4, endS: 4.25, atJoin: false, scene: 's2' },
     ]);
-    expect(v!.warnings).toEqual(['unexpected black at a scene join (scene s1): 2.000–2.500 s']);
+    expect(v!.warnings).toEqual(['unexpected black at a scene join (scene s1): 2.000–2.250 s']);
   });
 });
 
@@ -328,5 +328,6 @@ describe('join analysis from packets (pure)', () => {
       'scene b does not start on a keyframe at 0.125 s',
     ]);
     expect(joinWindows(exp)).toEqual([{ scene: 'b', startS: 0.125, frames: 3 }]);
+    expect(joinWindows({ ...exp, frames: 48 })).toEqual([{ scene: 'b', startS: 0.125, frames: 6 }]);
   });
 });
