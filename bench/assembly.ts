@@ -244,13 +244,14 @@ async function cat(out: string): Promise<void> {
   });
 }
 
-/** The verify hook of activities/assembly.ts: joins for a stream copy, every frame otherwise. */
-function verified(input: AssemblyInput, into: Verification[]): AssemblyInput {
+/** The verify hook of activities/assembly.ts: joins for a stream copy, every frame otherwise. Records its CPU seconds. */
+function verified(input: AssemblyInput, into: (Verification & { cpuS: number })[]): AssemblyInput {
   return {
     ...input,
     verify: async (tmp, timing, onProgress) => {
+      const c0 = await cpuSeconds();
       const v = await verifyVideo(tmp, timing.expectation, { onProgress, decode: timing.method === 'copy' ? 'joins' : 'full' });
-      into.push(v);
+      into.push({ ...v, cpuS: (await cpuSeconds()) - c0 });
       if (!v.ok) throw new Error(`verification failed: ${v.problems.join('; ')}`);
     },
   };
@@ -306,7 +307,7 @@ await bareCopy(work);
 
 const rssBeforeMb = process.memoryUsage.rss() / 2 ** 20;
 const times: Record<string, number[]> = { cat: [], bareCopy: [], oursCopy: [], oursVerified: [], bareXfade: [], oursXfade: [] };
-const joinChecks: Verification[] = [];
+const joinChecks: (Verification & { cpuS: number })[] = [];
 const rss: Record<string, { selfMb: number; childMb: number }> = {};
 let steps: Record<string, number> = {};
 let stepsXfade: Record<string, number> = {};
@@ -423,7 +424,8 @@ const lines = [
     (values['skip-transitions']
       ? ''
       : `, transitions ${await frames(join(work, 'ours-xfade.mp4'))} and bare xfade ${await frames(join(work, 'bare-xfade.mp4'))} (planned ${expectedXfadeFrames})`),
-  `verification of the fast-path output, joins (last run): ${(joinCheck.tookMs / 1000).toFixed(3)} s, ok=${joinCheck.ok}, ${joinCheck.segments?.length ?? 0} scenes checked; ` +
+  `verification of the fast-path output, joins (median of ${joinChecks.length}): ${(median(joinChecks.map((j) => j.tookMs)) / 1000).toFixed(3)} s, ` +
+    `${median(joinChecks.map((j) => j.cpuS)).toFixed(2)} CPU s, ok=${joinChecks.every((j) => j.ok)}, ${joinCheck.segments?.length ?? 0} scenes checked; ` +
     `full decode (probe, packets, moov, every frame with black/freeze/silence detection): ${(verifyMs / 1000).toFixed(3)} s, ok=${verification.ok}${verification.problems.length ? ` (${verification.problems.join('; ')})` : ''}`,
   `fast path with poster + contact sheet (ms): ${JSON.stringify(fullSteps)}`,
   `peak RSS, this process (MB): before the runs ${rssBeforeMb.toFixed(0)}; during ${Object.entries(rss)
