@@ -21,7 +21,7 @@
 import { open } from 'node:fs/promises';
 import { FfmpegCancelledError, FfmpegError } from './ffmpeg.js';
 import { audioStream, probe, ProbeError, rate, readPackets, videoStream, type PacketInfo, type ProbeResult } from './probe.js';
-import { classifyEvents, classifyWindowEvents, decodeAll, decodeJoinWindows, type DecodeOptions, type RawEvent } from './verify-decode.js';
+import { classifyEvents, classifyWindowEvents, decodeAll, decodeJoinWindows, type DecodeOptions } from './verify-decode.js';
 import { analyzeSegments, joinWindows, windowsPerPass } from './verify-joins.js';
 import type { DetectedEvent, Expectation, SegmentReport, Verification } from './verify-types.js';
 
@@ -49,6 +49,28 @@ export async function topLevelAtoms(path: string): Promise<string[]> {
     return atoms;
   } finally {
     await fh.close();
+  }
+}
+
+/** Every packet's stream counted, and the video packets kept (for the joins), or why they could not all be read. */
+async function readAllPackets(
+  path: string,
+  p: ProbeResult,
+  videoIndex: number | undefined,
+  sig: { signal?: AbortSignal },
+  onProgress: (f: number) => void,
+): Promise<{ counts: Map<number, number>; videoPackets: PacketInfo[]; error?: string }> {
+  const counts = new Map<number, number>();
+  const videoPackets: PacketInfo[] = [];
+  try {
+    for await (const packet of readPackets(path, { ...sig, durationS: Number(p.format?.duration ?? 0), onProgress })) {
+      counts.set(packet.streamIndex, (counts.get(packet.streamIndex) ?? 0) + 1);
+      if (packet.streamIndex === videoIndex) videoPackets.push(packet);
+    }
+    return { counts, videoPackets };
+  } catch (err) {
+    if (!(err instanceof ProbeError)) throw err;
+    return { counts, videoPackets, error: `packets could not be read to the end: ${err.message}` };
   }
 }
 
@@ -95,22 +117,38 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
   }
   const v = videoStream(p);
   const a = audioStream(p);
-  const videoPackets: PacketInfo[] = [];
-  const counts = new Map<number, number>();
-  try {
-    const reading = readPackets(path, {
-      ...sig,
-      durationS: Number(p.format?.duration ?? 0),
-      ...(opts.onProgress ? { onProgress: (f: number) => opts.onProgress!(f * packetShare) } : {}),
-    });
-    for await (const packet of reading) {
-      counts.set(packet.streamIndex, (counts.get(packet.streamIndex) ?? 0) + 1);
-      if (packet.streamIndex === v?.index) videoPackets.push(packet);
+  const vDur = Number(v?.duration ?? 0);
+  // Packets and decoding are independent reads of the same file: they run side by side (the decode on its own
+  // processes), and their findings are put in order afterwards.
+  const share = { packets: 0, decode: 0 };
+  const report = (part: keyof typeof share, f: number) => {
+    share[part] = f;
+    opts.onProgress?.(share.packets * packetShare + share.decode * (1 - packetShare));
+  };
+  const decodeOpts = { ...opts, onProgress: (f: number) => report('decode', f) };
+  const windows = mode === 'joins' ? joinWindows(exp) : [];
+  const decodeErrors: string[] = [];
+  const decodeProblems: string[] = [];
+  const decoding = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    if (!v) return undefined;
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof FfmpegCancelledError || !(err instanceof FfmpegError)) throw err;
+      decodeErrors.push(...err.stderrTail.filter((l) => /\[(error|fatal)\]/.test(l)).slice(0, 20));
+      decodeProblems.push(`decoding failed: ${err.reason}`);
+      return undefined;
     }
-  } catch (err) {
-    if (!(err instanceof ProbeError)) throw err;
-    problems.push(`packets could not be read to the end: ${err.message}`);
-  }
+  };
+  const decoded =
+    mode === 'full'
+      ? decoding(async () => ({ full: await decodeAll(path, !!a, vDur, decodeOpts) }))
+      : decoding(async () => ({
+          windows: await decodeJoinWindows(path, windows, exp.fps, windowsPerPass(exp.width, exp.height), decodeOpts),
+        }));
+  const [packets] = await Promise.all([readAllPackets(path, p, v?.index, sig, (f) => report('packets', f)), decoded]);
+  const { videoPackets, counts } = packets;
+  if (packets.error) problems.push(packets.error);
   for (const s of p.streams) s.nb_read_packets = counts.get(s.index) ?? 0;
   const count = (type: string) => p.streams.filter((s) => s.codec_type === type).length;
   if (count('video') !== 1) problems.push(`expected 1 video stream, found ${count('video')}`);
@@ -121,7 +159,6 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
   const frames = Number(v?.nb_read_packets ?? 0);
   const listed = Number(v?.nb_frames ?? frames);
   const fps = rate(v?.avg_frame_rate);
-  const vDur = Number(v?.duration ?? 0);
   const vStart = Number(v?.start_time ?? 0);
   const sar = v?.sample_aspect_ratio && v.sample_aspect_ratio !== '0:1' ? v.sample_aspect_ratio : '1:1';
   const tolerance = Math.max(1, exp.boundaries.length);
@@ -169,34 +206,18 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
   const faststart = atoms.indexOf('moov') >= 0 && atoms.indexOf('moov') < atoms.indexOf('mdat');
   if (!faststart) problems.push(`moov atom is not before mdat (${atoms.join(',')}); not web-ready`);
 
-  const decodeOpts = {
-    ...opts,
-    ...(opts.onProgress ? { onProgress: (f: number) => opts.onProgress!(packetShare + f * (1 - packetShare)) } : {}),
-  };
   let events: DetectedEvent[] = [];
   let segments: SegmentReport[] | undefined;
-  const decodeErrors: string[] = [];
-  const decoding = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof FfmpegCancelledError || !(err instanceof FfmpegError)) throw err;
-      decodeErrors.push(...err.stderrTail.filter((l) => /\[(error|fatal)\]/.test(l)).slice(0, 20));
-      problems.push(`decoding failed: ${err.reason}`);
-      return undefined;
-    }
-  };
+  const result = await decoded;
   if (v && mode === 'full') {
-    const raw: RawEvent[] = (await decoding(() => decodeAll(path, !!a, vDur, decodeOpts))) ?? [];
-    events = classifyEvents(raw, exp, vDur);
+    events = classifyEvents(result && 'full' in result ? result.full : [], exp, vDur);
   } else if (v) {
     const joins = analyzeSegments(videoPackets, exp);
     segments = joins.segments;
     problems.push(...joins.problems);
-    const windows = joinWindows(exp);
-    const perWindow = await decoding(() => decodeJoinWindows(path, windows, exp.fps, windowsPerPass(exp.width, exp.height), decodeOpts));
-    events = classifyWindowEvents(perWindow ?? [], windows, exp.fps);
+    events = classifyWindowEvents(result && 'windows' in result ? result.windows : [], windows, exp.fps);
   }
+  problems.push(...decodeProblems);
   events = events.map((e) => ({ ...e, startS: round(e.startS), ...(e.endS !== undefined ? { endS: round(e.endS) } : {}) }));
   for (const e of events) {
     const span = `${e.startS.toFixed(3)}–${(e.endS ?? vDur).toFixed(3)} s`;
