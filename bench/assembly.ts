@@ -63,17 +63,24 @@ function hsv(h: number): number {
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Peak RSS (MB) of this process and of its child processes while `fn` runs, sampled every 25 ms from /proc. */
+/**
+ * Peak RSS (MB) of this process and of its child processes while `fn` runs, sampled every 25 ms from /proc. Children
+ * are read from /proc/self/task/<tid>/children (not by scanning every process on the machine), so the sampler's
+ * own CPU stays out of the CPU figures.
+ */
 async function withRss<T>(fn: () => Promise<T>): Promise<{ value: T; selfMb: number; childMb: number }> {
   let self = 0;
   let child = 0;
   const sample = async () => {
     self = Math.max(self, process.memoryUsage.rss());
-    const pids = (await readdir('/proc').catch(() => [])).filter((p) => /^\d+$/.test(p));
+    const tids = await readdir('/proc/self/task').catch(() => [] as string[]);
+    const pids = (await Promise.all(tids.map((t) => readFile(`/proc/self/task/${t}/children`, 'utf8').catch(() => '')))).flatMap((l) =>
+      l.split(' ').filter(Boolean),
+    );
     let sum = 0;
     for (const pid of pids) {
       const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-      if (new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)) sum += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
+      sum += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
     }
     child = Math.max(child, sum);
   };

@@ -42,14 +42,15 @@ export interface Mp4Track {
   channels?: number;
 }
 
-interface Box {
+export interface Box {
   type: string;
   /** Payload start and end offsets in the buffer. */
   start: number;
   end: number;
 }
 
-function* boxes(buf: Buffer, start: number, end: number): Generator<Box> {
+/** The boxes between `start` and `end` of `buf` (payload offsets); stops at the first malformed header. */
+export function* boxes(buf: Buffer, start: number, end: number): Generator<Box> {
   for (let pos = start; pos + 8 <= end;) {
     let size = buf.readUInt32BE(pos);
     const type = buf.toString('latin1', pos + 4, pos + 8);
@@ -65,12 +66,12 @@ function* boxes(buf: Buffer, start: number, end: number): Generator<Box> {
   }
 }
 
-const child = (buf: Buffer, parent: Box, type: string) => {
+export const child = (buf: Buffer, parent: Box, type: string) => {
   for (const b of boxes(buf, parent.start, parent.end)) if (b.type === type) return b;
   return undefined;
 };
 
-const path = (buf: Buffer, parent: Box, ...types: string[]) =>
+export const path = (buf: Buffer, parent: Box, ...types: string[]) =>
   types.reduce<Box | undefined>((b, t) => (b ? child(buf, b, t) : undefined), parent);
 
 const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];

@@ -22,6 +22,7 @@ import { open } from 'node:fs/promises';
 import { FfmpegCancelledError, FfmpegError } from './ffmpeg.js';
 import { audioStream, probe, ProbeError, rate, readPackets, videoStream, type PacketInfo, type ProbeResult } from './probe.js';
 import { classifyEvents, classifyWindowEvents, decodeAll, decodeJoinWindows, type DecodeOptions } from './verify-decode.js';
+import { readSamples } from './mp4-samples.js';
 import { analyzeSegments, joinWindows, windowsPerPass } from './verify-joins.js';
 import type { DetectedEvent, Expectation, SegmentReport, Verification } from './verify-types.js';
 
@@ -50,6 +51,23 @@ export async function topLevelAtoms(path: string): Promise<string[]> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The same from the MP4 index, in-process (mp4-samples.ts): a sample counts as readable when its bytes lie inside
+ * the file. Undefined when the index cannot be read that way (the caller asks ffprobe).
+ */
+async function packetsFromIndex(
+  path: string,
+  p: ProbeResult,
+): Promise<{ counts: Map<number, number>; videoPackets: PacketInfo[]; error?: string } | undefined> {
+  const index = await readSamples(path).catch(() => undefined);
+  const v = videoStream(p);
+  const a = audioStream(p);
+  if (!index || !v || !!a !== !!index.audio) return undefined;
+  const counts = new Map([[v.index, index.video.readable]]);
+  if (a && index.audio) counts.set(a.index, index.audio.readable);
+  return { counts, videoPackets: index.video.packets.map((pk) => ({ ...pk, streamIndex: v.index })) };
 }
 
 /** Every packet's stream counted, and the video packets kept (for the joins), or why they could not all be read. */
@@ -146,7 +164,10 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
       : decoding(async () => ({
           windows: await decodeJoinWindows(path, windows, exp.fps, windowsPerPass(exp.width, exp.height), decodeOpts),
         }));
-  const [packets] = await Promise.all([readAllPackets(path, p, v?.index, sig, (f) => report('packets', f)), decoded]);
+  const reading = async () =>
+    (mode === 'joins' ? await packetsFromIndex(path, p) : undefined) ??
+    (await readAllPackets(path, p, v?.index, sig, (f) => report('packets', f)));
+  const [packets] = await Promise.all([reading(), decoded]);
   const { videoPackets, counts } = packets;
   if (packets.error) problems.push(packets.error);
   for (const s of p.streams) s.nb_read_packets = counts.get(s.index) ?? 0;
