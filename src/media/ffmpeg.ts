@@ -62,6 +62,11 @@ export interface FfmpegJob {
   expectedDurationS: number;
   signal?: AbortSignal;
   onProgress?: (p: FfmpegProgress) => void;
+  /**
+   * Fail when ffmpeg logs any error, even if it exits 0 (decode checks): a frame-threaded decoder can log a corrupt
+   * frame ("error while decoding MB …") without flagging it in time for `-xerror` (measured: 3 of 10 short runs).
+   */
+  failOnErrorLog?: boolean;
 }
 
 export interface FfmpegProgress {
@@ -226,7 +231,10 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
     });
     command.on('end', () => {
       job.signal?.removeEventListener('abort', onAbort);
-      resolve();
+      const logged = job.failOnErrorLog ? tail.filter((l) => /\[(error|fatal)\]/.test(l)) : [];
+      if (logged.length === 0) return resolve();
+      const reason = extractReason(logged);
+      reject(new FfmpegError(`ffmpeg reported an error: ${reason}`, 0, reason, [...tail], safeArgs(args)));
     });
     command.run();
   });

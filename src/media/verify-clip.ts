@@ -129,6 +129,7 @@ export async function verifyClip(
       output: join(dir, 'decode.null'),
       expectedDurationS: durationS,
       outputOptions: ['-xerror', '-map', '0:v:0', ...(audioStream(p) ? ['-map', '0:a:0'] : []), '-f', 'null'],
+      failOnErrorLog: true,
       ...(signal ? { signal } : {}),
       onProgress: (pr) => {
         if (pr.frames !== undefined) decoded = pr.frames;

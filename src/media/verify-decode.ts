@@ -10,7 +10,7 @@ import { FfmpegError, runFfmpeg, type FfmpegInput, type OnProgress } from './ffm
 import { escapeFilterValue, f6 } from './graphs.js';
 import type { DetectedEvent, Expectation } from './verify-types.js';
 import { mapLimit } from './map-limit.js';
-import type { JoinWindow } from './verify-joins.js';
+import { splitPasses, type JoinWindow } from './verify-joins.js';
 
 export type RawEvent = Omit<DetectedEvent, 'atJoin'>;
 
@@ -85,7 +85,8 @@ export function classifyWindowEvents(perWindow: readonly RawEvent[][], windows: 
     (perWindow[k] ?? []).map((e) => {
       const length = w.frames / fps;
       const opens = e.startS <= slack;
-      const endsInside = e.endS !== undefined && e.endS < length - slack;
+      // A detector reports an end only when the stretch ends before the window does.
+      const endsInside = e.endS !== undefined && e.endS < length - 1e-6;
       const atJoin = opens && (e.kind === 'black' || endsInside);
       return {
         kind: e.kind,
@@ -99,13 +100,14 @@ export function classifyWindowEvents(perWindow: readonly RawEvent[][], windows: 
 }
 
 /**
- * The detector chains. In a quarter-second join window: black of 0.2 s (the full pass wants 0.3 s, longer than the
- * window); a freeze of 0.1 s, i.e. a stall of a few repeated frames.
+ * The detector chains. In a join window (a sixth of a second): black from 0.12 s (the full pass wants 0.3 s, longer
+ * than the window); a freeze from 0.08 s of frames that repeat exactly (-90 dB): a stall or doubled frames. At the
+ * full pass's -60 dB, a slow shot's first two or three frames already count as frozen.
  */
 export const DETECTORS = {
   video: 'blackdetect=d=0.3:pix_th=0.10,freezedetect=n=-60dB:d=1.5',
   audio: 'silencedetect=n=-60dB:d=0.5',
-  window: 'blackdetect=d=0.2:pix_th=0.10,freezedetect=n=-60dB:d=0.1',
+  window: 'blackdetect=d=0.12:pix_th=0.10,freezedetect=n=-90dB:d=0.08',
 } as const;
 
 export interface DecodeOptions {
@@ -140,6 +142,7 @@ export async function decodeAll(path: string, hasAudio: boolean, durationS: numb
       output: join(dir, 'decode.null'),
       expectedDurationS: durationS,
       outputOptions: ['-xerror', '-filter_complex_script', graphPath, '-map', '[v]', ...(hasAudio ? ['-map', '[a]'] : []), '-f', 'null'],
+      failOnErrorLog: true,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!(p.fraction) } : {}),
     });
@@ -148,7 +151,7 @@ export async function decodeAll(path: string, hasAudio: boolean, durationS: numb
 }
 
 /**
- * The join windows, `perPass` to an ffmpeg process (verify-joins.ts windowsPerPass), two processes at a time: each
+ * The join windows, at most `perPass` to an ffmpeg process (verify-joins.ts), two processes at a time: each
  * window is an input that seeks to its join (a keyframe, so decoding starts there) with its own detectors, and the
  * concat filter pulls the windows one after another, so one decoder per process works at a time. Each decoder runs
  * on one thread: a frame-threaded decoder that stops after a few frames does not always flag a corrupt frame in
@@ -164,7 +167,7 @@ export async function decodeJoinWindows(
   opts: DecodeOptions,
 ): Promise<RawEvent[][]> {
   if (windows.length === 0) return [];
-  const passes = Array.from({ length: Math.ceil(windows.length / perPass) }, (_, k) => windows.slice(k * perPass, (k + 1) * perPass));
+  const passes = splitPasses(windows, perPass);
   const done = passes.map(() => 0);
   const report = (k: number, f: number) => {
     done[k] = f;
@@ -203,6 +206,7 @@ async function decodePass(
     output: `${prefix}.null`,
     expectedDurationS: batch.reduce((n, w) => n + w.frames, 0) / fps,
     outputOptions: ['-xerror', '-filter_complex_script', graphPath, '-map', '[v]', '-f', 'null'],
+    failOnErrorLog: true,
     ...(signal ? { signal } : {}),
     onProgress: (p) => onProgress(p.fraction),
   }).catch((err: unknown) => {

@@ -67,11 +67,12 @@ export interface JoinWindow {
 }
 
 /**
- * One window per join: the first `seconds` (whole frames) of the scene that starts there. Decoding costs ~2.5 ms a
- * frame at 720p, so the window is a quarter second: enough for a black opening or a stall, not a re-run of the
- * clip check. Pure.
+ * One window per join: the first `seconds` (whole frames) of the scene that starts there: its keyframe and the
+ * frames that lean on it (4 at 24 fps). Opening an input and decoding its keyframe costs ~22 ms at 720p and each
+ * further frame ~3 ms, so a window is kept short: enough for a decode error, a black opening or a stall, not a
+ * re-run of the clip check. Pure.
  */
-export function joinWindows(exp: Expectation, seconds = 0.25): JoinWindow[] {
+export function joinWindows(exp: Expectation, seconds = 1 / 6): JoinWindow[] {
   const want = Math.max(1, Math.round(seconds * exp.fps));
   return sceneFrames(exp)
     .slice(1)
@@ -81,9 +82,17 @@ export function joinWindows(exp: Expectation, seconds = 0.25): JoinWindow[] {
 /**
  * Windows per ffmpeg process: each window is its own input with its own decoder (so decoding starts at the join's
  * keyframe and stops after the window), and every decoder holds about a dozen frames (measured: 12.5 MB per input
- * at 720p); about 128 MB a process, two processes at a time.
+ * at 720p); about 200 MB a process, two processes at a time.
  */
 export function windowsPerPass(width: number, height: number): number {
   const decoderBytes = width * height * 1.5 * 12;
-  return Math.max(1, Math.min(16, Math.floor((128 * 2 ** 20) / Math.max(1, decoderBytes))));
+  return Math.max(1, Math.min(16, Math.floor((200 * 2 ** 20) / Math.max(1, decoderBytes))));
+}
+
+/** The windows split into an even number of passes (two run at a time) of at most `perPass` each, sizes balanced. */
+export function splitPasses<T>(windows: readonly T[], perPass: number): T[][] {
+  if (windows.length === 0) return [];
+  const passes = windows.length <= perPass ? Math.min(2, windows.length) : 2 * Math.ceil(windows.length / (2 * perPass));
+  const size = Math.ceil(windows.length / passes);
+  return Array.from({ length: Math.ceil(windows.length / size) }, (_, k) => windows.slice(k * size, (k + 1) * size));
 }

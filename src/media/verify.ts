@@ -15,8 +15,9 @@
  *      legitimate content, a whole black or frozen scene is reported as such.
  *    - 'joins' (stream copies): the clips' frames are their own bytes, decoded when each clip arrived, so only the
  *      joins are checked: per-scene packet counts and durations, a keyframe at every scene start, regular
- *      timestamps (verify-joins.ts), and a decode of the first quarter second after every join with black and
- *      freeze detectors (verify-decode.ts). About a tenth of a full decode's work at 4-8 s scenes.
+ *      timestamps (from the MP4 index, mp4-samples.ts), and a decode of the first frames after every join (a
+ *      sixth of a second) with black and freeze detectors (verify-decode.ts). About a tenth of a full decode's
+ *      work at 4-8 s scenes.
  */
 import { open } from 'node:fs/promises';
 import { FfmpegCancelledError, FfmpegError } from './ffmpeg.js';

@@ -52,6 +52,8 @@ export interface ClipSpec {
   blackHeadS?: number;
   /** The last seconds repeat one frame (a frozen tail). */
   freezeTailS?: number;
+  /** The first seconds repeat the first frame (a stall at the start). */
+  freezeHeadS?: number;
   /** No moving box: the picture never changes (a still shot). */
   still?: boolean;
 }
@@ -72,8 +74,11 @@ export async function genClip(path: string, spec: ClipSpec): Promise<void> {
   const freeze = spec.freezeTailS
     ? `,trim=end=${(d - spec.freezeTailS).toFixed(6)},tpad=stop_mode=clone:stop_duration=${spec.freezeTailS.toFixed(6)}`
     : '';
+  const stall = spec.freezeHeadS
+    ? `,trim=start=${spec.freezeHeadS.toFixed(6)},setpts=PTS-STARTPTS,tpad=start_mode=clone:start_duration=${spec.freezeHeadS.toFixed(6)}`
+    : '';
   const black = spec.blackHeadS ? `,drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='lt(t,${spec.blackHeadS})'` : '';
-  const video = `${picture}${freeze}${black}[v]`;
+  const video = `${picture}${freeze}${stall}${black}[v]`;
   const graph = [video];
   const a = spec.audio === false ? undefined : (spec.audio ?? {});
   if (a) {

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assemble, type AssemblyInput } from '../../src/media/assemble.js';
 import { classifyEvents, parseDetections, verifyVideo, type Expectation, type Verification } from '../../src/media/verify.js';
-import { analyzeSegments, joinWindows } from '../../src/media/verify-joins.js';
+import { analyzeSegments, joinWindows, splitPasses } from '../../src/media/verify-joins.js';
 import { genClip, type ClipSpec } from '../helpers/av.js';
 import { tempDir } from '../helpers/files.js';
 
@@ -266,7 +266,7 @@ describe("a stream copy's joins (decode: 'joins')", () => {
     await corruptFrame(good.path, afterJoin, 25);
     const atJoin = await verifyVideo(afterJoin, good.expectation, { decode: 'joins' });
     expect(atJoin.ok).toBe(false);
-    expect(atJoin.problems.join('\n')).toMatch(/^decoding failed: after the joins at 1\.000 s, 2\.000 s: /m);
+    expect(atJoin.problems.join('\n')).toMatch(/^decoding failed: after the join at 1\.000 s: /m);
     // Frame 12 lies inside scene 0, away from every join: the clip's own bytes, decoded when the clip arrived.
     const inside = join(dir, 'corrupt-inside.mp4');
     await corruptFrame(good.path, inside, 12);
@@ -291,11 +291,23 @@ describe("a stream copy's joins (decode: 'joins')", () => {
     expect(v!.ok).toBe(true);
     // Black frames are also frozen; a freeze that fills its whole window is not counted (it may be a still shot).
     expect(v!.events.filter((e) => e.kind !== 'silence')).toEqual([
-      { kind: 'black', startS: 2, endS: 2.25, atJoin: true, scene: 's1' },
-      { kind: 'freeze', startS: 2, endS: 2.25, atJoin: false, scene: 's1' },
-      { kind: 'freeze', startS: 4, endS: 4.25, atJoin: false, scene: 's2' },
+      { kind: 'black', startS: 2, endS: 2.166667, atJoin: true, scene: 's1' },
+      { kind: 'freeze', startS: 2, endS: 2.166667, atJoin: false, scene: 's1' },
+      { kind: 'freeze', startS: 4, endS: 4.166667, atJoin: false, scene: 's2' },
     ]);
-    expect(v!.warnings).toEqual(['unexpected black at a scene join (scene s1): 2.000–2.250 s']);
+    expect(v!.warnings).toEqual(['unexpected black at a scene join (scene s1): 2.000–2.167 s']);
+  });
+
+  it('flags a scene that opens with a stall (its first three frames the same), which a slow shot does not trip', async () => {
+    const paths = await clips('stall-joins', [{ seconds: 1 }, { seconds: 1, freezeHeadS: 1 / 12 }, { seconds: 1 }]);
+    let v: Verification | undefined;
+    await assembleVerified(paths, {
+      verify: async (tmp, timing) => {
+        v = await verifyVideo(tmp, timing.expectation, { decode: 'joins' });
+      },
+    });
+    expect(v!.events.filter((e) => e.kind === 'freeze')).toEqual([{ kind: 'freeze', startS: 1, endS: 1.125, atJoin: true, scene: 's1' }]);
+    expect(v!.warnings).toEqual([expect.stringMatching(/^unexpected freeze at a scene join \(scene s1\): 1\.000–1\.125 s$/)]);
   });
 });
 
@@ -328,6 +340,12 @@ describe('join analysis from packets (pure)', () => {
       'scene b does not start on a keyframe at 0.125 s',
     ]);
     expect(joinWindows(exp)).toEqual([{ scene: 'b', startS: 0.125, frames: 3 }]);
-    expect(joinWindows({ ...exp, frames: 48 })).toEqual([{ scene: 'b', startS: 0.125, frames: 6 }]);
+    expect(joinWindows({ ...exp, frames: 48 })).toEqual([{ scene: 'b', startS: 0.125, frames: 4 }]);
+    expect(splitPasses([1, 2, 3, 4, 5, 6, 7], 16)).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7],
+    ]);
+    expect(splitPasses([1, 2, 3, 4, 5], 2).map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(splitPasses([1], 16)).toEqual([[1]]);
   });
 });
