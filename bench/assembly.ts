@@ -8,7 +8,7 @@
  *               command with exact per-clip audio ("c2"), same encoder settings
  *
  *   verified    storyreel assemble() with the verification the assembly activity runs (a stream copy: container,
- *               packets per scene, keyframes, and a decode of a quarter second after every join) vs the bare H2
+ *               frames per scene, keyframes, and a decode of a sixth of a second after every join) vs the bare H2
  *               command (goal ≤ 2×), side by side with the same assembly plus a full decode of every frame
  *
  * plus the A/V error at every scene start of the fast-path output (beep onset − colour cut), frame counts, the
@@ -384,7 +384,7 @@ const rows: [string, string, string, string][] = [
 ];
 rows.push(
   [
-    '**storyreel fast path + verification** (joins: container, packets per scene, a decode of 0.25 s after each join)',
+    '**storyreel fast path + verification** (joins: container, frames per scene, a decode of 1/6 s after each join)',
     (m('oursVerified') / 1000).toFixed(3),
     `**${(m('oursVerified') / m('bareCopy')).toFixed(2)}×** bare H2 (goal ≤ 2×)`,
     '–',
