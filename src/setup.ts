@@ -36,7 +36,7 @@ async function ensureFfmpeg(log: Log): Promise<boolean> {
   }
   const t = Date.now();
   if (!(await aptInstall('ffmpeg', log))) {
-    log('ffmpeg/ffprobe are missing and cannot be installed here; install ffmpeg (>= 4.3) or set FFMPEG_PATH/FFPROBE_PATH');
+    log('ffmpeg/ffprobe are missing and cannot be installed here; install ffmpeg (5.1 or newer) or set FFMPEG_PATH/FFPROBE_PATH');
     return false;
   }
   log(`ffmpeg: installed in ${seconds(t)}`);
