@@ -4,8 +4,8 @@
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { checkMediaTools } from '../src/media/probe.js';
 import { join } from 'node:path';
+import { requireFfmpeg } from '../src/media/check-ffmpeg.js';
 import { assemble, type AssemblyClip, type AssemblyResult, type SceneTiming } from '../src/media/assemble.js';
 import { verifyVideo, type Verification } from '../src/media/verify.js';
 import { writeJsonAtomic } from '../src/store/files.js';
@@ -37,7 +37,7 @@ function toolVersions(): Promise<Record<string, string>> {
     const sdk = JSON.parse(await readFile(createRequire(import.meta.url).resolve('@temporalio/workflow/package.json'), 'utf8')) as {
       version: string;
     };
-    return { storyreel: packageVersion(), node: process.version, ffmpeg: await checkMediaTools(), temporalSdk: sdk.version };
+    return { storyreel: packageVersion(), node: process.version, ffmpeg: (await requireFfmpeg()).version, temporalSdk: sdk.version };
   })();
   return versions;
 }
@@ -50,7 +50,9 @@ export function assemblyActivities(deps: AssemblyDeps) {
   return {
     /**
      * Assembles and verifies. The final file appears only after verification passed; a failed or cancelled run
-     * leaves no partial final.mp4. Heartbeats carry `{ fraction, step }`.
+     * leaves no partial final.mp4. Heartbeats carry `{ fraction, step }` and come from ffmpeg's own progress, so a
+     * long normalization or decode keeps heartbeating. A stream-copied video is verified at its joins (its frames
+     * are the clips' own bytes, decoded when they arrived); a re-encoded one is decoded in full.
      */
     async assembleVideo(input: AssembleInput): Promise<AssembleOutput> {
       const output = join(input.outDir, input.plan.output.filename);
@@ -82,11 +84,12 @@ export function assemblyActivities(deps: AssemblyDeps) {
         workDir: join(deps.tmpDir, 'assembly'),
         signal: cancellationSignal(),
         onProgress: (fraction, step) => heartbeat({ fraction, step }),
-        verify: async (tmpPath, timing) => {
-          heartbeat({ fraction: 0.95, step: 'verifying' });
+        verify: async (tmpPath, timing, onProgress) => {
           verification = await verifyVideo(tmpPath, timing.expectation, {
             signal: cancellationSignal(),
-            onProgress: (fraction: number) => heartbeat({ fraction: 0.95 + fraction * 0.05, step: 'verifying' }),
+            onProgress,
+            decode: timing.method === 'copy' ? 'joins' : 'full',
+            scratchDir: join(deps.tmpDir, 'assembly'),
           });
           if (!verification.ok) throw new VerificationError(`the assembled video failed verification: ${verification.problems.join('; ')}`);
         },

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { FailureDetails } from '../src/contracts/errors.js';
 import { ProviderError } from '../src/providers/errors.js';
 import { FfmpegCancelledError, FfmpegError } from '../src/media/ffmpeg.js';
+import { MediaVerificationError } from '../src/media/verify-clip.js';
 import { StoryboardError } from '../src/storyboard/errors.js';
 
 export function toFailure(err: unknown): unknown {
@@ -26,6 +27,15 @@ export function toFailure(err: unknown): unknown {
       type: err.name,
       nonRetryable: true,
       details: [{ kind: err.name, message: err.message }],
+    });
+  }
+  if (err instanceof MediaVerificationError) {
+    // The same bytes fail the same way: never retried; the reasons name what differs from the request.
+    return ApplicationFailure.create({
+      message: err.message,
+      type: err.name,
+      nonRetryable: true,
+      details: [{ kind: err.name, message: err.problems.join('; ') }],
     });
   }
   if (err instanceof FfmpegCancelledError) return err;

@@ -7,9 +7,13 @@
  *   transitions storyreel assemble() with a 0.5 s crossfade at every boundary  vs  the bare xfade+acrossfade
  *               command with exact per-clip audio ("c2"), same encoder settings
  *
+ *   verified    storyreel assemble() with the verification the assembly activity runs (a stream copy: container,
+ *               frames per scene, keyframes, and a decode of a sixth of a second after every join) vs the bare H2
+ *               command (goal ≤ 2×), side by side with the same assembly plus a full decode of every frame
+ *
  * plus the A/V error at every scene start of the fast-path output (beep onset − colour cut), frame counts, the
- * cost of verification and stills (not part of the bare commands), and peak RSS of this process (the worker's
- * share: media streams through ffmpeg) and of the ffmpeg children.
+ * cost of stills (not part of the bare commands), and peak RSS of this process (the worker's share: media streams
+ * through ffmpeg) and of the ffmpeg children.
  *
  *   node --import tsx bench/assembly.ts [--clips 24] [--runs 3] [--skip-transitions]
  *
@@ -19,12 +23,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { assemble, type AssemblyInput } from '../src/media/assemble.js';
 import { HOUSE_AUDIO_ARGS, houseVideoArgs } from '../src/media/house.js';
-import { verifyVideo } from '../src/media/verify.js';
+import { verifyVideo, type Verification } from '../src/media/verify.js';
 import { avOffsets, genClip } from '../test/helpers/av.js';
 
 const run = promisify(execFile);
@@ -59,17 +63,24 @@ function hsv(h: number): number {
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Peak RSS (MB) of this process and of its child processes while `fn` runs, sampled every 25 ms from /proc. */
+/**
+ * Peak RSS (MB) of this process and of its child processes while `fn` runs, sampled every 25 ms from /proc. Children
+ * are read from /proc/self/task/<tid>/children (not by scanning every process on the machine), so the sampler's
+ * own CPU stays out of the CPU figures.
+ */
 async function withRss<T>(fn: () => Promise<T>): Promise<{ value: T; selfMb: number; childMb: number }> {
   let self = 0;
   let child = 0;
   const sample = async () => {
     self = Math.max(self, process.memoryUsage.rss());
-    const pids = (await readdir('/proc').catch(() => [])).filter((p) => /^\d+$/.test(p));
+    const tids = await readdir('/proc/self/task').catch(() => [] as string[]);
+    const pids = (await Promise.all(tids.map((t) => readFile(`/proc/self/task/${t}/children`, 'utf8').catch(() => '')))).flatMap((l) =>
+      l.split(' ').filter(Boolean),
+    );
     let sum = 0;
     for (const pid of pids) {
       const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-      if (new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)) sum += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
+      sum += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
     }
     child = Math.max(child, sum);
   };
@@ -81,6 +92,16 @@ async function withRss<T>(fn: () => Promise<T>): Promise<{ value: T; selfMb: num
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * CPU seconds used so far by this process and every child it waited for (ffmpeg, ffprobe): utime, stime, cutime and
+ * cstime of /proc/self/stat. Unlike wall time it does not grow when other work shares the machine.
+ */
+async function cpuSeconds(): Promise<number> {
+  const fields = (await readFile('/proc/self/stat', 'utf8')).replace(/^.*\) /, '').split(' ');
+  // After "pid (comm) ", field 3 is state; utime..cstime are fields 14..17 of the full line (11..14 here, 0-based).
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
 }
 
 async function generate(): Promise<void> {
@@ -230,6 +251,19 @@ async function cat(out: string): Promise<void> {
   });
 }
 
+/** The verify hook of activities/assembly.ts: joins for a stream copy, every frame otherwise. Records its CPU seconds. */
+function verified(input: AssemblyInput, into: (Verification & { cpuS: number })[]): AssemblyInput {
+  return {
+    ...input,
+    verify: async (tmp, timing, onProgress) => {
+      const c0 = await cpuSeconds();
+      const v = await verifyVideo(tmp, timing.expectation, { onProgress, decode: timing.method === 'copy' ? 'joins' : 'full' });
+      into.push({ ...v, cpuS: (await cpuSeconds()) - c0 });
+      if (!v.ok) throw new Error(`verification failed: ${v.problems.join('; ')}`);
+    },
+  };
+}
+
 function ours(out: string, transitions: boolean, extras = false): AssemblyInput {
   return {
     clips: seconds.map((_, i) => ({
@@ -279,14 +313,18 @@ await cat(work);
 await bareCopy(work);
 
 const rssBeforeMb = process.memoryUsage.rss() / 2 ** 20;
-const times: Record<string, number[]> = { cat: [], bareCopy: [], oursCopy: [], bareXfade: [], oursXfade: [] };
+const times: Record<string, number[]> = { cat: [], bareCopy: [], oursCopy: [], oursVerified: [], bareXfade: [], oursXfade: [] };
+const joinChecks: (Verification & { cpuS: number })[] = [];
 const rss: Record<string, { selfMb: number; childMb: number }> = {};
 let steps: Record<string, number> = {};
 let stepsXfade: Record<string, number> = {};
+const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(times).map((k) => [k, []]));
 const timed = async (key: string, fn: () => Promise<unknown>) => {
   const t0 = process.hrtime.bigint();
+  const c0 = await cpuSeconds();
   const r = await withRss(fn);
   times[key]!.push(ms(t0));
+  cpu[key]!.push((await cpuSeconds()) - c0);
   rss[key] = { selfMb: Math.max(rss[key]?.selfMb ?? 0, r.selfMb), childMb: Math.max(rss[key]?.childMb ?? 0, r.childMb) };
   return r.value;
 };
@@ -295,6 +333,7 @@ for (let k = 0; k < RUNS; k++) {
   await timed('bareCopy', () => bareCopy(work));
   const r = (await timed('oursCopy', () => assemble(ours(work, false)))) as Awaited<ReturnType<typeof assemble>>;
   steps = r.stepsMs;
+  await timed('oursVerified', () => assemble(verified(ours(join(work, 'verified'), false), joinChecks)));
   if (!values['skip-transitions']) {
     await timed('bareXfade', () => bareXfade(work));
     const x = (await timed('oursXfade', () => assemble(ours(work, true)))) as Awaited<ReturnType<typeof assemble>>;
@@ -323,6 +362,7 @@ const verification = await verifyVideo(copyOut, {
   boundaries: seconds.slice(1).map((_, i) => ({ atS: seconds.slice(0, i + 1).reduce((a, b) => a + b, 0), transitionS: 0 })),
 });
 const verifyMs = ms(v0);
+const joinCheck = joinChecks.at(-1)!;
 const full = await withRss(() => assemble(ours(join(work, 'full'), false, true)));
 const fullSteps = full.value.stepsMs;
 
@@ -342,6 +382,20 @@ const rows: [string, string, string, string][] = [
     `${maxErr(sync).toFixed(2)} ms`,
   ],
 ];
+rows.push(
+  [
+    '**storyreel fast path + verification** (joins: container, frames per scene, a decode of 1/6 s after each join)',
+    (m('oursVerified') / 1000).toFixed(3),
+    `**${(m('oursVerified') / m('bareCopy')).toFixed(2)}×** bare H2 (goal ≤ 2×)`,
+    '–',
+  ],
+  [
+    'storyreel fast path + a full decode of every frame (the verification before)',
+    ((m('oursCopy') + verifyMs) / 1000).toFixed(3),
+    `${((m('oursCopy') + verifyMs) / m('bareCopy')).toFixed(2)}× bare H2`,
+    '–',
+  ],
+);
 if (!values['skip-transitions']) {
   rows.push(
     ['bare xfade + acrossfade command, exact per-clip audio (c2)', (m('bareXfade') / 1000).toFixed(3), '1.00', '–'],
@@ -355,7 +409,9 @@ if (!values['skip-transitions']) {
 }
 const expectedXfadeFrames = totalS * FPS - (N - 1) * T * FPS;
 const lines = [
-  `${N} clips, ${W}x${H} ${FPS} fps, ${totalS} s of video; median of ${RUNS} runs; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${(await run('ffmpeg', ['-version'])).stdout.split('\n')[0]}`,
+  `${N} clips, ${W}x${H} ${FPS} fps, ${totalS} s of video; median of ${RUNS} runs; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${(await run('ffmpeg', ['-version'])).stdout.split('\n')[0]}; load average at the end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
   '',
   '| method | median s | ratio | max A/V error over scene starts |',
   '|---|---:|---:|---:|',
@@ -365,13 +421,19 @@ const lines = [
     .filter(([, v]) => v.length)
     .map(([n, v]) => `${n} ${v.map((x) => x.toFixed(0)).join('/')}`)
     .join('; ')}`,
+  `CPU seconds (this process + ffmpeg/ffprobe children, median): ${Object.entries(cpu)
+    .filter(([, v]) => v.length)
+    .map(([n, v]) => `${n} ${median(v).toFixed(2)}`)
+    .join('; ')}; fast path + verification = ${(median(cpu.oursVerified!) / median(cpu.bareCopy!)).toFixed(2)}× bare H2 in CPU`,
   `fast path steps (ms, last run): ${JSON.stringify(steps)}`,
   ...(values['skip-transitions'] ? [] : [`transitions steps (ms, last run): ${JSON.stringify(stepsXfade)}`]),
   `frames: fast path ${await frames(copyOut)} (planned ${totalS * FPS}), bare H2 ${await frames(join(work, 'bare-copy.mp4'))}` +
     (values['skip-transitions']
       ? ''
       : `, transitions ${await frames(join(work, 'ours-xfade.mp4'))} and bare xfade ${await frames(join(work, 'bare-xfade.mp4'))} (planned ${expectedXfadeFrames})`),
-  `verification of the fast-path output (probe, packets, moov, full decode with black/freeze/silence detection): ${(verifyMs / 1000).toFixed(3)} s, ok=${verification.ok}${verification.problems.length ? ` (${verification.problems.join('; ')})` : ''}`,
+  `verification of the fast-path output, joins (median of ${joinChecks.length}): ${(median(joinChecks.map((j) => j.tookMs)) / 1000).toFixed(3)} s, ` +
+    `${median(joinChecks.map((j) => j.cpuS)).toFixed(2)} CPU s, ok=${joinChecks.every((j) => j.ok)}, ${joinCheck.segments?.length ?? 0} scenes checked; ` +
+    `full decode (probe, packets, moov, every frame with black/freeze/silence detection): ${(verifyMs / 1000).toFixed(3)} s, ok=${verification.ok}${verification.problems.length ? ` (${verification.problems.join('; ')})` : ''}`,
   `fast path with poster + contact sheet (ms): ${JSON.stringify(fullSteps)}`,
   `peak RSS, this process (MB): before the runs ${rssBeforeMb.toFixed(0)}; during ${Object.entries(rss)
     .map(([n, r]) => `${n} ${r.selfMb.toFixed(0)}`)

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from './config.js';
+import { checkFfmpeg } from './media/check-ffmpeg.js';
 import { cachedCliPath, findOnPath, resolveTemporalCli, TEMPORAL_CLI_MODULE, TEMPORAL_CLI_VERSION } from './temporal/dev-server.js';
 
 type Log = (msg: string) => void;
@@ -15,7 +16,14 @@ const seconds = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
 export async function runSetup({ log }: { log: Log }): Promise<boolean> {
   const cfg = loadConfig();
-  return (await ensureFfmpeg(log)) && (await ensureTemporalCli(cfg.temporalCliPath, cfg.cacheDir, log));
+  return (await ensureFfmpeg(log)) && (await ffmpegHasWhatWeUse(log)) && (await ensureTemporalCli(cfg.temporalCliPath, cfg.cacheDir, log));
+}
+
+/** The version and every filter, encoder and format storyreel uses, read from the installed ffmpeg. */
+async function ffmpegHasWhatWeUse(log: Log): Promise<boolean> {
+  const check = await checkFfmpeg();
+  log(check.ok ? 'ffmpeg: has every filter, encoder and format storyreel uses' : `ffmpeg: ${check.message}`);
+  return check.ok;
 }
 
 async function ensureFfmpeg(log: Log): Promise<boolean> {
@@ -28,7 +36,7 @@ async function ensureFfmpeg(log: Log): Promise<boolean> {
   }
   const t = Date.now();
   if (!(await aptInstall('ffmpeg', log))) {
-    log('ffmpeg/ffprobe are missing and cannot be installed here; install ffmpeg (>= 4.3) or set FFMPEG_PATH/FFPROBE_PATH');
+    log('ffmpeg/ffprobe are missing and cannot be installed here; install ffmpeg (5.1 or newer) or set FFMPEG_PATH/FFPROBE_PATH');
     return false;
   }
   log(`ffmpeg: installed in ${seconds(t)}`);

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
-import { checkMediaTools } from './media/probe.js';
+import { requireFfmpeg } from './media/check-ffmpeg.js';
 import { ProviderRegistry, type ProviderFactory } from './providers/registry.js';
 import { ClipStore } from './store/clip-store.js';
 import { FileJobLedger } from './store/job-ledger.js';
@@ -107,7 +107,7 @@ export class StoryreelWorker {
 }
 
 export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker> {
-  await checkMediaTools();
+  await requireFfmpeg();
   const paths = storePaths(setup.workDir);
   const env = setup.env ?? process.env;
   const providers = new ProviderRegistry({

@@ -9,6 +9,8 @@
  *  3. its error message keeps only trailing lines that do not start with "[" (dropping
  *     `[Parsed_scale_0 @ …] Invalid size`): we keep our own stderr tail and name the real cause (FfmpegError).
  * Filter graphs are always written to script files by the callers (`-filter_complex_script`), never inlined.
+ * Every input is opened with `-protocol_whitelist file` (INPUT_PROTOCOLS): a user's `.mp3` that is really an HLS
+ * playlist, or a path that is really a URL, can never make ffmpeg fetch anything from the network.
  * Cancellation kills ffmpeg (SIGKILL) and the caller's temp output is removed; nothing half-written survives.
  */
 import ffmpeg from 'fluent-ffmpeg';
@@ -18,6 +20,36 @@ export interface FfmpegInput {
   /** A file path, or a lavfi graph when options include `-f lavfi`. */
   source: string;
   options?: string[];
+}
+
+/**
+ * The protocols ffmpeg and ffprobe may open for an input, and everything it references (concat lists, playlists):
+ * local files only. The concat demuxer reads its entries through the same whitelist, so `file` covers it too.
+ */
+export const INPUT_PROTOCOLS = 'file';
+
+/** Numbered ffmpeg inputs, for graphs that refer to `[n:a]`: `add` returns the index of the input it added. */
+export class InputList {
+  readonly list: FfmpegInput[] = [];
+  add(source: string, options?: string[]): number {
+    this.list.push(options ? { source, options } : { source });
+    return this.list.length - 1;
+  }
+}
+
+/** Progress of any long media step, 0..1; every long ffmpeg/ffprobe call accepts one so activities can heartbeat. */
+export type OnProgress = (fraction: number) => void;
+
+/** The options every long media call takes (a bare AbortSignal is accepted where older callers pass one). */
+export interface MediaCallOptions {
+  signal?: AbortSignal;
+  onProgress?: OnProgress;
+}
+
+/** Normalises `signal | { signal, onProgress }` (older positional callers pass a bare signal). */
+export function callOptions(signalOrOptions?: AbortSignal | MediaCallOptions): MediaCallOptions {
+  if (!signalOrOptions) return {};
+  return signalOrOptions instanceof AbortSignal ? { signal: signalOrOptions } : signalOrOptions;
 }
 
 export interface FfmpegJob {
@@ -30,6 +62,11 @@ export interface FfmpegJob {
   expectedDurationS: number;
   signal?: AbortSignal;
   onProgress?: (p: FfmpegProgress) => void;
+  /**
+   * Fail when ffmpeg logs any error, even if it exits 0 (decode checks): a frame-threaded decoder can log a corrupt
+   * frame ("error while decoding MB …") without flagging it in time for `-xerror` (measured: 3 of 10 short runs).
+   */
+  failOnErrorLog?: boolean;
 }
 
 export interface FfmpegProgress {
@@ -37,6 +74,8 @@ export interface FfmpegProgress {
   fraction: number;
   outTimeS: number;
   speed?: number;
+  /** Video frames written so far (decoded frames for a `-f null` decode pass); absent before the first report. */
+  frames?: number;
 }
 
 /** ffmpeg failed. `cause` is the line that names the real reason; `stderrTail` the last lines for logs. */
@@ -60,11 +99,15 @@ export class FfmpegCancelledError extends Error {
 const TAIL_LINES = 200;
 
 /** Parses one `-progress` key=value line into seconds of output written, or undefined. */
-export function parseProgressLine(line: string): { outTimeS?: number; speed?: number; end?: boolean } | undefined {
-  const m = /^(out_time_us|out_time_ms|speed|progress)=(.*)$/.exec(line.trim());
+export function parseProgressLine(line: string): { outTimeS?: number; speed?: number; frames?: number; end?: boolean } | undefined {
+  const m = /^(out_time_us|out_time_ms|speed|progress|frame)=(.*)$/.exec(line.trim());
   if (!m) return undefined;
   const [, key, value] = m as unknown as [string, string, string];
   if (key === 'progress') return { end: value === 'end' };
+  if (key === 'frame') {
+    const n = Number(value);
+    return Number.isInteger(n) && n >= 0 ? { frames: n } : undefined;
+  }
   if (key === 'speed') {
     const s = Number.parseFloat(value);
     return Number.isFinite(s) ? { speed: s } : undefined;
@@ -82,6 +125,8 @@ export function progressFraction(outTimeS: number, expectedDurationS: number): n
 
 /** The stderr line that names the cause: the first error-level line, preferring a filter's own message. */
 export function extractReason(lines: readonly string[]): string {
+  const refused = refusedProtocol(lines);
+  if (refused) return refused;
   const errors = lines.filter((l) => /\[(error|fatal)\]/.test(l) || /^\[[^\]]+ @ 0x[0-9a-f]+\]/.test(l));
   const specific = errors.find((l) => /\[(Parsed_|AVFilterGraph|graph)/.test(l)) ?? errors[0];
   const chosen =
@@ -95,13 +140,34 @@ export function extractReason(lines: readonly string[]): string {
     .trim();
 }
 
+/**
+ * When ffmpeg or ffprobe refused to open something because of the protocol whitelist: a sentence naming what was
+ * refused (the URL when ffmpeg printed it) and why. Undefined otherwise. Pure.
+ */
+export function refusedProtocol(lines: readonly string[]): string | undefined {
+  const text = lines.join('\n');
+  const proto = /Protocol '([^']+)' not on whitelist/.exec(text)?.[1];
+  if (!proto) return undefined;
+  const url = /([a-z][a-z0-9+.-]*:\/\/[^\s']+?)(?=:\s|'|\s|$)/m.exec(text)?.[1];
+  return (
+    `refused to fetch ${url ?? 'a network resource'} (protocol ${proto} is not allowed): storyreel reads local media ` +
+    'files only (is this a playlist or a link saved under a media file name?)'
+  );
+}
+
+/** Input options with the protocol whitelist first (unless the caller chose one). */
+export function inputOptions(input: FfmpegInput): string[] {
+  const options = input.options ?? [];
+  return options.includes('-protocol_whitelist') ? options : ['-protocol_whitelist', INPUT_PROTOCOLS, ...options];
+}
+
 export function runFfmpeg(job: FfmpegJob): Promise<void> {
   const tail: string[] = [];
   // `stdoutLines` sizes fluent-ffmpeg's own stdout/stderr rings (untyped option).
   const command = ffmpeg({ stdoutLines: TAIL_LINES } as ffmpeg.FfmpegCommandOptions);
   for (const input of job.inputs) {
     command.input(input.source);
-    addOptions(command, 'input', input.options ?? []);
+    addOptions(command, 'input', inputOptions(input));
   }
   command.output(job.output);
   addOptions(command, 'output', [
@@ -118,14 +184,21 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
 
   let lastOut = 0;
   let speed: number | undefined;
+  let frames: number | undefined;
   command.on('stderr', (line: string) => {
     const p = parseProgressLine(line);
     if (p) {
       if (p.speed !== undefined) speed = p.speed;
+      if (p.frames !== undefined) frames = p.frames;
       if (p.outTimeS !== undefined) lastOut = p.outTimeS;
       if (p.outTimeS !== undefined || p.end) {
         const fraction = p.end ? 1 : progressFraction(lastOut, job.expectedDurationS);
-        job.onProgress?.({ fraction, outTimeS: lastOut, ...(speed !== undefined ? { speed } : {}) });
+        job.onProgress?.({
+          fraction,
+          outTimeS: lastOut,
+          ...(speed !== undefined ? { speed } : {}),
+          ...(frames !== undefined ? { frames } : {}),
+        });
       }
       return;
     }
@@ -158,7 +231,10 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
     });
     command.on('end', () => {
       job.signal?.removeEventListener('abort', onAbort);
-      resolve();
+      const logged = job.failOnErrorLog ? tail.filter((l) => /\[(error|fatal)\]/.test(l)) : [];
+      if (logged.length === 0) return resolve();
+      const reason = extractReason(logged);
+      reject(new FfmpegError(`ffmpeg reported an error: ${reason}`, 0, reason, [...tail], safeArgs(args)));
     });
     command.run();
   });

@@ -28,6 +28,11 @@ export interface ClipFacts {
   audioRate: number;
   audioChannels: number;
   audioSeconds: number;
+  /**
+   * Where the first video frame sits on the file's timeline (seconds after its earliest stream start; 0 unless the
+   * audio starts before the picture). ffmpeg counts every input's timestamps from that earliest start.
+   */
+  videoOffsetS: number;
   /** Everything the concat demuxer needs identical, extradata (SPS/PPS) included. */
   videoFingerprint: string;
 }
@@ -41,6 +46,9 @@ export function clipFacts(p: ProbeResult): ClipFacts {
   // Counted frames or packets when the probe counted them (they expose truncation); else the container's count.
   const frames = Number(v.nb_read_frames ?? v.nb_read_packets ?? v.nb_frames ?? Math.round(duration * fps));
   const sar = v.sample_aspect_ratio && v.sample_aspect_ratio !== '0:1' ? v.sample_aspect_ratio : '1:1';
+  const starts = p.streams.map((s) => Number(s.start_time)).filter(Number.isFinite);
+  const fileStart = Number(p.format?.start_time ?? (starts.length ? Math.min(...starts) : 0));
+  const videoStart = Number(v.start_time ?? fileStart);
   return {
     width: v.width ?? 0,
     height: v.height ?? 0,
@@ -55,6 +63,7 @@ export function clipFacts(p: ProbeResult): ClipFacts {
     audioRate: Number(a?.sample_rate ?? 0),
     audioChannels: a?.channels ?? 0,
     audioSeconds: Number(a?.duration ?? 0),
+    videoOffsetS: Number.isFinite(videoStart - fileStart) ? Math.max(0, videoStart - fileStart) : 0,
     videoFingerprint: [
       v.codec_name,
       v.profile,

@@ -138,8 +138,25 @@ export function transitionVideoGraph(
 const toHouseAudio = 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo';
 
 /**
- * Per-clip audio made exactly as long as its video (silence for clips without audio), joined into [out]: by the
- * concat filter at cuts, and across a transition of `crossfades[i]` seconds by fading clip i−1 out and clip i in
+ * Clip audio into the house format, placed by its timestamps: `first_pts=0` makes the resampler start the stream at
+ * the file's time zero, so audio that starts after the picture (an empty edit, encoder priming, a muxer's offset)
+ * gets that much silence in front instead of being pulled forward to the first frame. Audio that starts before the
+ * picture is cut by the caller (a clip's `videoOffsetS`; assembly normalizes such clips).
+ */
+export const CLIP_AUDIO = 'aresample=48000:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo';
+
+/**
+ * One clip's audio as exactly `samples` samples at 48 kHz from its first video frame (`skipSamples` into the file's
+ * timeline), padded with silence when short: the chain after the input label, without an output label.
+ */
+export function placedClipAudio(input: number, samples: number, skipSamples = 0): string {
+  const trim = skipSamples > 0 ? `atrim=start_sample=${skipSamples}:end_sample=${skipSamples + samples}` : `atrim=end_sample=${samples}`;
+  return `[${input}:a]${CLIP_AUDIO},${trim},apad=whole_len=${samples},asetpts=N/SR/TB`;
+}
+
+/**
+ * Per-clip audio placed by its timestamps and made exactly as long as its video (silence for clips without audio),
+ * joined into [out]: by the concat filter at cuts, and across a transition of `crossfades[i]` seconds by fading clip i−1 out and clip i in
  * (linear, as acrossfade's tri curves) and summing the overlapping pieces.
  *
  * Why not acrossfade: in ffmpeg 5.1 a chain of acrossfade filters makes ffmpeg read clips long before the video
@@ -161,8 +178,10 @@ export function exactAudioGraph(
     const n = samples(e.seconds);
     const fadeIn = i > 0 ? Math.min(samples(fades[i] ?? 0), n) : 0;
     const fadeOut = i + 1 < entries.length ? Math.min(samples(fades[i + 1] ?? 0), n - fadeIn) : 0;
-    const src = e.input === null ? `anullsrc=r=${rate}:cl=stereo` : `[${e.input}:a]${toHouseAudio}`;
-    let chain = `${src},atrim=end_sample=${n},apad=whole_len=${n},asetpts=N/SR/TB`;
+    let chain =
+      e.input === null
+        ? `anullsrc=r=${rate}:cl=stereo,atrim=end_sample=${n},apad=whole_len=${n},asetpts=N/SR/TB`
+        : placedClipAudio(e.input, n);
     if (fadeIn) chain += `,afade=t=in:ss=0:ns=${fadeIn}`;
     if (fadeOut) chain += `,afade=t=out:ss=${n - fadeOut}:ns=${fadeOut}`;
     const pieces = [

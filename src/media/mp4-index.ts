@@ -31,20 +31,26 @@ export interface Mp4Track {
   matrix: Buffer;
   /** media_time of the first edit (−1: an empty edit, i.e. a delayed start); undefined without an edit list. */
   editStart?: number;
+  /**
+   * Where the edit list starts the media: each entry's media_time, with an empty edit's length (a delay); segment
+   * lengths of media edits are left out (they follow the clip's length). '' without an edit list.
+   */
+  edits: string;
   width?: number;
   height?: number;
   sampleRate?: number;
   channels?: number;
 }
 
-interface Box {
+export interface Box {
   type: string;
   /** Payload start and end offsets in the buffer. */
   start: number;
   end: number;
 }
 
-function* boxes(buf: Buffer, start: number, end: number): Generator<Box> {
+/** The boxes between `start` and `end` of `buf` (payload offsets); stops at the first malformed header. */
+export function* boxes(buf: Buffer, start: number, end: number): Generator<Box> {
   for (let pos = start; pos + 8 <= end;) {
     let size = buf.readUInt32BE(pos);
     const type = buf.toString('latin1', pos + 4, pos + 8);
@@ -60,12 +66,12 @@ function* boxes(buf: Buffer, start: number, end: number): Generator<Box> {
   }
 }
 
-const child = (buf: Buffer, parent: Box, type: string) => {
+export const child = (buf: Buffer, parent: Box, type: string) => {
   for (const b of boxes(buf, parent.start, parent.end)) if (b.type === type) return b;
   return undefined;
 };
 
-const path = (buf: Buffer, parent: Box, ...types: string[]) =>
+export const path = (buf: Buffer, parent: Box, ...types: string[]) =>
   types.reduce<Box | undefined>((b, t) => (b ? child(buf, b, t) : undefined), parent);
 
 const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
@@ -99,6 +105,20 @@ function aacConfig(d: Buffer): { sampleRate?: number; channels?: number } {
   return { ...(rateIndex < AAC_RATES.length ? { sampleRate: AAC_RATES[rateIndex] } : {}), ...(channels > 0 ? { channels } : {}) };
 }
 
+/** The start-defining part of an elst box (see Mp4Track.edits). */
+function editStarts(buf: Buffer, elst: Box): string {
+  const v1 = buf[elst.start] === 1;
+  const size = v1 ? 20 : 12;
+  const n = buf.readUInt32BE(elst.start + 4);
+  const out: string[] = [];
+  for (let k = 0, at = elst.start + 8; k < n && at + size <= elst.end; k++, at += size) {
+    const duration = v1 ? Number(buf.readBigUInt64BE(at)) : buf.readUInt32BE(at);
+    const mediaTime = v1 ? Number(buf.readBigInt64BE(at + 8)) : buf.readInt32BE(at + 4);
+    out.push(mediaTime === -1 ? `empty ${duration}` : `${mediaTime}@${buf.readUInt32BE(at + (v1 ? 16 : 8))}`);
+  }
+  return out.join(',');
+}
+
 function parseTrak(buf: Buffer, trak: Box): Mp4Track | undefined {
   const tkhd = child(buf, trak, 'tkhd');
   const mdhd = path(buf, trak, 'mdia', 'mdhd');
@@ -130,6 +150,7 @@ function parseTrak(buf: Buffer, trak: Box): Mp4Track | undefined {
     sampleDeltas: [],
     sampleEntry: Buffer.alloc(0),
     matrix: buf.subarray(matrixAt, matrixAt + 36),
+    edits: '',
   };
   let fixed = 0;
   if (handler === 'vide') {
@@ -164,6 +185,7 @@ function parseTrak(buf: Buffer, trak: Box): Mp4Track | undefined {
   if (track.samples !== sttsSamples) return undefined;
 
   const elst = path(buf, trak, 'edts', 'elst');
+  if (elst) track.edits = editStarts(buf, elst);
   if (elst && buf.readUInt32BE(elst.start + 4) > 0) {
     const ev = buf[elst.start]!;
     track.editStart = ev === 1 ? Number(buf.readBigInt64BE(elst.start + 16)) : buf.readInt32BE(elst.start + 12);
@@ -216,6 +238,8 @@ export async function readMoov(file: string, maxBytes = 64 * 1024 * 1024): Promi
 export interface QuickFacts {
   /** Equal for clips whose video a stream copy can join (see the module comment). */
   copyKey: string;
+  /** Equal for clips whose audio starts at the same offset from the picture (audio format, time scale, edit list). */
+  timingKey: string;
   frames: number;
   audio: { sampleRate: number; channels: number } | null;
 }
@@ -235,5 +259,6 @@ export async function quickFacts(file: string): Promise<QuickFacts | undefined> 
     .update(`|${v.id}|${v.timescale}|${v.sampleDeltas[0]}|${v.editStart ?? 'none'}`)
     .digest('hex');
   const a = audio[0];
-  return { copyKey, frames: v.samples, audio: a ? { sampleRate: a.sampleRate ?? 0, channels: a.channels ?? 0 } : null };
+  const timingKey = a ? `${a.format}|${a.timescale}|${a.edits}` : 'none';
+  return { copyKey, timingKey, frames: v.samples, audio: a ? { sampleRate: a.sampleRate ?? 0, channels: a.channels ?? 0 } : null };
 }

@@ -9,7 +9,7 @@
  * every scene on a keyframe, so their tile is the last keyframe before the middle, never another scene.
  */
 import { writeFile } from 'node:fs/promises';
-import { runFfmpeg } from './ffmpeg.js';
+import { callOptions, runFfmpeg, type MediaCallOptions } from './ffmpeg.js';
 import { f6 } from './graphs.js';
 
 export interface SheetLayout {
@@ -50,18 +50,28 @@ export function keyframeTimes(times: readonly number[]): string {
 
 const JPEG = ['-f', 'image2', '-update', '1', '-c:v', 'mjpeg', '-q:v', '3'];
 
-/** Writes the exact frame at `atS` as JPEG to `dest`. */
-export async function writePoster(video: string, atS: number, dest: string, signal?: AbortSignal): Promise<void> {
+/** Writes the exact frame at `atS` as JPEG to `dest`. `onProgress` reaches 1 when it is written. */
+export async function writePoster(
+  video: string,
+  atS: number,
+  dest: string,
+  signalOrOptions?: AbortSignal | MediaCallOptions,
+): Promise<void> {
+  const { signal, onProgress } = callOptions(signalOrOptions);
   await runFfmpeg({
     inputs: [{ source: video, options: ['-ss', f6(atS)] }],
     output: dest,
     expectedDurationS: 0,
     outputOptions: ['-map', '0:v:0', '-frames:v', '1', ...JPEG],
     ...(signal ? { signal } : {}),
+    ...(onProgress ? { onProgress: (p) => onProgress(p.fraction) } : {}),
   });
 }
 
-/** Writes a grid of one tile per time to `dest` (JPEG); `listPath` is a scratch file for the tile list. */
+/**
+ * Writes a grid of one tile per time to `dest` (JPEG); `listPath` is a scratch file for the tile list. `onProgress`
+ * is called while ffmpeg works (0: the one output frame comes at the end) and with 1 when the sheet is written.
+ */
 export async function writeContactSheet(
   video: string,
   timesS: readonly number[],
@@ -69,8 +79,9 @@ export async function writeContactSheet(
   layout: SheetLayout,
   dest: string,
   listPath: string,
-  signal?: AbortSignal,
+  signalOrOptions?: AbortSignal | MediaCallOptions,
 ): Promise<void> {
+  const { signal, onProgress } = callOptions(signalOrOptions);
   await writeFile(listPath, tileList(video, timesS, fps));
   const graphPath = `${listPath}.graph.txt`;
   await writeFile(graphPath, sheetGraph(timesS.length, layout));
@@ -80,5 +91,7 @@ export async function writeContactSheet(
     expectedDurationS: 0,
     outputOptions: ['-filter_complex_script', graphPath, '-map', '[sheet]', '-fps_mode', 'passthrough', '-frames:v', '1', ...JPEG],
     ...(signal ? { signal } : {}),
+    // One output frame at the very end; the demuxed tiles are the only measure of progress before it.
+    ...(onProgress ? { onProgress: (p) => onProgress(p.fraction === 1 ? 1 : 0) } : {}),
   });
 }

@@ -3,26 +3,42 @@
  * stitched whole: only the new tail belongs to the extending scene.
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { runFfmpeg } from './ffmpeg.js';
+import { callOptions, runFfmpeg, type MediaCallOptions } from './ffmpeg.js';
 import { HOUSE_AUDIO_ARGS, houseVideoArgs } from './house.js';
 import { audioStream, probe } from './probe.js';
 
-/** Writes `src` without its first `startS` seconds (snapped to whole frames at `fps`) to `dest`. */
-export async function trimHead(src: string, dest: string, startS: number, fps: number, signal?: AbortSignal): Promise<void> {
+/** The trim graph: video from frame `startFrame`, audio from `start` seconds (silence without audio). Pure. */
+export function trimGraph(startFrame: number, start: string, hasAudio: boolean): string {
+  return (
+    `[0:v]trim=start_frame=${startFrame},setpts=PTS-STARTPTS[v];` +
+    (hasAudio ? `[0:a]atrim=start=${start},asetpts=PTS-STARTPTS[a]` : `anullsrc=r=48000:cl=stereo[a]`)
+  );
+}
+
+/**
+ * Writes `src` without its first `startS` seconds (snapped to whole frames at `fps`) to `dest`. `onProgress` follows
+ * the re-encode of what is kept.
+ */
+export async function trimHead(
+  src: string,
+  dest: string,
+  startS: number,
+  fps: number,
+  signalOrOptions?: AbortSignal | MediaCallOptions,
+): Promise<void> {
+  const { signal, onProgress } = callOptions(signalOrOptions);
   const startFrame = Math.round(startS * fps);
   const start = (startFrame / fps).toFixed(6);
-  const hasAudio = !!audioStream(await probe(src));
+  const probed = await probe(src, signal ? { signal } : {});
+  const hasAudio = !!audioStream(probed);
+  const keptS = Math.max(0, Number(probed.format?.duration ?? 0) - startFrame / fps);
   const graph = `${dest}.graph.txt`;
-  await writeFile(
-    graph,
-    `[0:v]trim=start_frame=${startFrame},setpts=PTS-STARTPTS[v];` +
-      (hasAudio ? `[0:a]atrim=start=${start},asetpts=PTS-STARTPTS[a]` : `anullsrc=r=48000:cl=stereo[a]`),
-  );
+  await writeFile(graph, trimGraph(startFrame, start, hasAudio));
   try {
     await runFfmpeg({
       inputs: [{ source: src }],
       output: dest,
-      expectedDurationS: 0,
+      expectedDurationS: keptS,
       outputOptions: [
         '-filter_complex_script',
         graph,
@@ -37,6 +53,7 @@ export async function trimHead(src: string, dest: string, startS: number, fps: n
         'mp4',
       ],
       ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress: (p) => onProgress(p.fraction) } : {}),
     });
   } finally {
     await rm(graph, { force: true });

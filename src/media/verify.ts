@@ -2,77 +2,33 @@
  * Verification of a final video before a production is called done. Everything in the result is plain JSON
  * (it goes into manifest.json as is).
  *
- * 1. Container (ffprobe, packets counted, no decode): one H.264 yuv420p square-pixel video and one AAC audio
+ * 1. Container (ffprobe) and packets (read once, no decode): one H.264 yuv420p square-pixel video and one AAC audio
  *    stream, size, frame rate, frame count and duration against the plan (± one frame per boundary), both streams
  *    starting at 0, audio as long as video, chapters and caption tracks as planned.
  * 2. Audio packets: every AAC packet is 1024 samples, so more packets than the duration accounts for means stacked
  *    priming frames (concat-copy drift), which the container durations alone do not show.
  * 3. moov before mdat (web playback starts before the download ends).
- * 4. One full decode pass (`-xerror`: the first corrupt frame fails it) with blackdetect, freezedetect and
- *    silencedetect; their events are classified against the scene boundaries. Black or frozen stretches at a join
- *    that a transition does not explain are warnings (reported in the manifest), not failures: still shots are
- *    legitimate content, a whole black or frozen scene is reported as such.
+ * 4. Decoding, by `decode`:
+ *    - 'full' (re-encoded videos): one pass over every frame (`-xerror`: the first corrupt frame fails it) with
+ *      blackdetect, freezedetect and silencedetect; events are classified against the scene boundaries. Black or
+ *      frozen stretches at a join that a transition does not explain are warnings, not failures: still shots are
+ *      legitimate content, a whole black or frozen scene is reported as such.
+ *    - 'joins' (stream copies): the clips' frames are their own bytes, decoded when each clip arrived, so only the
+ *      joins are checked: per-scene packet counts and durations, a keyframe at every scene start, regular
+ *      timestamps (from the MP4 index, mp4-samples.ts), and a decode of the first frames after every join (a
+ *      sixth of a second) with black and freeze detectors (verify-decode.ts). About a tenth of a full decode's
+ *      work at 4-8 s scenes.
  */
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FfmpegCancelledError, FfmpegError, runFfmpeg } from './ffmpeg.js';
-import { escapeFilterValue } from './graphs.js';
-import { audioStream, probe, ProbeError, rate, videoStream, type ProbeResult } from './probe.js';
+import { open } from 'node:fs/promises';
+import { FfmpegCancelledError, FfmpegError } from './ffmpeg.js';
+import { audioStream, probe, ProbeError, rate, readPackets, videoStream, type PacketInfo, type ProbeResult } from './probe.js';
+import { classifyEvents, classifyWindowEvents, decodeAll, decodeJoinWindows, type DecodeOptions } from './verify-decode.js';
+import { readSamples } from './mp4-samples.js';
+import { analyzeSegments, joinWindows, windowsPerPass } from './verify-joins.js';
+import type { DetectedEvent, Expectation, SegmentReport, Verification } from './verify-types.js';
 
-export interface Expectation {
-  width: number;
-  height: number;
-  fps: number;
-  frames: number;
-  /** Scene boundaries after the first scene: where each next scene starts and its incoming transition (seconds). */
-  boundaries: { atS: number; transitionS: number }[];
-  chapters?: number;
-  /** Expected duration in seconds; default frames / fps. */
-  durationS?: number;
-  /** Expected number of subtitle (caption) tracks; unchecked when absent. */
-  subtitles?: number;
-  /** Scene ids in order (one more than boundaries), to name scenes in events. */
-  sceneIds?: string[];
-}
-
-export interface DetectedEvent {
-  kind: 'black' | 'freeze' | 'silence';
-  startS: number;
-  /** Absent when the stretch lasts to the end of the video. */
-  endS?: number;
-  /** True when the stretch touches a scene boundary and neither a transition nor its whole scene explains it. */
-  atJoin: boolean;
-  /** The scene the stretch starts in (id when known, else its index). */
-  scene?: string;
-  /** The stretch covers everything its scene shows on its own (a black or still shot). */
-  wholeScene?: boolean;
-}
-
-export interface Verification {
-  ok: boolean;
-  problems: string[];
-  warnings: string[];
-  video: {
-    codec: string;
-    pixFmt: string;
-    sar: string;
-    width: number;
-    height: number;
-    fps: number;
-    frames: number;
-    durationS: number;
-    startS: number;
-  };
-  audio: { codec: string; sampleRate: number; channels: number; durationS: number; packets: number; startS: number } | null;
-  subtitles: number;
-  chapters: number;
-  faststart: boolean;
-  events: DetectedEvent[];
-  decodeErrors: string[];
-  /** Wall time of the checks, ms. */
-  tookMs: number;
-}
+export { classifyEvents, parseDetections } from './verify-decode.js';
+export type { DetectedEvent, Expectation, SegmentReport, Verification } from './verify-types.js';
 
 /** Top-level MP4 atom order; faststart means moov comes before mdat. */
 export async function topLevelAtoms(path: string): Promise<string[]> {
@@ -98,101 +54,48 @@ export async function topLevelAtoms(path: string): Promise<string[]> {
   }
 }
 
-type RawEvent = Omit<DetectedEvent, 'atJoin'>;
-
 /**
- * Events from the detectors' frame metadata (`metadata=mode=print` output: lavfi.black_start=…, lavfi.black_end=…,
- * lavfi.freezedetect.freeze_start=…, lavfi.silence_start=…). Starts and ends pair up in order per kind. Pure.
+ * The same from the MP4 index, in-process (mp4-samples.ts): a sample counts as readable when its bytes lie inside
+ * the file. Undefined when the index cannot be read that way (the caller asks ffprobe).
  */
-export function parseDetections(lines: Iterable<string>): RawEvent[] {
-  const keys: Record<string, ['black' | 'freeze' | 'silence', 'start' | 'end']> = {
-    'lavfi.black_start': ['black', 'start'],
-    'lavfi.black_end': ['black', 'end'],
-    'lavfi.freezedetect.freeze_start': ['freeze', 'start'],
-    'lavfi.freezedetect.freeze_end': ['freeze', 'end'],
-    'lavfi.silence_start': ['silence', 'start'],
-    'lavfi.silence_end': ['silence', 'end'],
-  };
-  const events: RawEvent[] = [];
-  const open: Partial<Record<RawEvent['kind'], RawEvent>> = {};
-  for (const line of lines) {
-    const m = /^([\w.]+)=(-?[\d.]+)\s*$/.exec(line.trim());
-    const key = m && keys[m[1]!];
-    if (!key) continue;
-    const [kind, edge] = key;
-    const t = Math.max(0, Number(m[2]));
-    if (edge === 'start') {
-      const e: RawEvent = { kind, startS: t };
-      open[kind] = e;
-      events.push(e);
-    } else if (open[kind]) {
-      open[kind]!.endS = t;
-      delete open[kind];
-    }
-  }
-  return events.sort((a, b) => a.startS - b.startS);
+async function packetsFromIndex(
+  path: string,
+  p: ProbeResult,
+): Promise<{ counts: Map<number, number>; videoPackets: PacketInfo[]; error?: string } | undefined> {
+  const index = await readSamples(path).catch(() => undefined);
+  const v = videoStream(p);
+  const a = audioStream(p);
+  if (!index || !v || !!a !== !!index.audio) return undefined;
+  const counts = new Map([[v.index, index.video.readable]]);
+  if (a && index.audio) counts.set(a.index, index.audio.readable);
+  return { counts, videoPackets: index.video.packets.map((pk) => ({ ...pk, streamIndex: v.index })) };
 }
 
-/** Classifies events against the scene boundaries (see DetectedEvent). Pure. */
-export function classifyEvents(events: readonly RawEvent[], exp: Expectation, totalS: number): DetectedEvent[] {
-  const frame = 1 / exp.fps;
-  // Detector timestamps land on frames; allow two frames of slack at every edge.
-  const slack = 2 * frame;
-  const starts = [0, ...exp.boundaries.map((b) => b.atS)];
-  const ins = [0, ...exp.boundaries.map((b) => b.transitionS)];
-  const sceneAt = (t: number) => {
-    let k = 0;
-    while (k + 1 < starts.length && starts[k + 1]! <= t + frame / 2) k++;
-    return k;
-  };
-  return events.map((e) => {
-    const end = e.endS ?? totalS;
-    const k = sceneAt(e.startS);
-    const own = { from: starts[k]! + ins[k]!, to: starts[k + 1] ?? totalS };
-    const wholeScene = e.startS <= own.from + slack && end >= own.to - slack;
-    const insideTransition = exp.boundaries.some(
-      (b) => b.transitionS > 0 && e.startS >= b.atS - slack && end <= b.atS + b.transitionS + slack,
-    );
-    const touches = exp.boundaries.some((b) => e.startS <= b.atS + slack && end >= b.atS - slack);
-    const scene = exp.sceneIds?.[k] ?? String(k);
-    return { ...e, atJoin: touches && !insideTransition && !wholeScene, scene, ...(wholeScene ? { wholeScene } : {}) };
-  });
-}
-
-const DETECT_VIDEO = 'blackdetect=d=0.3:pix_th=0.10,freezedetect=n=-60dB:d=1.5';
-const DETECT_AUDIO = 'silencedetect=n=-60dB:d=0.5';
-
-/** The decode pass; resolves to the detector events, or rejects with FfmpegError on a decoding error. */
-async function decodePass(path: string, hasAudio: boolean, durationS: number, opts: VerifyOptions): Promise<RawEvent[]> {
-  const dir = await mkdtemp(join(opts.scratchDir ?? tmpdir(), 'storyreel-decode-'));
+/** Every packet's stream counted, and the video packets kept (for the joins), or why they could not all be read. */
+async function readAllPackets(
+  path: string,
+  p: ProbeResult,
+  videoIndex: number | undefined,
+  sig: { signal?: AbortSignal },
+  onProgress: (f: number) => void,
+): Promise<{ counts: Map<number, number>; videoPackets: PacketInfo[]; error?: string }> {
+  const counts = new Map<number, number>();
+  const videoPackets: PacketInfo[] = [];
   try {
-    const vMeta = join(dir, 'video.txt');
-    const aMeta = join(dir, 'audio.txt');
-    const graph = [`[0:v:0]${DETECT_VIDEO},metadata=mode=print:file=${escapeFilterValue(vMeta)}[v]`];
-    if (hasAudio) graph.push(`[0:a:0]${DETECT_AUDIO},ametadata=mode=print:file=${escapeFilterValue(aMeta)}[a]`);
-    const graphPath = join(dir, 'graph.txt');
-    await writeFile(graphPath, graph.join(';\n'));
-    await runFfmpeg({
-      inputs: [{ source: path }],
-      output: join(dir, 'decode.null'),
-      expectedDurationS: durationS,
-      outputOptions: ['-xerror', '-filter_complex_script', graphPath, '-map', '[v]', ...(hasAudio ? ['-map', '[a]'] : []), '-f', 'null'],
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!(p.fraction) } : {}),
-    });
-    const read = async (p: string) => (await readFile(p, 'utf8').catch(() => '')).split('\n');
-    return parseDetections([...(await read(vMeta)), ...(hasAudio ? await read(aMeta) : [])]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    for await (const packet of readPackets(path, { ...sig, durationS: Number(p.format?.duration ?? 0), onProgress })) {
+      counts.set(packet.streamIndex, (counts.get(packet.streamIndex) ?? 0) + 1);
+      if (packet.streamIndex === videoIndex) videoPackets.push(packet);
+    }
+    return { counts, videoPackets };
+  } catch (err) {
+    if (!(err instanceof ProbeError)) throw err;
+    return { counts, videoPackets, error: `packets could not be read to the end: ${err.message}` };
   }
 }
 
-export interface VerifyOptions {
-  signal?: AbortSignal;
-  /** Decode progress 0..1 (for heartbeats). */
-  onProgress?: (fraction: number) => void;
-  /** Where the decode pass keeps its two small metadata files; default the OS temp dir. */
-  scratchDir?: string;
+export interface VerifyOptions extends DecodeOptions {
+  /** 'full' (default): decode every frame; 'joins': a stream copy's joins only (see the module comment). */
+  decode?: 'full' | 'joins';
 }
 
 function unreadable(reason: string, tookMs: number): Verification {
@@ -207,6 +110,7 @@ function unreadable(reason: string, tookMs: number): Verification {
     faststart: false,
     events: [],
     decodeErrors: [],
+    decode: 'full',
     tookMs: Math.round(tookMs),
   };
 }
@@ -215,20 +119,59 @@ const round = (n: number, d = 6) => (Number.isFinite(n) ? Math.round(n * 10 ** d
 
 export async function verifyVideo(path: string, exp: Expectation, signalOrOptions?: AbortSignal | VerifyOptions): Promise<Verification> {
   const opts: VerifyOptions = signalOrOptions instanceof AbortSignal ? { signal: signalOrOptions } : (signalOrOptions ?? {});
+  const mode = opts.decode ?? 'full';
   const started = performance.now();
   const problems: string[] = [];
   const warnings: string[] = [];
   const frameS = 1 / exp.fps;
-  // Packets, not decoded frames: the decode pass below reads every frame once anyway.
+  const sig = opts.signal ? { signal: opts.signal } : {};
+  // Where each part's progress lands: reading packets is cheap next to a full decode, not next to join windows.
+  const packetShare = mode === 'full' ? 0.1 : 0.3;
   let p: ProbeResult;
   try {
-    p = await probe(path, { countPackets: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+    p = await probe(path, sig);
   } catch (err) {
     if (!(err instanceof ProbeError)) throw err;
     return unreadable(err.message, performance.now() - started);
   }
   const v = videoStream(p);
   const a = audioStream(p);
+  const vDur = Number(v?.duration ?? 0);
+  // Packets and decoding are independent reads of the same file: they run side by side (the decode on its own
+  // processes), and their findings are put in order afterwards.
+  const share = { packets: 0, decode: 0 };
+  const report = (part: keyof typeof share, f: number) => {
+    share[part] = f;
+    opts.onProgress?.(share.packets * packetShare + share.decode * (1 - packetShare));
+  };
+  const decodeOpts = { ...opts, onProgress: (f: number) => report('decode', f) };
+  const windows = mode === 'joins' ? joinWindows(exp) : [];
+  const decodeErrors: string[] = [];
+  const decodeProblems: string[] = [];
+  const decoding = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    if (!v) return undefined;
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof FfmpegCancelledError || !(err instanceof FfmpegError)) throw err;
+      decodeErrors.push(...err.stderrTail.filter((l) => /\[(error|fatal)\]/.test(l)).slice(0, 20));
+      decodeProblems.push(`decoding failed: ${err.reason}`);
+      return undefined;
+    }
+  };
+  const decoded =
+    mode === 'full'
+      ? decoding(async () => ({ full: await decodeAll(path, !!a, vDur, decodeOpts) }))
+      : decoding(async () => ({
+          windows: await decodeJoinWindows(path, windows, exp.fps, windowsPerPass(exp.width, exp.height), decodeOpts),
+        }));
+  const reading = async () =>
+    (mode === 'joins' ? await packetsFromIndex(path, p) : undefined) ??
+    (await readAllPackets(path, p, v?.index, sig, (f) => report('packets', f)));
+  const [packets] = await Promise.all([reading(), decoded]);
+  const { videoPackets, counts } = packets;
+  if (packets.error) problems.push(packets.error);
+  for (const s of p.streams) s.nb_read_packets = counts.get(s.index) ?? 0;
   const count = (type: string) => p.streams.filter((s) => s.codec_type === type).length;
   if (count('video') !== 1) problems.push(`expected 1 video stream, found ${count('video')}`);
   if (count('audio') !== 1) problems.push(`expected 1 audio stream, found ${count('audio')}`);
@@ -238,7 +181,6 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
   const frames = Number(v?.nb_read_packets ?? 0);
   const listed = Number(v?.nb_frames ?? frames);
   const fps = rate(v?.avg_frame_rate);
-  const vDur = Number(v?.duration ?? 0);
   const vStart = Number(v?.start_time ?? 0);
   const sar = v?.sample_aspect_ratio && v.sample_aspect_ratio !== '0:1' ? v.sample_aspect_ratio : '1:1';
   const tolerance = Math.max(1, exp.boundaries.length);
@@ -286,22 +228,19 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
   const faststart = atoms.indexOf('moov') >= 0 && atoms.indexOf('moov') < atoms.indexOf('mdat');
   if (!faststart) problems.push(`moov atom is not before mdat (${atoms.join(',')}); not web-ready`);
 
-  let raw: RawEvent[] = [];
-  const decodeErrors: string[] = [];
-  if (v) {
-    try {
-      raw = await decodePass(path, !!a, vDur, opts);
-    } catch (err) {
-      if (err instanceof FfmpegCancelledError || !(err instanceof FfmpegError)) throw err;
-      decodeErrors.push(...err.stderrTail.filter((l) => /\[(error|fatal)\]/.test(l)).slice(0, 20));
-      problems.push(`decoding failed: ${err.reason}`);
-    }
+  let events: DetectedEvent[] = [];
+  let segments: SegmentReport[] | undefined;
+  const result = await decoded;
+  if (v && mode === 'full') {
+    events = classifyEvents(result && 'full' in result ? result.full : [], exp, vDur);
+  } else if (v) {
+    const joins = analyzeSegments(videoPackets, exp);
+    segments = joins.segments;
+    problems.push(...joins.problems);
+    events = classifyWindowEvents(result && 'windows' in result ? result.windows : [], windows, exp.fps);
   }
-  const events = classifyEvents(raw, exp, vDur).map((e) => ({
-    ...e,
-    startS: round(e.startS),
-    ...(e.endS !== undefined ? { endS: round(e.endS) } : {}),
-  }));
+  problems.push(...decodeProblems);
+  events = events.map((e) => ({ ...e, startS: round(e.startS), ...(e.endS !== undefined ? { endS: round(e.endS) } : {}) }));
   for (const e of events) {
     const span = `${e.startS.toFixed(3)}–${(e.endS ?? vDur).toFixed(3)} s`;
     if (e.atJoin && e.kind !== 'silence') warnings.push(`unexpected ${e.kind} at a scene join (scene ${e.scene}): ${span}`);
@@ -328,6 +267,8 @@ export async function verifyVideo(path: string, exp: Expectation, signalOrOption
     faststart,
     events,
     decodeErrors,
+    decode: mode,
+    ...(segments ? { segments } : {}),
     tookMs: Math.round(performance.now() - started),
   };
 }

@@ -33,6 +33,14 @@ export interface ClipSpec {
         channels?: number;
         /** 1 kHz beep (amplitude 0.5) during the first 200 ms; default true. */
         beep?: boolean;
+        /** The beep starts this far into the audio instead (ms). */
+        beepAtMs?: number;
+        /**
+         * Where the audio stream starts relative to the picture, ms, by timestamps (an edit list): +40 starts the
+         * audio 40 ms after the first frame (an empty edit on the audio track), −40 starts the picture 40 ms after
+         * the audio (an empty edit on the video track).
+         */
+        startMs?: number;
         /** A continuous tone of this frequency (amplitude 0.25) after the beep. */
         toneHz?: number;
       };
@@ -44,6 +52,8 @@ export interface ClipSpec {
   blackHeadS?: number;
   /** The last seconds repeat one frame (a frozen tail). */
   freezeTailS?: number;
+  /** The first seconds repeat the first frame (a stall at the start). */
+  freezeHeadS?: number;
   /** No moving box: the picture never changes (a still shot). */
   still?: boolean;
 }
@@ -64,18 +74,29 @@ export async function genClip(path: string, spec: ClipSpec): Promise<void> {
   const freeze = spec.freezeTailS
     ? `,trim=end=${(d - spec.freezeTailS).toFixed(6)},tpad=stop_mode=clone:stop_duration=${spec.freezeTailS.toFixed(6)}`
     : '';
+  const stall = spec.freezeHeadS
+    ? `,trim=start=${spec.freezeHeadS.toFixed(6)},setpts=PTS-STARTPTS,tpad=start_mode=clone:start_duration=${spec.freezeHeadS.toFixed(6)}`
+    : '';
   const black = spec.blackHeadS ? `,drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='lt(t,${spec.blackHeadS})'` : '';
-  const video = `${picture}${freeze}${black}[v]`;
+  const video = `${picture}${freeze}${stall}${black}[v]`;
   const graph = [video];
   const a = spec.audio === false ? undefined : (spec.audio ?? {});
   if (a) {
     const sr = a.sampleRate ?? 48000;
     const ad = Math.max(0.001, d + (a.deltaMs ?? 0) / 1000);
-    const beep = a.beep === false ? '0' : `if(lt(t,0.2),0.5*sin(2*PI*1000*t),0)`;
+    const at = (a.beepAtMs ?? 0) / 1000;
+    const beep =
+      a.beep === false
+        ? '0'
+        : at > 0
+          ? `if(between(t,${at},${at + 0.2}),0.5*sin(2*PI*1000*(t-${at})),0)`
+          : `if(lt(t,0.2),0.5*sin(2*PI*1000*t),0)`;
     const tone = a.toneHz ? `+if(gte(t,0.2),0.25*sin(2*PI*${a.toneHz}*t),0)` : '';
     const layout = (a.channels ?? 2) === 1 ? 'mono' : 'stereo';
     graph.push(`aevalsrc='${beep}${tone}':s=${sr}:d=${ad.toFixed(6)},aformat=channel_layouts=${layout}[a]`);
   }
+  const startMs = a?.startMs ?? 0;
+  const encoded = startMs ? `${path}.base.mp4` : path;
   await run('ffmpeg', [
     '-v',
     'error',
@@ -91,8 +112,41 @@ export async function genClip(path: string, spec: ClipSpec): Promise<void> {
     '+faststart',
     '-f',
     'mp4',
-    path,
+    encoded,
   ]);
+  if (startMs) await offsetAudio(encoded, path, startMs);
+}
+
+/**
+ * Remuxes `src` so its audio starts `startMs` after (positive) or before (negative: the picture is delayed) its
+ * video, by timestamps only; the movie time scale of 48 kHz keeps the edit exact to the sample.
+ */
+async function offsetAudio(src: string, dest: string, startMs: number): Promise<void> {
+  const offset = ['-itsoffset', (Math.abs(startMs) / 1000).toFixed(6)];
+  const [videoIn, audioIn] = startMs > 0 ? [[], offset] : [offset, []];
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    ...videoIn,
+    '-i',
+    src,
+    ...audioIn,
+    '-i',
+    src,
+    '-map',
+    '0:v',
+    '-map',
+    '1:a',
+    '-c',
+    'copy',
+    '-movie_timescale',
+    '48000',
+    '-movflags',
+    '+faststart',
+    dest,
+  ]);
+  await rm(src, { force: true });
 }
 
 /** A plain audio file (e.g. a soundtrack or narration): a sine of `hz` at `amplitude` for `seconds`. */
@@ -227,19 +281,21 @@ export interface SceneSync {
 }
 
 /**
- * Audio onset minus video cut at every scene start. The beep search window opens 100 ms before the cut; the
- * previous scene's beep is over by then as long as scenes last more than 300 ms.
+ * Audio onset minus video cut at every scene start. The beep search window opens 100 ms before the cut (and closes
+ * `searchUntilMs` after it, default 150); the previous scene's beep is over by then as long as scenes last more than
+ * 300 ms.
  */
 export async function avOffsets(
   video: string,
   sceneColors: readonly number[],
-  opts: { threshold?: number } = {},
+  opts: { threshold?: number; searchUntilMs?: number } = {},
 ): Promise<{ scenes: SceneSync[]; frames: number; audioS: number }> {
   const [times, colors, samples] = await Promise.all([videoFrameTimes(video), cornerColors(video), audioSamples(video)]);
   const starts = sceneStartFrames(colors, sceneColors);
+  const until = (opts.searchUntilMs ?? 150) / 1000;
   const scenes = starts.map((f, k) => {
     const cutS = f >= 0 ? times[f]! : Number.NaN;
-    const onsetS = onsetAfter(samples, Math.max(0, cutS - 0.1), cutS + 0.15, opts.threshold);
+    const onsetS = onsetAfter(samples, Math.max(0, cutS - 0.1), cutS + until, opts.threshold);
     return { scene: k, cutS, onsetS, offsetMs: onsetS === undefined ? undefined : (onsetS - cutS) * 1000 };
   });
   return { scenes, frames: colors.length, audioS: samples.length / 48000 };

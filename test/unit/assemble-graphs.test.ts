@@ -82,7 +82,7 @@ describe('graphs and lists', () => {
     );
   });
 
-  it("trims or pads every clip's audio to its video length; silence for a clip without audio", () => {
+  it('places clip audio by its timestamps, trims or pads it to its video length; silence for a clip without audio', () => {
     expect(
       exactAudioGraph(
         [
@@ -93,7 +93,7 @@ describe('graphs and lists', () => {
         'clip',
       ),
     ).toBe(
-      '[1:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=192000,apad=whole_len=192000,asetpts=N/SR/TB[b0];\n' +
+      '[1:a]aresample=48000:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=192000,apad=whole_len=192000,asetpts=N/SR/TB[b0];\n' +
         'anullsrc=r=48000:cl=stereo,atrim=end_sample=96000,apad=whole_len=96000,asetpts=N/SR/TB[b1];\n' +
         '[b0][b1]concat=n=2:v=0:a=1[clip]',
     );
@@ -108,14 +108,14 @@ describe('graphs and lists', () => {
         { crossfades: [0, 0.25, 0] },
       ).split(';\n'),
     ).toEqual([
-      '[0:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=48000,apad=whole_len=48000,asetpts=N/SR/TB,afade=t=out:ss=36000:ns=12000,asplit=2[b0s][t0s]',
+      '[0:a]aresample=48000:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=48000,apad=whole_len=48000,asetpts=N/SR/TB,afade=t=out:ss=36000:ns=12000,asplit=2[b0s][t0s]',
       '[b0s]atrim=start_sample=0:end_sample=36000,asetpts=PTS-STARTPTS[b0]',
       '[t0s]atrim=start_sample=36000:end_sample=48000,asetpts=PTS-STARTPTS[t0]',
-      '[1:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=48000,apad=whole_len=48000,asetpts=N/SR/TB,afade=t=in:ss=0:ns=12000,asplit=2[h1s][b1s]',
+      '[1:a]aresample=48000:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=48000,apad=whole_len=48000,asetpts=N/SR/TB,afade=t=in:ss=0:ns=12000,asplit=2[h1s][b1s]',
       '[h1s]atrim=start_sample=0:end_sample=12000,asetpts=PTS-STARTPTS[h1]',
       '[b1s]atrim=start_sample=12000:end_sample=48000,asetpts=PTS-STARTPTS[b1]',
       '[t0][h1]amix=inputs=2:duration=longest:dropout_transition=0:normalize=0[x1]',
-      '[2:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=48000,apad=whole_len=48000,asetpts=N/SR/TB[b2]',
+      '[2:a]aresample=48000:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=48000,apad=whole_len=48000,asetpts=N/SR/TB[b2]',
       '[b0][x1][b1][b2]concat=n=4:v=0:a=1[a]',
     ]);
   });

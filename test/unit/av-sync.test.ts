@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assemble, type AssemblyClip, type AssemblyInput } from '../../src/media/assemble.js';
+import { assemble, type AssemblyClip, type AssemblyInput, type AssemblyResult, type TransitionName } from '../../src/media/assemble.js';
 import { avOffsets, genClip, loudnessOf, type ClipSpec } from '../helpers/av.js';
 import { tempDir } from '../helpers/files.js';
 
@@ -47,8 +47,8 @@ async function assembled(paths: string[], over: Partial<AssemblyInput> & { clip?
 }
 
 /** Offsets (ms) at the given scenes; every one must be found. */
-async function offsets(video: string, scenes: number[], colors = COLORS) {
-  const m = await avOffsets(video, colors.slice(0, Math.max(...scenes) + 1));
+async function offsets(video: string, scenes: number[], colors = COLORS, searchUntilMs?: number) {
+  const m = await avOffsets(video, colors.slice(0, Math.max(...scenes) + 1), searchUntilMs ? { searchUntilMs } : {});
   return { ...m, ms: scenes.map((k) => m.scenes[k]!.offsetMs) };
 }
 
@@ -123,4 +123,51 @@ describe('A/V sync at every scene start (±1 ms)', () => {
     const m = await offsets(r.path, [0, 1, 2, 3]);
     for (const ms of m.ms) expect(Math.abs(ms!)).toBeLessThanOrEqual(1);
   });
+});
+
+/**
+ * Clips whose audio stream starts 40 ms after the picture (an empty edit on the audio track) or 40 ms before it (an
+ * empty edit on the video track), each with its beep 100 ms into its audio. Placed by their timestamps, the beep
+ * must sound at 140 ms and 60 ms after the cut (100 ms for clips without an offset), within ±1 ms. Pulled to the
+ * first decoded sample (the old behaviour) they sounded at 121.4 ms (the late audio's priming samples then play
+ * first) and 100.0 ms.
+ */
+describe('audio that does not start with the picture stays where its timestamps put it (±40 ms)', () => {
+  const START_MS = [0, 40, -40, 40, -40, 0];
+  const BEEP_MS = 100;
+  const expected = START_MS.map((s) => BEEP_MS + s);
+  const cuts: TransitionName[] = START_MS.map(() => 'cut');
+  const cases: { method: AssemblyResult['method']; types: TransitionName[]; measured: number[] }[] = [
+    { method: 'copy', types: cuts, measured: [0, 1, 2, 3, 4, 5] },
+    // Scene 5 fades in, so it has no sharp onset; the offset clips all start on cuts.
+    { method: 'transitions', types: ['cut', 'cut', 'cut', 'cut', 'cut', 'crossfade'], measured: [0, 1, 2, 3, 4] },
+    { method: 'reencode', types: cuts, measured: [0, 1, 2, 3, 4, 5] },
+  ];
+  for (const c of cases) {
+    it(`${c.method} path: onset − cut at every scene start is the clip's own offset`, async () => {
+      const paths = await clips(
+        `offset-${c.method}`,
+        START_MS.map((startMs) => ({ audio: { startMs, beepAtMs: BEEP_MS } })),
+      );
+      const r = await assembled(paths, {
+        clip: (i) => ({
+          transition: { type: c.types[i]!, seconds: 0.5 },
+          ...(c.method === 'reencode' && i === 0 ? { narration: 'burned' } : {}),
+        }),
+        ...(c.method === 'reencode' ? { burnCaptions: { fontSize: 12, color: 'ffffff', outline: 1, position: 'top' as const } } : {}),
+      });
+      expect(r.method).toBe(c.method);
+      // Clips whose audio leads are normalized (their picture starts late in the file); the others are used as they are.
+      expect(r.clips.map((x) => x.normalized.length > 0)).toEqual(START_MS.map((s) => s < 0));
+      const overlaps = c.types.filter((t) => t !== 'cut').length * 12;
+      const expectedFrames = SECONDS.slice(0, 6).reduce((sum, d) => sum + d * 24, 0) - overlaps;
+      expect(r.frames).toBe(expectedFrames);
+      const m = await offsets(r.path, c.measured, COLORS, 200);
+      expect(m.frames).toBe(expectedFrames);
+      console.log(
+        `${c.method}: onset − cut (ms) ${m.ms.map((x) => x?.toFixed(2)).join(', ')}; expected ${c.measured.map((k) => expected[k]).join(', ')}`,
+      );
+      m.ms.forEach((ms, j) => expect(Math.abs(ms! - expected[c.measured[j]!]!), `scene ${c.measured[j]}`).toBeLessThanOrEqual(1));
+    });
+  }
 });

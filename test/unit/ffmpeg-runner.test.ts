@@ -6,8 +6,10 @@ import {
   extractReason,
   FfmpegCancelledError,
   FfmpegError,
+  inputOptions,
   parseProgressLine,
   progressFraction,
+  refusedProtocol,
   runFfmpeg,
 } from '../../src/media/ffmpeg.js';
 import { probe } from '../../src/media/probe.js';
@@ -91,6 +93,36 @@ describe('the ffmpeg runner neutralises fluent-ffmpeg defects', () => {
   });
 });
 
+describe('progress for long work', () => {
+  it('reports decoded frames with the fraction, so a -f null pass can count them', async () => {
+    const dir = await tempDir();
+    const seen: { fraction: number; frames?: number }[] = [];
+    await runFfmpeg({
+      inputs: [lavfi('testsrc2=s=320x180:r=24:d=3')],
+      output: join(dir, 'n.null'),
+      expectedDurationS: 3,
+      outputOptions: ['-f', 'null'],
+      onProgress: (p) => seen.push(p),
+    });
+    expect(seen.at(-1)).toMatchObject({ fraction: 1, frames: 72 });
+  });
+
+  it('probe counts packets while reporting how far it has read', async () => {
+    const dir = await tempDir();
+    const clip = join(dir, 'ten.mp4');
+    await runFfmpeg({
+      inputs: [lavfi('testsrc2=s=160x90:r=24:d=10')],
+      output: clip,
+      expectedDurationS: 10,
+      outputOptions: ['-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4'],
+    });
+    const seen: number[] = [];
+    const p = await probe(clip, { countPackets: true, onProgress: (f) => seen.push(f) });
+    expect(p.streams[0]!.nb_read_packets).toBe(240);
+    expect(seen.at(-1)).toBe(1);
+  });
+});
+
 describe('progress parsing (pure)', () => {
   it('reads -progress key=value lines', () => {
     expect(parseProgressLine('out_time_us=1500000')).toEqual({ outTimeS: 1.5 });
@@ -99,6 +131,7 @@ describe('progress parsing (pure)', () => {
     expect(parseProgressLine('speed=2.5x')).toEqual({ speed: 2.5 });
     expect(parseProgressLine('progress=end')).toEqual({ end: true });
     expect(parseProgressLine('frame=  12 fps=0.0 q=-1.0')).toBeUndefined();
+    expect(parseProgressLine('frame=12')).toEqual({ frames: 12 });
     expect(progressFraction(30, 12)).toBe(1);
     expect(progressFraction(3, 12)).toBe(0.25);
     expect(progressFraction(3, 0)).toBe(0);
@@ -112,5 +145,27 @@ describe('progress parsing (pure)', () => {
         '[error] Invalid argument',
       ]),
     ).toBe("[Parsed_scale_0] Invalid size 'oops'");
+  });
+});
+
+describe('inputs stay local (pure)', () => {
+  it('opens every input with the file-only protocol whitelist unless the caller chose one', () => {
+    expect(inputOptions({ source: 'a.mp4' })).toEqual(['-protocol_whitelist', 'file']);
+    expect(inputOptions({ source: 'l.txt', options: ['-f', 'concat'] })).toEqual(['-protocol_whitelist', 'file', '-f', 'concat']);
+    expect(inputOptions({ source: 'x', options: ['-protocol_whitelist', 'file,pipe'] })).toEqual(['-protocol_whitelist', 'file,pipe']);
+  });
+
+  it('says what was refused and why, from the lines ffmpeg prints', () => {
+    const lines = [
+      "[http @ 0x56100c37d000] [error] Protocol 'http' not on whitelist 'file'!",
+      "[hls @ 0x56100c378940] [error] Error when loading first segment 'http://127.0.0.1:8080/seg.ts'",
+      '[error] voice.mp3: Invalid data found when processing input',
+    ];
+    const why =
+      'refused to fetch http://127.0.0.1:8080/seg.ts (protocol http is not allowed): storyreel reads local media files only ' +
+      '(is this a playlist or a link saved under a media file name?)';
+    expect(refusedProtocol(lines)).toBe(why);
+    expect(extractReason(lines)).toBe(why);
+    expect(refusedProtocol(['[error] Invalid data found when processing input'])).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assemble, type AssemblyInput } from '../../src/media/assemble.js';
 import { classifyEvents, parseDetections, verifyVideo, type Expectation, type Verification } from '../../src/media/verify.js';
+import { analyzeSegments, joinWindows, splitPasses } from '../../src/media/verify-joins.js';
 import { genClip, type ClipSpec } from '../helpers/av.js';
 import { tempDir } from '../helpers/files.js';
 
@@ -203,5 +204,148 @@ describe('event parsing and classification (pure)', () => {
       ['freeze', 8.5, false, 'c', true],
       ['black', 1, false, 'a', false],
     ]);
+  });
+});
+
+/** Byte position and size of the video packet at `frame` (presentation order). */
+async function videoPacketAt(video: string, frame: number): Promise<{ pos: number; size: number }> {
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'packet=pts_time,pos,size',
+    '-of',
+    'csv=p=0',
+    video,
+  ]);
+  const packets = stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(',').map(Number) as [number, number, number])
+    .sort((a, b) => a[0] - b[0]);
+  const [, size, pos] = packets[frame]!;
+  return { pos, size };
+}
+
+async function corruptFrame(src: string, dest: string, frame: number): Promise<void> {
+  await copyFile(src, dest);
+  const { pos, size } = await videoPacketAt(dest, frame);
+  const fh = await open(dest, 'r+');
+  await fh.write(Buffer.alloc(Math.min(64, size - 8), 0x5a), 0, Math.min(64, size - 8), pos + 8);
+  await fh.close();
+}
+
+describe("a stream copy's joins (decode: 'joins')", () => {
+  it('passes a good copy with per-scene packet counts, keyframes at every scene start, and no full decode', async () => {
+    const v = await verifyVideo(good.path, good.expectation, { decode: 'joins' });
+    expect(v.problems).toEqual([]);
+    expect(v).toMatchObject({ ok: true, decode: 'joins', faststart: true, video: { frames: 72 }, audio: { durationS: 3 } });
+    expect(v.segments).toEqual([
+      { scene: 's0', startS: 0, frames: 24, expectedFrames: 24, durationS: 1, keyframeAtStart: true },
+      { scene: 's1', startS: 1, frames: 24, expectedFrames: 24, durationS: 1, keyframeAtStart: true },
+      { scene: 's2', startS: 2, frames: 24, expectedFrames: 24, durationS: 1, keyframeAtStart: true },
+    ]);
+  });
+
+  it('names the scene that lost frames (a truncated clip)', async () => {
+    const paths = await clips('trunc-joins', [{}, { seconds: 2 }, {}]);
+    await truncate(paths[1]!, Math.round((await stat(paths[1]!)).size * 0.5));
+    const r = await assembleVerified(paths, {
+      verify: async (tmp, timing) => {
+        const v = await verifyVideo(tmp, timing.expectation, { decode: 'joins' });
+        throw new Error(v.problems.join('\n'));
+      },
+    });
+    expect((r.result as Error).message).toMatch(/^scene s1: \d+ frames, expected 48$/m);
+  });
+
+  it('a corrupt frame right after a join fails the window decode; one inside a scene is left to the clip check', async () => {
+    const afterJoin = join(dir, 'corrupt-join.mp4');
+    await corruptFrame(good.path, afterJoin, 25);
+    const atJoin = await verifyVideo(afterJoin, good.expectation, { decode: 'joins' });
+    expect(atJoin.ok).toBe(false);
+    expect(atJoin.problems.join('\n')).toMatch(/^decoding failed: after the join at 1\.000 s: /m);
+    // Frame 12 lies inside scene 0, away from every join: the clip's own bytes, decoded when the clip arrived.
+    const inside = join(dir, 'corrupt-inside.mp4');
+    await corruptFrame(good.path, inside, 12);
+    expect((await verifyVideo(inside, good.expectation, { decode: 'joins' })).ok).toBe(true);
+    expect((await verifyVideo(inside, good.expectation, { decode: 'full' })).problems.join('\n')).toMatch(/decoding failed/);
+  });
+
+  it('flags a scene that opens black at its join; a still scene is reported, not flagged', async () => {
+    const paths = await clips('faults-joins', [
+      { seconds: 2 },
+      { seconds: 2, blackHeadS: 0.5 },
+      { seconds: 2, still: true },
+      { seconds: 1 },
+    ]);
+    let v: Verification | undefined;
+    const r = await assembleVerified(paths, {
+      verify: async (tmp, timing) => {
+        v = await verifyVideo(tmp, timing.expectation, { decode: 'joins' });
+      },
+    });
+    expect(r.result).not.toBeInstanceOf(Error);
+    expect(v!.ok).toBe(true);
+    // Black frames are also frozen; a freeze that fills its whole window is not counted (it may be a still shot).
+    expect(v!.events.filter((e) => e.kind !== 'silence')).toEqual([
+      { kind: 'black', startS: 2, endS: 2.166667, atJoin: true, scene: 's1' },
+      { kind: 'freeze', startS: 2, endS: 2.166667, atJoin: false, scene: 's1' },
+      { kind: 'freeze', startS: 4, endS: 4.166667, atJoin: false, scene: 's2' },
+    ]);
+    expect(v!.warnings).toEqual(['unexpected black at a scene join (scene s1): 2.000–2.167 s']);
+  });
+
+  it('flags a scene that opens with a stall (its first three frames the same), which a slow shot does not trip', async () => {
+    const paths = await clips('stall-joins', [{ seconds: 1 }, { seconds: 1, freezeHeadS: 1 / 12 }, { seconds: 1 }]);
+    let v: Verification | undefined;
+    await assembleVerified(paths, {
+      verify: async (tmp, timing) => {
+        v = await verifyVideo(tmp, timing.expectation, { decode: 'joins' });
+      },
+    });
+    expect(v!.events.filter((e) => e.kind === 'freeze')).toEqual([{ kind: 'freeze', startS: 1, endS: 1.125, atJoin: true, scene: 's1' }]);
+    expect(v!.warnings).toEqual([expect.stringMatching(/^unexpected freeze at a scene join \(scene s1\): 1\.000–1\.125 s$/)]);
+  });
+});
+
+describe('join analysis from packets (pure)', () => {
+  const exp: Expectation = { ...HOUSE, frames: 6, boundaries: [{ atS: 3 / 24, transitionS: 0 }], sceneIds: ['a', 'b'] };
+  const packet = (frame: number, keyframe = false) => ({ streamIndex: 0, ptsS: frame / 24, durationS: 1 / 24, keyframe });
+
+  it('counts frames per scene and checks the keyframe at each scene start', () => {
+    expect(
+      analyzeSegments(
+        [0, 1, 2, 3, 4, 5].map((f) => packet(f, f % 3 === 0)),
+        exp,
+      ),
+    ).toEqual({
+      segments: [
+        { scene: 'a', startS: 0, frames: 3, expectedFrames: 3, durationS: 0.125, keyframeAtStart: true },
+        { scene: 'b', startS: 0.125, frames: 3, expectedFrames: 3, durationS: 0.125, keyframeAtStart: true },
+      ],
+      problems: [],
+    });
+  });
+
+  it('names a scene that starts on a non-keyframe, a repeated timestamp and a gap', () => {
+    const { problems } = analyzeSegments([packet(0, true), packet(1), packet(1), packet(3), packet(5)], exp);
+    expect(problems).toEqual([
+      '1 video frame(s) share a timestamp with another, first at 0.042 s',
+      'video timestamps skip 1 frame(s) before 0.125 s',
+      'video timestamps skip 1 frame(s) before 0.208 s',
+      'scene b: 2 frames, expected 3',
+      'scene b does not start on a keyframe at 0.125 s',
+    ]);
+    expect(joinWindows(exp)).toEqual([{ scene: 'b', startS: 0.125, frames: 3 }]);
+    expect(joinWindows({ ...exp, frames: 48 })).toEqual([{ scene: 'b', startS: 0.125, frames: 4 }]);
+    expect(splitPasses([1, 2, 3, 4, 5, 6, 7], 16)).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7],
+    ]);
+    expect(splitPasses([1, 2, 3, 4, 5], 2).map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(splitPasses([1], 16)).toEqual([[1]]);
   });
 });
