@@ -100,7 +100,8 @@ export function classifyKling(status: number, body: unknown, headers: Headers, c
   const code = typeof env.code === 'number' ? env.code : undefined;
   const rule = code !== undefined ? KLING_CODES[code] : undefined;
   const kind: ErrorKind = rule ? (typeof rule.kind === 'function' ? rule.kind(ctx.op) : rule.kind) : kindFromStatus(status, ctx.op);
-  const retryAfterMs = WAIT_KINDS.includes(kind) || status === 429 ? retryAfterMsFromHeaders((n) => headers.get(n)) : undefined;
+  // Only a rate or concurrency limit waits: a 429 for an exhausted resource pack is never retried.
+  const retryAfterMs = WAIT_KINDS.includes(kind) ? retryAfterMsFromHeaders((n) => headers.get(n)) : undefined;
   const said = typeof env.message === 'string' && env.message ? env.message.slice(0, 500) : `HTTP ${status}`;
   const advice = rule ? `; ${rule.advice}` : '';
   const where = code !== undefined ? ` (code ${code}${advice})` : ` (HTTP ${status}${advice})`;
