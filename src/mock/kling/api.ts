@@ -39,9 +39,22 @@ export interface KlingTask {
   updated_at: number;
 }
 
+/** What a task was asked, beside its resource. */
+export interface TaskRequestView {
+  kind: TaskKind;
+  model: string;
+  prompt: string;
+  mode: Mode;
+  sound: boolean;
+  /** Which images came with it: `image` (first frame) and `image_tail` (end frame). */
+  frames: { first: boolean; last: boolean };
+}
+
 interface TaskData {
   kind: TaskKind;
   model: string;
+  prompt: string;
+  frames: { first: boolean; last: boolean };
   mode: Mode;
   seconds: number;
   sound: boolean;
@@ -92,8 +105,12 @@ export class TasksApi {
     this.jobs.clear();
   }
 
-  tasks(): (KlingTask & { kind: TaskKind; model: string })[] {
-    return this.jobs.all().map((j) => ({ ...this.resource(j), kind: j.data.kind, model: j.data.model }));
+  /** Every task as a query shows it, plus what it was asked (for tests and `GET /__mock/tasks`). */
+  tasks(): (KlingTask & TaskRequestView)[] {
+    return this.jobs.all().map((j) => {
+      const d = j.data;
+      return { ...this.resource(j), kind: d.kind, model: d.model, prompt: d.prompt, mode: d.mode, sound: d.sound, frames: d.frames };
+    });
   }
 
   async handle(req: MockRequest<KlingRoute>): Promise<HandlerResult> {
@@ -131,6 +148,8 @@ export class TasksApi {
       data: {
         kind: req.route.task,
         model: cmd.model.name,
+        prompt: cmd.prompt,
+        frames: { first: !!cmd.image, last: !!cmd.imageTail },
         mode: cmd.mode,
         seconds: cmd.seconds,
         sound: cmd.sound,

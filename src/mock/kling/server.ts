@@ -7,14 +7,14 @@
  * /__mock/faults[?replace=1], POST /__mock/reset, and GET /__mock/tasks (every task as a query shows it).
  */
 import { startMockServer, type FaultRule, type MockKit, type MockProvider, type MockRequest, type RequestLogEntry } from '../kit/index.js';
-import { TasksApi, type KlingTask } from './api.js';
+import { TasksApi, type KlingTask, type TaskRequestView } from './api.js';
 import { verifyToken, type AccountKeys } from './auth.js';
 import { errorReply, notFound } from './errors.js';
 import { FAILURE_CODES, faultBody } from './faults.js';
-import { resolveRoute, type KlingRoute, type TaskKind } from './routes.js';
+import { resolveRoute, type KlingRoute } from './routes.js';
 
 export type { FaultRule } from '../kit/index.js';
-export type { KlingTask, TaskStatus } from './api.js';
+export type { KlingTask, TaskRequestView, TaskStatus } from './api.js';
 export { FAILURE_CODES, FAILURE_REASONS, parseFaultRules, seededFaults } from './faults.js';
 export { KLING_ERROR_CODES } from './errors.js';
 
@@ -55,7 +55,7 @@ export interface KlingMock {
   setFaults(rules: FaultRule[]): void;
   addFaults(rules: FaultRule[]): void;
   reset(): void;
-  tasks(): (KlingTask & { kind: TaskKind; model: string })[];
+  tasks(): (KlingTask & TaskRequestView)[];
   close(): Promise<void>;
 }
 
