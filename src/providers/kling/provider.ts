@@ -341,7 +341,7 @@ export class KlingProvider implements VideoProvider {
     return { path: dest, ...result };
   }
 
-  /** Kling's API has no cancel: a task runs to its end (a failed one is not charged). */
+  /** Kling's API has no cancel: a task runs to its end. */
   cancel(): Promise<{ supported: boolean }> {
     return Promise.resolve({ supported: false });
   }
