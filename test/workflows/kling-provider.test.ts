@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry } from '@temporalio/worker';
-import { ProductionFailedError } from '../../src/client.js';
+import { ProductionFailedError } from '../../src/client/index.js';
 import type { RequestLogEntry } from '../../src/mock/kit/index.js';
 import { startKlingMock, type FaultRule, type KlingMock } from '../../src/mock/kling/server.js';
 import type { ProductionProgress, ProductionResult } from '../../workflows/definitions.js';
