@@ -228,7 +228,7 @@ async function reconcile(
   ctx: { signal: AbortSignal },
 ): Promise<JobSnapshot | null> {
   const ref = input.request.clientRef;
-  if (provider.findByClientRef) return provider.findByClientRef(ref, ctx);
+  if (provider.findByClientRef) return provider.findByClientRef(ref, ctx, input.request);
   if (!provider.findCandidates) {
     throw new ProviderError(
       'ambiguous_submit',

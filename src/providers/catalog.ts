@@ -5,12 +5,19 @@
 import type { Catalog, ProviderCapabilities } from '../contracts/capabilities.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
 import { falCatalog } from './fal/catalog.js';
+import { klingCatalog } from './kling/catalog.js';
 import { localCatalog } from './local/catalog.js';
 import { openAIVideosCatalog } from './openai-videos/catalog.js';
 import { replicateCatalog } from './replicate/catalog.js';
 import type { ProviderCatalog } from './types.js';
 
-export const PROVIDER_CATALOGS: readonly ProviderCatalog[] = [localCatalog, openAIVideosCatalog, falCatalog, replicateCatalog];
+export const PROVIDER_CATALOGS: readonly ProviderCatalog[] = [
+  localCatalog,
+  openAIVideosCatalog,
+  falCatalog,
+  replicateCatalog,
+  klingCatalog,
+];
 const BY_ID = new Map(PROVIDER_CATALOGS.map((c) => [c.id, c]));
 
 function modelsOf(provider: string, settings?: ProviderSettings): Record<string, ProviderCapabilities> {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { canonicalJson } from '../contracts/hash.js';
 import { ProviderError } from './errors.js';
 import { FalProvider } from './fal/provider.js';
+import { KlingProvider } from './kling/provider.js';
 import { LocalProvider } from './local/provider.js';
 import { OpenAIVideosProvider } from './openai-videos/provider.js';
 import { ReplicateProvider } from './replicate/provider.js';
@@ -29,6 +30,7 @@ const BUILT_IN: Record<string, ProviderFactory> = {
   'openai-videos': (settings, ctx) => new OpenAIVideosProvider({ settings, env: ctx.env }),
   fal: (settings, ctx) => new FalProvider({ settings, env: ctx.env }),
   replicate: (settings, ctx) => new ReplicateProvider({ settings, env: ctx.env }),
+  kling: (settings, ctx) => new KlingProvider({ settings, env: ctx.env }),
 };
 
 /** Serialises "not before" across all calls to one provider instance. */

@@ -39,9 +39,11 @@ export interface VideoProvider {
   /**
    * Exact reconciliation, for APIs that let the client name its job (ComfyUI `prompt_id`, Kling `external_task_id`,
    * the local renderer): the job created for this `clientRef`, or null when the server has none. A provider that
-   * has this never needs to guess.
+   * has this never needs to guess. `request` is the request this clientRef was (or is about to be) sent with: an API
+   * that derives its job name from the request too (Kling: a resumed production repeats clientRefs, possibly with an
+   * edited scene) needs it to find the right job.
    */
-  findByClientRef?(clientRef: string, ctx: CallContext): Promise<JobSnapshot | null>;
+  findByClientRef?(clientRef: string, ctx: CallContext, request: GenerateRequest): Promise<JobSnapshot | null>;
   /**
    * Reconciliation by echoed inputs, for APIs without a client-chosen id: EVERY job created at or after `since` whose
    * echoed inputs all match the request (prompt, model, size, seconds, and any source the API echoes). Must not rely

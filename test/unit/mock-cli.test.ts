@@ -7,6 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -106,10 +107,50 @@ describe('storyreel mock', () => {
     }
   });
 
+  it('kling --port 0 with keys: prints its URL, checks the JWT, serves tasks and /__mock/requests, exits 0 on SIGTERM', async () => {
+    const child = cli(shipped, ['mock', 'kling', '--port', '0', '--access-key', 'ak-cli', '--secret-key', 'sk-cli']);
+    try {
+      const baseURL = await new Promise<string>((found, fail) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /^kling mock listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+          if (m) found(m[1]!);
+        });
+        child.once('exit', (code) => fail(new Error(`exited with ${code} before listening: ${out}`)));
+      });
+      const s = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuer('ak-cli')
+        .setExpirationTime(s + 1800)
+        .setNotBefore(s - 5)
+        .sign(new TextEncoder().encode('sk-cli'));
+      const created = await fetch(`${baseURL}/v1/videos/text2video`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ model_name: 'kling-v3', prompt: 'from the shipped CLI', external_task_id: 'cli-1' }),
+      });
+      expect([created.status, ((await created.json()) as { data: { task_status: string } }).data.task_status]).toEqual([200, 'submitted']);
+      const unauthorized = await fetch(`${baseURL}/v1/videos/text2video/cli-1`);
+      expect([unauthorized.status, ((await unauthorized.json()) as { code: number }).code]).toEqual([401, 1001]);
+      const log = (await (await fetch(`${baseURL}/__mock/requests`)).json()) as { method: string; status: number }[];
+      expect(log.map((e) => [e.method, e.status])).toEqual([
+        ['POST', 200],
+        ['GET', 401],
+      ]);
+      const exited = new Promise<number | null>((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('an unknown mock is a usage error (exit 2) that lists the available ones', async () => {
     const { code, err } = await finished(cli(ROOT, ['mock', 'no-such-api']));
     expect(code).toBe(2);
-    expect(err.trim()).toBe('unknown mock "no-such-api"; available: fal, openai-videos, replicate');
+    expect(err.trim()).toBe('unknown mock "no-such-api"; available: fal, kling, openai-videos, replicate');
   });
 
   it('a bad option is a usage error (exit 2) that names the option', async () => {
