@@ -8,9 +8,16 @@ import { falCatalog } from './fal/catalog.js';
 import { localCatalog } from './local/catalog.js';
 import { openAIVideosCatalog } from './openai-videos/catalog.js';
 import { replicateCatalog } from './replicate/catalog.js';
+import { runwayCatalog } from './runway/catalog.js';
 import type { ProviderCatalog } from './types.js';
 
-export const PROVIDER_CATALOGS: readonly ProviderCatalog[] = [localCatalog, openAIVideosCatalog, falCatalog, replicateCatalog];
+export const PROVIDER_CATALOGS: readonly ProviderCatalog[] = [
+  localCatalog,
+  openAIVideosCatalog,
+  falCatalog,
+  replicateCatalog,
+  runwayCatalog,
+];
 const BY_ID = new Map(PROVIDER_CATALOGS.map((c) => [c.id, c]));
 
 function modelsOf(provider: string, settings?: ProviderSettings): Record<string, ProviderCapabilities> {
