@@ -14,6 +14,8 @@ import { ratioToSize, RUNWAY_MODELS, sizeToRatio, type RunwayEndpoint, type Runw
 
 /** Runway takes a data URI up to 5 MB of text (docs.dev.runwayml.com/assets/inputs). */
 export const MAX_DATA_URI_CHARS = 5 * 1024 * 1024;
+/** ffmpeg `-q:v` steps tried for a frame too large as PNG (2 is near-lossless). */
+const JPEG_QUALITIES = [2, 4, 8];
 
 export function modelsThat(test: (spec: RunwayModelSpec) => boolean): string {
   return Object.entries(RUNWAY_MODELS)
@@ -97,25 +99,29 @@ export class ImageTooLargeError extends Error {
 }
 
 /**
- * The image as a data URI. A frame too large for Runway's 5 MB (a 4K PNG) is sent as a high-quality JPEG instead:
- * the same picture, a fraction of the bytes.
+ * The image as a data URI. A frame too large for Runway's 5 MB (a detailed 4K PNG) is sent as a JPEG instead, at the
+ * best quality that fits: the same picture in a fraction of the bytes.
  */
 async function dataUri(image: ImageInput, field: string, signal?: AbortSignal): Promise<string> {
   const uri = `data:${image.mime};base64,${(await readFile(image.path)).toString('base64')}`;
   if (uri.length <= MAX_DATA_URI_CHARS) return uri;
   const jpeg = `${tempPathFor(image.path)}.jpg`;
   try {
-    await runFfmpeg({
-      inputs: [{ source: image.path }],
-      output: jpeg,
-      expectedDurationS: 0,
-      outputOptions: ['-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj444p', '-f', 'image2'],
-      ...(signal ? { signal } : {}),
-    });
-    const smaller = `data:image/jpeg;base64,${(await readFile(jpeg)).toString('base64')}`;
-    if (smaller.length <= MAX_DATA_URI_CHARS) return smaller;
+    let size = 0;
+    for (const quality of JPEG_QUALITIES) {
+      await runFfmpeg({
+        inputs: [{ source: image.path }],
+        output: jpeg,
+        expectedDurationS: 0,
+        outputOptions: ['-frames:v', '1', '-c:v', 'mjpeg', '-q:v', String(quality), '-pix_fmt', 'yuvj420p', '-f', 'image2'],
+        ...(signal ? { signal } : {}),
+      });
+      const smaller = `data:image/jpeg;base64,${(await readFile(jpeg)).toString('base64')}`;
+      if (smaller.length <= MAX_DATA_URI_CHARS) return smaller;
+      size = smaller.length;
+    }
     throw new ImageTooLargeError(
-      `${field}: the image is ${(smaller.length / 1024 / 1024).toFixed(1)} MB as a JPEG data URI; Runway takes at most 5 MB. Use a smaller scene size`,
+      `${field}: the image is ${(size / 1024 / 1024).toFixed(1)} MB even as a JPEG data URI; Runway takes at most 5 MB. Use a smaller scene size`,
     );
   } finally {
     await rm(jpeg, { force: true });
