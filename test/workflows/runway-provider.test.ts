@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogEntry } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProductionFailedError } from '../../src/client.js';
+import { ProductionFailedError } from '../../src/client/index.js';
 import { credentialSha256, type RequestLogEntry } from '../../src/mock/kit/index.js';
 import { startRunwayMock, type FaultRule, type RunwayMock } from '../../src/mock/runway/server.js';
 import type { ProductionProgress, ProductionResult } from '../../workflows/definitions.js';
