@@ -27,6 +27,10 @@ export const MOCKS: Readonly<Record<string, MockEntry>> = {
     summary: 'Replicate predictions API (/v1/predictions, official models and versions)',
     load: () => import('./replicate/main.js'),
   },
+  runway: {
+    summary: 'Runway API video tasks (/v1/text_to_video, /v1/image_to_video, /v1/tasks)',
+    load: () => import('./runway/main.js'),
+  },
 };
 
 export function mockNames(): string[] {

@@ -9,6 +9,7 @@ import { klingCatalog } from './kling/catalog.js';
 import { localCatalog } from './local/catalog.js';
 import { openAIVideosCatalog } from './openai-videos/catalog.js';
 import { replicateCatalog } from './replicate/catalog.js';
+import { runwayCatalog } from './runway/catalog.js';
 import type { ProviderCatalog } from './types.js';
 
 export const PROVIDER_CATALOGS: readonly ProviderCatalog[] = [
@@ -17,6 +18,7 @@ export const PROVIDER_CATALOGS: readonly ProviderCatalog[] = [
   falCatalog,
   replicateCatalog,
   klingCatalog,
+  runwayCatalog,
 ];
 const BY_ID = new Map(PROVIDER_CATALOGS.map((c) => [c.id, c]));
 

@@ -10,6 +10,7 @@ import { KlingProvider } from './kling/provider.js';
 import { LocalProvider } from './local/provider.js';
 import { OpenAIVideosProvider } from './openai-videos/provider.js';
 import { ReplicateProvider } from './replicate/provider.js';
+import { RunwayProvider } from './runway/provider.js';
 import type { VideoProvider } from './types.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
 
@@ -31,6 +32,7 @@ const BUILT_IN: Record<string, ProviderFactory> = {
   fal: (settings, ctx) => new FalProvider({ settings, env: ctx.env }),
   replicate: (settings, ctx) => new ReplicateProvider({ settings, env: ctx.env }),
   kling: (settings, ctx) => new KlingProvider({ settings, env: ctx.env }),
+  runway: (settings, ctx) => new RunwayProvider({ settings, env: ctx.env }),
 };
 
 /** Serialises "not before" across all calls to one provider instance. */

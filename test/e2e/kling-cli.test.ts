@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fitImage } from '../../src/media/frames.js';
 import { startKlingMock, type KlingMock } from '../../src/mock/kling/server.js';
 import type { Manifest } from '../../workflows/manifest.js';
+import { startCliWorker } from '../helpers/cli-worker.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { frameByIndex, lastFrame, meanAbsDiff, streamsOf } from '../helpers/media.js';
 
@@ -56,11 +57,12 @@ describe('storyreel run through kling (kling-v3 on the mock)', () => {
       KLING_ACCESS_KEY: AK,
       KLING_SECRET_KEY: SK,
     };
+    const worker = await startCliWorker(env, dir);
     const r = await run(process.execPath, [join(ROOT, 'bin/storyreel.js'), 'run', file, '--id', 'kling-cli'], {
       cwd: dir,
       env,
       maxBuffer: 32 << 20,
-    });
+    }).finally(() => worker.stop());
     const printed = r.stdout + r.stderr;
     expect(printed).toContain('completed');
     for (const secret of [AK, SK]) expect(printed).not.toContain(secret);

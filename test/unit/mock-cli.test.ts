@@ -147,10 +147,55 @@ describe('storyreel mock', () => {
     }
   });
 
+  it('runway --port 0: prints its URL, serves tasks (version header required) and /__mock/requests, exits 0 on SIGTERM', async () => {
+    const child = cli(shipped, ['mock', 'runway', '--port', '0', '--api-key', 'key_cli', '--tier', '2']);
+    try {
+      const baseURL = await new Promise<string>((found, fail) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /^runway mock listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+          if (m) found(m[1]!);
+        });
+        child.once('exit', (code) => fail(new Error(`exited with ${code} before listening: ${out}`)));
+      });
+      const post = (version?: string) =>
+        fetch(`${baseURL}/v1/text_to_video`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: 'Bearer key_cli',
+            ...(version ? { 'x-runway-version': version } : {}),
+          },
+          body: JSON.stringify({ model: 'gen4.5', promptText: 'from the shipped CLI', ratio: '1280:720', duration: 2 }),
+        });
+      const created = await post('2024-11-06');
+      expect([created.status, ((await created.json()) as { estimatedCost: unknown }).estimatedCost]).toEqual([200, { credits: 24 }]);
+      expect((await post()).status).toBe(400);
+      const org = (await (
+        await fetch(`${baseURL}/v1/organization`, { headers: { authorization: 'Bearer key_cli', 'x-runway-version': '2024-11-06' } })
+      ).json()) as {
+        tier: { models: Record<string, { maxConcurrentGenerations: number }> };
+      };
+      expect(org.tier.models['gen4.5']!.maxConcurrentGenerations).toBe(3);
+      const log = (await (await fetch(`${baseURL}/__mock/requests`)).json()) as { method: string; status: number }[];
+      expect(log.map((e) => [e.method, e.status])).toEqual([
+        ['POST', 200],
+        ['POST', 400],
+        ['GET', 200],
+      ]);
+      const exited = new Promise<number | null>((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('an unknown mock is a usage error (exit 2) that lists the available ones', async () => {
     const { code, err } = await finished(cli(ROOT, ['mock', 'no-such-api']));
     expect(code).toBe(2);
-    expect(err.trim()).toBe('unknown mock "no-such-api"; available: fal, kling, openai-videos, replicate');
+    expect(err.trim()).toBe('unknown mock "no-such-api"; available: fal, kling, openai-videos, replicate, runway');
   });
 
   it('a bad option is a usage error (exit 2) that names the option', async () => {
