@@ -93,7 +93,14 @@ export async function loadStoryboard(file: string, opts: LoadOptions = {}): Prom
     }
   });
   const audio = await readAssets(referencedAudioPaths(storyboard), base, 'audio file', issues, async (path, text) => {
-    const a = await probe(path).then(audioStream, () => undefined);
+    let a;
+    try {
+      a = audioStream(await probe(path));
+    } catch (err) {
+      if (!(err instanceof ProbeError)) throw err;
+      // The probe's own reason: a refused URL inside a playlist says so, rather than "no audio".
+      return `"${text}" cannot be read as audio: ${err.message}`;
+    }
     const durationS = Number(a?.duration ?? 0);
     return a && durationS > 0 ? { durationS } : `"${text}" has no readable audio`;
   });
