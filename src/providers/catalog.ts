@@ -40,6 +40,7 @@ export const catalog: Catalog = {
   },
   unavailableReason: (provider, settings, envBaseURL) => BY_ID.get(provider)?.unavailableReason?.(settings, envBaseURL),
   outputKey: (provider, settings, scene) => BY_ID.get(provider)?.outputKey?.(settings, scene) ?? {},
+  sceneIssues: (provider, settings, ask) => BY_ID.get(provider)?.sceneIssues?.(settings, ask) ?? [],
 };
 
 /** Capabilities of a built-in model (adapters use it; the planner goes through `catalog`). */
