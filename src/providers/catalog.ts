@@ -5,6 +5,7 @@
 import type { Catalog, ProviderCapabilities } from '../contracts/capabilities.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
 import { falCatalog } from './fal/catalog.js';
+import { googleCatalog } from './google/catalog.js';
 import { klingCatalog } from './kling/catalog.js';
 import { localCatalog } from './local/catalog.js';
 import { openAIVideosCatalog } from './openai-videos/catalog.js';
@@ -19,6 +20,7 @@ export const PROVIDER_CATALOGS: readonly ProviderCatalog[] = [
   replicateCatalog,
   klingCatalog,
   runwayCatalog,
+  googleCatalog,
 ];
 const BY_ID = new Map(PROVIDER_CATALOGS.map((c) => [c.id, c]));
 
