@@ -66,13 +66,15 @@ export const GoogleSettings = providerSettings(OWN_SETTINGS).superRefine((s, ctx
   const vertexOnly = ['project', 'location', 'vertexAuth'] as const;
   if (s.surface !== 'vertex') {
     for (const key of vertexOnly) {
-      if (s[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'applies to surface: vertex only; add surface: vertex' });
+      if (s[key] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'applies to surface: vertex only; add surface: vertex' });
     }
     if (s.audio === false) {
       ctx.addIssue({
         code: 'custom',
         path: ['audio'],
-        message: 'the Gemini API always makes sound with Veo 3.1 (@google/genai refuses generateAudio there); use surface: vertex to switch it off',
+        message:
+          'the Gemini API always makes sound with Veo 3.1 (@google/genai refuses generateAudio there); use surface: vertex to switch it off',
       });
     }
   }
@@ -80,7 +82,8 @@ export const GoogleSettings = providerSettings(OWN_SETTINGS).superRefine((s, ctx
     ctx.addIssue({
       code: 'custom',
       path: ['delivery'],
-      message: 'uri delivery on the Agent Platform writes to a Cloud Storage bucket, which storyreel does not read; leave delivery unset (inline)',
+      message:
+        'uri delivery on the Agent Platform writes to a Cloud Storage bucket, which storyreel does not read; leave delivery unset (inline)',
     });
   }
 });
@@ -149,7 +152,9 @@ export function googleSceneIssues(settings: ProviderSettings, ask: SceneAsk): Sc
   const model = `google/${ask.model}`;
   if (!spec.offers[surface]) {
     const elsewhere = servingSurfaces(spec);
-    const here = Object.keys(GOOGLE_MODELS).filter((id) => GOOGLE_MODELS[id]!.offers[surface] && GOOGLE_MODELS[id]!.offers[surface]!.status !== 'shutdown');
+    const here = Object.keys(GOOGLE_MODELS).filter(
+      (id) => GOOGLE_MODELS[id]!.offers[surface] && GOOGLE_MODELS[id]!.offers[surface]!.status !== 'shutdown',
+    );
     issues.push({
       field: 'model',
       message:
@@ -188,7 +193,10 @@ export function googleSceneIssues(settings: ProviderSettings, ask: SceneAsk): Sc
       });
     }
   } else if ((settings as GoogleSettings).audio === false) {
-    issues.push({ field: 'model', message: `${model} always makes sound; providers.google.audio: false applies to Veo on the Agent Platform only` });
+    issues.push({
+      field: 'model',
+      message: `${model} always makes sound; providers.google.audio: false applies to Veo on the Agent Platform only`,
+    });
   }
   return issues;
 }

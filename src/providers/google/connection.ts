@@ -121,11 +121,7 @@ export function adcFor(env: Readonly<Record<string, string | undefined>>): Googl
 }
 
 /** The request headers that carry the credential. Failures to get a token are auth errors (or transient when the token service did not answer). */
-export async function credentialHeaders(
-  e: Endpoints,
-  key: () => string,
-  adc: () => GoogleAuth,
-): Promise<Record<string, string>> {
+export async function credentialHeaders(e: Endpoints, key: () => string, adc: () => GoogleAuth): Promise<Record<string, string>> {
   if (e.auth === 'key') return { 'x-goog-api-key': key() };
   try {
     const headers = await adc().getRequestHeaders();

@@ -44,7 +44,11 @@ const typeOf = (d: Detail, name: string) => typeof d['@type'] === 'string' && d[
 /** The parts of `{"error": {...}}` (or a bare google.rpc.Status) storyreel classifies by. */
 export function parseGoogleError(body: unknown): GoogleErrorParts {
   const root = (body && typeof body === 'object' ? body : {}) as { error?: unknown };
-  const e = (root.error && typeof root.error === 'object' ? root.error : root) as { status?: unknown; message?: unknown; details?: unknown };
+  const e = (root.error && typeof root.error === 'object' ? root.error : root) as {
+    status?: unknown;
+    message?: unknown;
+    details?: unknown;
+  };
   const details = (Array.isArray(e.details) ? e.details : []).filter((d): d is Detail => !!d && typeof d === 'object');
   const delay = details.find((d) => typeOf(d, 'RetryInfo'))?.retryDelay;
   const seconds = typeof delay === 'string' ? Number(delay.replace(/s$/, '')) : NaN;
@@ -150,10 +154,7 @@ export const INTERACTION_SAFETY_CODES = new Set(['SAFETY', 'PROHIBITED_CONTENT',
  * documents for exactly this purpose), and which input was involved: the prompt or input images (`imagesSent`), or
  * the generated video.
  */
-export function raiContentPolicy(
-  reasons: string[],
-  imagesSent: boolean,
-): { kind: 'content_policy'; code: string; message: string } {
+export function raiContentPolicy(reasons: string[], imagesSent: boolean): { kind: 'content_policy'; code: string; message: string } {
   const codes = [...new Set(reasons.flatMap((r) => r.match(/\b\d{8}\b/g) ?? []))];
   const known = codes.map((c) => RAI_CODES[c]).filter((x) => !!x);
   const on = new Set(known.map((k) => k.on));
@@ -166,7 +167,7 @@ export function raiContentPolicy(
           : 'prompt'
         : 'prompt, input images or output';
   const categories = [...new Set(known.map((k) => k.category))];
-  const why = reasons.length ? reasons.join(' ').slice(0, 500) : 'the video was filtered by Google\'s safety filters';
+  const why = reasons.length ? reasons.join(' ').slice(0, 500) : "the video was filtered by Google's safety filters";
   return {
     kind: 'content_policy',
     code: codes.length ? `rai:${codes.join(',')}` : 'rai_filtered',

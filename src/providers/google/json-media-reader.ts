@@ -12,6 +12,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
+import type { ReadableStream as WebReadable } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import parser from 'stream-json/parser.js';
 import { StreamIdleError } from '../../store/files.js';
@@ -78,7 +79,7 @@ export async function readJsonWithMedia(body: ReadableStream<Uint8Array>, opts: 
   arm();
   try {
     await pipeline(
-      Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>),
+      Readable.fromWeb(body as WebReadable<Uint8Array>),
       counter,
       parser.asStream({ packKeys: true, packStrings: false, packNumbers: true, streamKeys: false, streamNumbers: false }),
       async (tokens: AsyncIterable<Token>) => {
@@ -168,7 +169,11 @@ class DocumentBuilder {
   private startString(): void {
     const top = this.stack.at(-1);
     if (top?.kind === 'object' && top.key !== undefined && MEDIA_KEYS.has(top.key)) {
-      const part: MediaPart = { index: this.media.length, bytes: 0, ...(this.captureTo ? { path: `${this.captureTo}.media${this.media.length}` } : {}) };
+      const part: MediaPart = {
+        index: this.media.length,
+        bytes: 0,
+        ...(this.captureTo ? { path: `${this.captureTo}.media${this.media.length}` } : {}),
+      };
       this.media.push(part);
       this.current = { part, carry: '', out: part.path ? createWriteStream(part.path) : undefined };
     } else {

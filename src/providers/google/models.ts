@@ -83,11 +83,7 @@ const veo31 = (tier: 'standard' | 'fast' | 'lite', offers: GoogleModelSpec['offe
         : [{ usdPerSecond: 0.08, usdPerSecondSilent: 0.03 }],
 });
 
-const omni = (
-  seconds: { max: number },
-  resolutions: readonly Resolution[],
-  offers: GoogleModelSpec['offers'],
-): GoogleModelSpec => ({
+const omni = (seconds: { max: number }, resolutions: readonly Resolution[], offers: GoogleModelSpec['offers']): GoogleModelSpec => ({
   api: 'interactions',
   offers,
   seconds: { kind: 'range', min: 3, max: seconds.max, step: 1 },
@@ -107,8 +103,13 @@ const omni = (
 });
 
 const VEO_31_GEMINI_NOTE =
-  'Gemini API: Google\'s video guide still offers Veo 3.1 there, but only the -preview ids were documented and they were shut down on 2026-10-22 (third-party notice); this id is not confirmed on the Gemini API';
-const GONE = (shutdownAt: string, replacement: string, note: string): SurfaceOffer => ({ status: 'shutdown', shutdownAt, replacement, note });
+  "Gemini API: Google's video guide still offers Veo 3.1 there, but only the -preview ids were documented and they were shut down on 2026-10-22 (third-party notice); this id is not confirmed on the Gemini API";
+const GONE = (shutdownAt: string, replacement: string, note: string): SurfaceOffer => ({
+  status: 'shutdown',
+  shutdownAt,
+  replacement,
+  note,
+});
 
 export const GOOGLE_MODELS: Readonly<Record<string, GoogleModelSpec>> = {
   'gemini-omni-1.1-flash': omni({ max: 10 }, ['720p', '360p', '1080p', '4k'], {
@@ -116,7 +117,10 @@ export const GOOGLE_MODELS: Readonly<Record<string, GoogleModelSpec>> = {
   }),
   'gemini-omni-1.2-flash': omni({ max: 15 }, ['720p', '360p', '1080p', '4k'], {
     vertex: { status: 'ga', note: 'Agent Platform model list; 3-15 s' },
-    gemini: { status: 'ga', note: 'the Gemini API video default since @google/genai 3.1.0 (release note); lengths as on the Agent Platform' },
+    gemini: {
+      status: 'ga',
+      note: 'the Gemini API video default since @google/genai 3.1.0 (release note); lengths as on the Agent Platform',
+    },
   }),
   'gemini-omni-1.1-flash-preview': omni({ max: 10 }, ['720p', '360p', '1080p', '4k'], {
     vertex: { status: 'preview', note: 'Agent Platform model list (preview)' },

@@ -70,11 +70,24 @@ export function interactionSnapshot(jobId: string, doc: unknown, opts: { retenti
   const status = typeof i.status === 'string' ? i.status : 'in_progress';
   if (status === 'queued') return { snapshot: { ...base, state: 'queued', progress: 0 } };
   if (status === 'in_progress') return { snapshot: { ...base, state: 'running' } };
-  if (status === 'cancelled') return { snapshot: { ...base, state: 'canceled', failure: { kind: 'job_failed', code: 'cancelled', message: `${GOOGLE_PROVIDER}: the interaction was cancelled` } } };
-  const outputs = [...list(i.steps).filter((s) => s.type === 'model_output'), ...(Array.isArray(i.outputs) ? [{ content: i.outputs }] : [])];
+  if (status === 'cancelled')
+    return {
+      snapshot: {
+        ...base,
+        state: 'canceled',
+        failure: { kind: 'job_failed', code: 'cancelled', message: `${GOOGLE_PROVIDER}: the interaction was cancelled` },
+      },
+    };
+  const outputs = [
+    ...list(i.steps).filter((s) => s.type === 'model_output'),
+    ...(Array.isArray(i.outputs) ? [{ content: i.outputs }] : []),
+  ];
   const contents = outputs.flatMap((s) => list(s.content));
   if (status === 'completed') {
-    const video = contents.filter((c) => c.type === 'video').map(locate).find((v) => !!v);
+    const video = contents
+      .filter((c) => c.type === 'video')
+      .map(locate)
+      .find((v) => !!v);
     if (video) {
       return {
         snapshot: { ...base, state: 'succeeded', progress: 1, expiresAt: new Date(Date.now() + opts.retentionS * 1000).toISOString() },
@@ -90,14 +103,22 @@ export function interactionSnapshot(jobId: string, doc: unknown, opts: { retenti
       snapshot: {
         ...base,
         state: 'failed',
-        failure: { kind: 'job_failed', code: 'no_video', message: `${GOOGLE_PROVIDER}: the interaction completed without a video${said ? ` (the model said: ${said})` : ''}` },
+        failure: {
+          kind: 'job_failed',
+          code: 'no_video',
+          message: `${GOOGLE_PROVIDER}: the interaction completed without a video${said ? ` (the model said: ${said})` : ''}`,
+        },
       },
     };
   }
   // failed, incomplete, budget_exceeded, and states a background video job should never reach (requires_action…).
   const errors = [...list(i.errors), ...outputs.map((s) => obj(s.error)).filter((e) => Object.keys(e).length)];
   const codes = errors.map((e) => (typeof e.code === 'string' || typeof e.code === 'number' ? String(e.code) : '')).filter(Boolean);
-  const message = errors.map((e) => (typeof e.message === 'string' ? e.message : '')).filter(Boolean).join('; ').slice(0, 500);
+  const message = errors
+    .map((e) => (typeof e.message === 'string' ? e.message : ''))
+    .filter(Boolean)
+    .join('; ')
+    .slice(0, 500);
   const safety = codes.find((c) => INTERACTION_SAFETY_CODES.has(c));
   if (safety) {
     const input = opts.imagesSent ? 'prompt or input images' : 'prompt';
@@ -105,7 +126,11 @@ export function interactionSnapshot(jobId: string, doc: unknown, opts: { retenti
       snapshot: {
         ...base,
         state: 'failed',
-        failure: { kind: 'content_policy', code: safety, message: `${GOOGLE_PROVIDER}: ${message || 'blocked by safety filters'} (input: ${input}, or the generated video)` },
+        failure: {
+          kind: 'content_policy',
+          code: safety,
+          message: `${GOOGLE_PROVIDER}: ${message || 'blocked by safety filters'} (input: ${input}, or the generated video)`,
+        },
       },
     };
   }
@@ -113,7 +138,11 @@ export function interactionSnapshot(jobId: string, doc: unknown, opts: { retenti
     snapshot: {
       ...base,
       state: 'failed',
-      failure: { kind: 'job_failed', code: codes[0] ?? status, message: `${GOOGLE_PROVIDER}: the interaction ended ${status}${message ? `: ${message}` : ''}` },
+      failure: {
+        kind: 'job_failed',
+        code: codes[0] ?? status,
+        message: `${GOOGLE_PROVIDER}: the interaction ended ${status}${message ? `: ${message}` : ''}`,
+      },
     },
   };
 }

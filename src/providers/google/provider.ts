@@ -22,6 +22,7 @@ import { GoogleGenAI } from '@google/genai';
 import type { GoogleAuth } from 'google-auth-library';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadable } from 'node:stream/web';
 import type { ProviderCapabilities } from '../../contracts/capabilities.js';
 import { describeSeconds, secondsAllowed, sizeText } from '../../contracts/capabilities.js';
 import type { GenerateRequest, ImageInput, JobSnapshot } from '../../contracts/jobs.js';
@@ -103,14 +104,17 @@ export class GoogleProvider implements VideoProvider {
     const id = `${GOOGLE_PROVIDER}/${request.model}`;
     const problems: string[] = [];
     const seconds = request.extendJobId && caps.extend ? caps.extend.seconds : caps.seconds;
-    if (!secondsAllowed(seconds, request.seconds)) problems.push(`seconds: ${request.seconds} is not allowed by ${id}; allowed: ${describeSeconds(seconds)}`);
+    if (!secondsAllowed(seconds, request.seconds))
+      problems.push(`seconds: ${request.seconds} is not allowed by ${id}; allowed: ${describeSeconds(seconds)}`);
     if (!caps.sizes.some((s) => s.width === request.size.width && s.height === request.size.height)) {
       problems.push(`size: ${sizeText(request.size)} is not offered by ${id}; allowed: ${caps.sizes.map(sizeText).join(', ')}`);
     }
     if (request.prompt.length > caps.promptLimit) problems.push(`prompt: ${request.prompt.length} characters, at most ${caps.promptLimit}`);
-    if (request.lastFrame && !caps.lastFrame) problems.push(`lastFrame: ${id} takes no last frame; use continuity "chain" or a Veo 3.1 model`);
+    if (request.lastFrame && !caps.lastFrame)
+      problems.push(`lastFrame: ${id} takes no last frame; use continuity "chain" or a Veo 3.1 model`);
     if (request.lastFrame && !request.firstFrame) problems.push('lastFrame: Veo takes a last frame only together with a first frame');
-    if (request.extendJobId && !caps.extend) problems.push(`extend: ${id} cannot extend a clip on ${SURFACE_NAMES[surfaceOf(this.settings)]}`);
+    if (request.extendJobId && !caps.extend)
+      problems.push(`extend: ${id} cannot extend a clip on ${SURFACE_NAMES[surfaceOf(this.settings)]}`);
     if (request.remixJobId) problems.push(`remix: ${id} has no remix`);
     const ask = {
       model: request.model,
@@ -135,7 +139,11 @@ export class GoogleProvider implements VideoProvider {
   }
 
   private credentials(): Promise<Record<string, string>> {
-    return credentialHeaders(this.endpoints(), () => apiKeyFrom(this.settings, this.opts.env), () => this.adc());
+    return credentialHeaders(
+      this.endpoints(),
+      () => apiKeyFrom(this.settings, this.opts.env),
+      () => this.adc(),
+    );
   }
 
   /** Headers of every Interactions call (the Agent Platform needs the revision that answers with `steps[]`). */
@@ -176,7 +184,8 @@ export class GoogleProvider implements VideoProvider {
 
   async submit(request: GenerateRequest, ctx: CallContext): Promise<JobSnapshot> {
     const problems = this.validate(request);
-    if (problems.length) throw new ProviderError('invalid_request', `${GOOGLE_PROVIDER}: ${problems.join('; ')}`, { provider: GOOGLE_PROVIDER });
+    if (problems.length)
+      throw new ProviderError('invalid_request', `${GOOGLE_PROVIDER}: ${problems.join('; ')}`, { provider: GOOGLE_PROVIDER });
     this.assertAvailable(request.model);
     const spec = this.spec(request.model);
     const caps = capabilitiesFor(request.model, spec, this.settings);
@@ -184,11 +193,16 @@ export class GoogleProvider implements VideoProvider {
     const references = await Promise.all((request.referenceImages ?? []).slice(0, caps.maxReferenceImages).map(inline));
     const snap =
       spec.api === 'veo'
-        ? await this.submitVeo(request, spec, {
-            ...(first ? { first } : {}),
-            ...(request.lastFrame ? { last: await inline(request.lastFrame) } : {}),
-            references,
-          }, ctx)
+        ? await this.submitVeo(
+            request,
+            spec,
+            {
+              ...(first ? { first } : {}),
+              ...(request.lastFrame ? { last: await inline(request.lastFrame) } : {}),
+              references,
+            },
+            ctx,
+          )
         : await this.submitInteraction(request, { ...(first ? { first } : {}), references }, ctx);
     this.imagesSent.set(snap.jobId, !!first || references.length > 0);
     return snap;
@@ -234,15 +248,23 @@ export class GoogleProvider implements VideoProvider {
     } catch (err) {
       if (err instanceof ProviderError || ctx.signal?.aborted) throw err;
       if (sent) {
-        throw new ProviderError('ambiguous_submit', `${GOOGLE_PROVIDER}: the create's answer could not be read; it may have started a paid job`, {
+        throw new ProviderError(
+          'ambiguous_submit',
+          `${GOOGLE_PROVIDER}: the create's answer could not be read; it may have started a paid job`,
+          {
+            provider: GOOGLE_PROVIDER,
+            cause: err,
+          },
+        );
+      }
+      throw new ProviderError(
+        'invalid_request',
+        `${GOOGLE_PROVIDER}: @google/genai refused the request before sending it: ${(err as Error).message}`,
+        {
           provider: GOOGLE_PROVIDER,
           cause: err,
-        });
-      }
-      throw new ProviderError('invalid_request', `${GOOGLE_PROVIDER}: @google/genai refused the request before sending it: ${(err as Error).message}`, {
-        provider: GOOGLE_PROVIDER,
-        cause: err,
-      });
+        },
+      );
     }
     if (!op.name) {
       throw new ProviderError('ambiguous_submit', `${GOOGLE_PROVIDER}: the create answered without an operation name; a job may exist`, {
@@ -259,17 +281,27 @@ export class GoogleProvider implements VideoProvider {
       found = await this.readJob(jobId, ctx, { op: 'read' });
     } catch (err) {
       if (err instanceof ProviderError && err.kind === 'not_found') {
-        throw new ProviderError('source_expired', `${GOOGLE_PROVIDER}: the operation ${jobId} to extend is gone`, { provider: GOOGLE_PROVIDER, jobId });
+        throw new ProviderError('source_expired', `${GOOGLE_PROVIDER}: the operation ${jobId} to extend is gone`, {
+          provider: GOOGLE_PROVIDER,
+          jobId,
+        });
       }
       throw err;
     }
     if (found.snapshot.state !== 'succeeded' || !found.video || !('uri' in found.video)) {
-      throw new ProviderError('source_expired', `${GOOGLE_PROVIDER}: the operation ${jobId} has no video file to extend`, { provider: GOOGLE_PROVIDER, jobId });
+      throw new ProviderError('source_expired', `${GOOGLE_PROVIDER}: the operation ${jobId} has no video file to extend`, {
+        provider: GOOGLE_PROVIDER,
+        jobId,
+      });
     }
     return found.video.uri;
   }
 
-  private async submitInteraction(request: GenerateRequest, images: { first?: InlineImage; references: InlineImage[] }, ctx: CallContext): Promise<JobSnapshot> {
+  private async submitInteraction(
+    request: GenerateRequest,
+    images: { first?: InlineImage; references: InlineImage[] },
+    ctx: CallContext,
+  ): Promise<JobSnapshot> {
     const body = interactionBody(request, this.settings, images);
     const res = await send(
       this.endpoints().interactions,
@@ -278,12 +310,21 @@ export class GoogleProvider implements VideoProvider {
     );
     const doc = (await readJson(res)) as { id?: unknown; status?: unknown } | undefined;
     if (typeof doc?.id !== 'string' || !doc.id) {
-      throw new ProviderError('ambiguous_submit', `${GOOGLE_PROVIDER}: the create answered ${res.status} without an interaction id; a job may exist`, {
-        provider: GOOGLE_PROVIDER,
-        httpStatus: res.status,
-      });
+      throw new ProviderError(
+        'ambiguous_submit',
+        `${GOOGLE_PROVIDER}: the create answered ${res.status} without an interaction id; a job may exist`,
+        {
+          provider: GOOGLE_PROVIDER,
+          httpStatus: res.status,
+        },
+      );
     }
-    return { provider: GOOGLE_PROVIDER, jobId: interactionJobId(doc.id), state: doc.status === 'in_progress' ? 'running' : 'queued', progress: 0 };
+    return {
+      provider: GOOGLE_PROVIDER,
+      jobId: interactionJobId(doc.id),
+      state: doc.status === 'in_progress' ? 'running' : 'queued',
+      progress: 0,
+    };
   }
 
   private signal(ctx: CallContext): AbortSignal {
@@ -303,7 +344,10 @@ export class GoogleProvider implements VideoProvider {
     const e = this.endpoints();
     const interaction = interactionIdOf(jobId);
     if (!interaction && !isVeoJobId(jobId)) {
-      throw new ProviderError('not_found', `${GOOGLE_PROVIDER}: "${jobId}" is not a Veo operation name or an interactions/<id> job id`, { provider: GOOGLE_PROVIDER, jobId });
+      throw new ProviderError('not_found', `${GOOGLE_PROVIDER}: "${jobId}" is not a Veo operation name or an interactions/<id> job id`, {
+        provider: GOOGLE_PROVIDER,
+        jobId,
+      });
     }
     let url: string;
     let init: RequestInit;
@@ -355,7 +399,11 @@ export class GoogleProvider implements VideoProvider {
       found = await this.readJob(jobId, ctx, { op: 'download', captureTo: dest });
     } catch (err) {
       if (err instanceof ProviderError && err.kind === 'not_found') {
-        throw new ProviderError('output_expired', `${GOOGLE_PROVIDER}: ${jobId} is no longer kept`, { provider: GOOGLE_PROVIDER, jobId, cause: err });
+        throw new ProviderError('output_expired', `${GOOGLE_PROVIDER}: ${jobId} is no longer kept`, {
+          provider: GOOGLE_PROVIDER,
+          jobId,
+          cause: err,
+        });
       }
       throw err;
     }
@@ -363,10 +411,14 @@ export class GoogleProvider implements VideoProvider {
     try {
       const video = found.video;
       if (found.snapshot.state !== 'succeeded' || !video) {
-        throw new ProviderError('output_expired', found.snapshot.failure?.message ?? `${GOOGLE_PROVIDER}: ${jobId} has no video to download`, {
-          provider: GOOGLE_PROVIDER,
-          jobId,
-        });
+        throw new ProviderError(
+          'output_expired',
+          found.snapshot.failure?.message ?? `${GOOGLE_PROVIDER}: ${jobId} has no video to download`,
+          {
+            provider: GOOGLE_PROVIDER,
+            jobId,
+          },
+        );
       }
       if ('media' in video) {
         const part = found.read.media[video.media]!;
@@ -374,10 +426,14 @@ export class GoogleProvider implements VideoProvider {
         return { path: dest, ...(await sha256File(dest)) };
       }
       if ('gcsUri' in video) {
-        throw new ProviderError('invalid_request', `${GOOGLE_PROVIDER}: the video of ${jobId} was written to Cloud Storage (${video.gcsUri}), which storyreel does not read`, {
-          provider: GOOGLE_PROVIDER,
-          jobId,
-        });
+        throw new ProviderError(
+          'invalid_request',
+          `${GOOGLE_PROVIDER}: the video of ${jobId} was written to Cloud Storage (${video.gcsUri}), which storyreel does not read`,
+          {
+            provider: GOOGLE_PROVIDER,
+            jobId,
+          },
+        );
       }
       return await this.downloadFile(video.uri, dest, jobId, ctx);
     } finally {
@@ -393,7 +449,7 @@ export class GoogleProvider implements VideoProvider {
   private fileUrl(uri: string): { url: string; withKey: boolean } {
     const e = this.endpoints();
     const id = /\/files\/([a-z0-9]+)/i.exec(uri)?.[1];
-    let host = '';
+    let host: string;
     try {
       host = new URL(uri).hostname;
     } catch {
@@ -408,15 +464,20 @@ export class GoogleProvider implements VideoProvider {
     const { url, withKey } = this.fileUrl(uri);
     let res: Response;
     try {
-      res = await send(url, { method: 'GET', headers: withKey ? await this.credentials() : {} }, {
-        op: 'download',
-        timeoutMs: this.timeoutMs(),
-        timeoutCovers: 'headers',
-        signal: ctx.signal,
-        jobId,
-      });
+      res = await send(
+        url,
+        { method: 'GET', headers: withKey ? await this.credentials() : {} },
+        {
+          op: 'download',
+          timeoutMs: this.timeoutMs(),
+          timeoutCovers: 'headers',
+          signal: ctx.signal,
+          jobId,
+        },
+      );
     } catch (err) {
-      const gone = err instanceof ProviderError && (err.httpStatus === 404 || err.httpStatus === 410 || (!withKey && err.httpStatus === 403));
+      const gone =
+        err instanceof ProviderError && (err.httpStatus === 404 || err.httpStatus === 410 || (!withKey && err.httpStatus === 403));
       if (!gone) throw err;
       throw new ProviderError('output_expired', `${GOOGLE_PROVIDER}: the video of ${jobId} is no longer kept (HTTP ${err.httpStatus})`, {
         provider: GOOGLE_PROVIDER,
@@ -427,7 +488,7 @@ export class GoogleProvider implements VideoProvider {
     const expected = plainLength(res);
     let result: { sha256: string; bytes: number };
     try {
-      result = await streamToFile(Readable.fromWeb(res.body! as import('node:stream/web').ReadableStream<Uint8Array>), dest, {
+      result = await streamToFile(Readable.fromWeb(res.body! as WebReadable<Uint8Array>), dest, {
         idleTimeoutMs: this.idleMs(),
         ...(expected !== undefined ? { expectedBytes: expected } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -442,10 +503,14 @@ export class GoogleProvider implements VideoProvider {
       });
     }
     if (expected !== undefined && result.bytes !== expected) {
-      throw new ProviderError('output_corrupt', `${GOOGLE_PROVIDER}: the download of ${jobId} ended at ${result.bytes} of ${expected} bytes`, {
-        provider: GOOGLE_PROVIDER,
-        jobId,
-      });
+      throw new ProviderError(
+        'output_corrupt',
+        `${GOOGLE_PROVIDER}: the download of ${jobId} ended at ${result.bytes} of ${expected} bytes`,
+        {
+          provider: GOOGLE_PROVIDER,
+          jobId,
+        },
+      );
     }
     return { path: dest, ...result };
   }
@@ -455,13 +520,17 @@ export class GoogleProvider implements VideoProvider {
     const id = interactionIdOf(jobId);
     if (!id) return { supported: false };
     try {
-      await send(`${this.endpoints().interactions}/${encodeURIComponent(id)}/cancel`, { method: 'POST', headers: await this.interactionHeaders() }, {
-        op: 'cancel',
-        timeoutMs: this.timeoutMs(),
-        timeoutCovers: 'total',
-        signal: ctx.signal,
-        jobId,
-      });
+      await send(
+        `${this.endpoints().interactions}/${encodeURIComponent(id)}/cancel`,
+        { method: 'POST', headers: await this.interactionHeaders() },
+        {
+          op: 'cancel',
+          timeoutMs: this.timeoutMs(),
+          timeoutCovers: 'total',
+          signal: ctx.signal,
+          jobId,
+        },
+      );
     } catch (err) {
       // Already over (400/409) or gone (404): nothing left to cancel.
       if (err instanceof ProviderError && [400, 404, 409].includes(err.httpStatus ?? 0)) return { supported: true };

@@ -3,7 +3,7 @@
  * to the caller in the ProviderError), a deadline on the response headers only (bodies are watched by an idle timer
  * instead, so a long download is never cut for being long), and every non-2xx answer classified once.
  */
-import { ProviderError, retryAfterMsFromHeaders } from '../errors.js';
+import { retryAfterMsFromHeaders, type ProviderError } from '../errors.js';
 import { classifyGoogleHttp, noAnswer, type GoogleOperation } from './errors.js';
 
 export interface SendOptions {

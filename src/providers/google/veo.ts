@@ -106,9 +106,14 @@ export function veoSnapshot(jobId: string, doc: unknown, opts: { imagesSent: boo
   }
   const filtered = typeof body.raiMediaFilteredCount === 'number' ? body.raiMediaFilteredCount : 0;
   const reasons = list(body.raiMediaFilteredReasons).filter((r): r is string => typeof r === 'string');
-  if (filtered > 0 || reasons.length) return { snapshot: { ...base, state: 'failed', failure: raiContentPolicy(reasons, opts.imagesSent) } };
+  if (filtered > 0 || reasons.length)
+    return { snapshot: { ...base, state: 'failed', failure: raiContentPolicy(reasons, opts.imagesSent) } };
   return {
-    snapshot: { ...base, state: 'failed', failure: { kind: 'job_failed', code: 'no_video', message: `${GOOGLE_PROVIDER}: the operation finished without a video` } },
+    snapshot: {
+      ...base,
+      state: 'failed',
+      failure: { kind: 'job_failed', code: 'no_video', message: `${GOOGLE_PROVIDER}: the operation finished without a video` },
+    },
   };
 }
 
