@@ -12,7 +12,6 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import type { ReadableStream as WebReadable } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import parser from 'stream-json/parser.js';
 import { StreamIdleError } from '../../store/files.js';
@@ -79,7 +78,7 @@ export async function readJsonWithMedia(body: ReadableStream<Uint8Array>, opts: 
   arm();
   try {
     await pipeline(
-      Readable.fromWeb(body as WebReadable<Uint8Array>),
+      Readable.from(body as unknown as AsyncIterable<Uint8Array>),
       counter,
       parser.asStream({ packKeys: true, packStrings: false, packNumbers: true, streamKeys: false, streamNumbers: false }),
       async (tokens: AsyncIterable<Token>) => {

@@ -22,7 +22,6 @@ import { GoogleGenAI } from '@google/genai';
 import type { GoogleAuth } from 'google-auth-library';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadable } from 'node:stream/web';
 import type { ProviderCapabilities } from '../../contracts/capabilities.js';
 import { describeSeconds, secondsAllowed, sizeText } from '../../contracts/capabilities.js';
 import type { GenerateRequest, ImageInput, JobSnapshot } from '../../contracts/jobs.js';
@@ -449,13 +448,13 @@ export class GoogleProvider implements VideoProvider {
   private fileUrl(uri: string): { url: string; withKey: boolean } {
     const e = this.endpoints();
     const id = /\/files\/([a-z0-9]+)/i.exec(uri)?.[1];
-    let host: string;
+    let where: URL | undefined;
     try {
-      host = new URL(uri).hostname;
+      where = new URL(uri);
     } catch {
-      host = '';
+      where = undefined;
     }
-    const ours = host.endsWith('.googleapis.com') || host === new URL(e.veoOrigin).hostname;
+    const ours = !!where && (where.hostname.endsWith('.googleapis.com') || where.origin === new URL(e.veoOrigin).origin);
     if (e.files && id && ours) return { url: `${e.files}/${id}:download?alt=media`, withKey: true };
     return { url: uri, withKey: false };
   }
@@ -488,7 +487,7 @@ export class GoogleProvider implements VideoProvider {
     const expected = plainLength(res);
     let result: { sha256: string; bytes: number };
     try {
-      result = await streamToFile(Readable.fromWeb(res.body! as WebReadable<Uint8Array>), dest, {
+      result = await streamToFile(Readable.from(res.body! as unknown as AsyncIterable<Uint8Array>), dest, {
         idleTimeoutMs: this.idleMs(),
         ...(expected !== undefined ? { expectedBytes: expected } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
