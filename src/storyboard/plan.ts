@@ -173,7 +173,9 @@ export function planProduction(input: PlanInput): ProductionPlan {
     }
 
     const seconds = scene.seconds ?? sb.defaults.seconds;
-    if (!secondsAllowed(caps.seconds, seconds)) {
+    // An extension's length is checked against the extension lengths below (Veo adds 7 s, which no fresh clip has).
+    const extending = (scene.continuity ?? sb.defaults.continuity) === 'extend' && i > 0 && !!caps.extend;
+    if (!extending && !secondsAllowed(caps.seconds, seconds)) {
       issues.push({
         path: scene.seconds !== undefined ? at('seconds') : at('seconds'),
         message: `${seconds}${scene.seconds === undefined ? ' (from defaults.seconds)' : ''} is not allowed by ${providerName}/${model}; allowed: ${describeSeconds(caps.seconds)}`,
@@ -294,7 +296,8 @@ export function planProduction(input: PlanInput): ProductionPlan {
       const own = { model: scene.model, seconds: scene.seconds, seed: scene.seed }[field];
       return own !== undefined ? at(field) : `defaults.${field}`;
     };
-    for (const issue of catalog.sceneIssues(providerName, settings, ask)) issues.push({ path: askPath(issue.field), message: issue.message });
+    for (const issue of catalog.sceneIssues(providerName, settings, ask))
+      issues.push({ path: askPath(issue.field), message: issue.message });
 
     const continuesFrom = continuity.firstFrame?.kind === 'previous-last-frame' || continuity.extendsSceneId ? previous : undefined;
     const composed = composePrompt({

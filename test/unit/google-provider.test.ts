@@ -119,6 +119,15 @@ describe('what a create sends', () => {
     expect(creates()).toHaveLength(2);
   });
 
+  it('Omni on the Agent Platform (express): /v1beta1/interactions with Api-Revision 2026-05-20 on every call, so the answer has steps[]', async () => {
+    const p = provider({ surface: 'vertex' });
+    const snap = await p.submit(request({ model: 'gemini-omni-1.2-flash', seconds: 12 }), {});
+    expect((await until(p, snap.jobId)).state).toBe('succeeded');
+    const calls = mock.requests().filter((r) => r.path.startsWith('/v1beta1/interactions'));
+    expect(calls.length).toBeGreaterThan(1);
+    expect(calls.every((r) => r.headers['api-revision'] === '2026-05-20')).toBe(true);
+  });
+
   it('validate: a seed for Veo on the Gemini API, or a 4 s 1080p clip, is refused before any request, naming what to do', async () => {
     const p = provider();
     expect(p.validate(request({ seed: 1 }))).toEqual([expect.stringMatching(/^seed: .*no seed on the Gemini API.*surface: vertex/)]);
