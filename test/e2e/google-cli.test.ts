@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fitImage } from '../../src/media/frames.js';
 import { startGoogleMock, type GoogleMock } from '../../src/mock/google/server.js';
 import type { Manifest } from '../../workflows/manifest.js';
+import { startCliWorker } from '../helpers/cli-worker.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { frameByIndex, lastFrame, meanAbsDiff, streamsOf } from '../helpers/media.js';
 
@@ -56,13 +57,15 @@ describe('storyreel run through google (Veo 3.1 and Gemini Omni on the mock)', (
       STORYREEL_OUT_DIR: join(dir, 'out'),
       GEMINI_API_KEY: KEY,
     };
+    const worker = await startCliWorker(env, dir);
     const r = await run(process.execPath, [join(ROOT, 'bin/storyreel.js'), 'run', file, '--id', 'google-cli'], {
       cwd: dir,
       env,
       maxBuffer: 32 << 20,
-    });
+    }).finally(() => worker.stop());
     expect(r.stdout + r.stderr).toContain('completed');
     expect(r.stdout + r.stderr).not.toContain(KEY);
+    expect(worker.stderr()).not.toContain(KEY);
 
     const out = join(dir, 'out', 'google-cli');
     const s = await streamsOf(join(out, 'final.mp4'));

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogEntry } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProductionFailedError } from '../../src/client.js';
+import { ProductionFailedError } from '../../src/client/index.js';
 import { credentialSha256, type RequestLogEntry } from '../../src/mock/kit/index.js';
 import { startGoogleMock, type FaultRule, type GoogleMock } from '../../src/mock/google/server.js';
 import type { ProductionProgress, ProductionResult } from '../../workflows/definitions.js';
