@@ -24,7 +24,14 @@ export type LifecycleStatus = 'preview' | 'ga' | 'deprecated' | 'shutdown';
 export interface ProviderCapabilities {
   provider: string;
   model: string;
-  lifecycle: { status: LifecycleStatus; /** ISO date */ shutdownAt?: string; note?: string };
+  lifecycle: {
+    status: LifecycleStatus;
+    /** ISO date */
+    shutdownAt?: string;
+    /** The model the provider names as its successor (said when a shut-down model is refused). */
+    replacement?: string;
+    note?: string;
+  };
   seconds: SecondsSpec;
   /** Exact pixel sizes the provider may be asked for. The first size of an aspect is its default. */
   sizes: readonly PixelSize[];
@@ -53,6 +60,28 @@ export interface ProviderCapabilities {
 }
 
 /**
+ * What one scene asks of its model, for rules a capability flag cannot express: a combination (a last frame only
+ * with 8-second clips), or an option one endpoint of a provider takes and another refuses (a seed on Vertex but not
+ * on the Gemini API). Plain data; the planner builds it per scene and the adapter again per request.
+ */
+export interface SceneAsk {
+  model: string;
+  seconds: number;
+  size: PixelSize;
+  firstFrame: boolean;
+  lastFrame: boolean;
+  referenceImages: number;
+  extend: boolean;
+  seed: boolean;
+}
+
+/** A problem with a scene for its provider: the scene field at fault and what to do about it. */
+export interface SceneIssue {
+  field: 'model' | 'seconds' | 'size' | 'seed' | 'continuity';
+  message: string;
+}
+
+/**
  * The capability catalog as the planner sees it: passed in as an argument, so src/storyboard reads the same facts
  * as the adapters without importing provider code.
  */
@@ -68,6 +97,8 @@ export interface Catalog {
   unavailableReason(provider: string, settings: ProviderSettings, envBaseURL: string | undefined): string | undefined;
   /** What else shapes a clip's pixels or sound on this provider (settings, the scene title): part of its cache key. */
   outputKey(provider: string, settings: ProviderSettings, scene: { title: string }): Record<string, unknown>;
+  /** Problems with one scene's ask beyond the capability flags (empty when the provider has no such rules). */
+  sceneIssues(provider: string, settings: ProviderSettings, ask: SceneAsk): SceneIssue[];
 }
 
 export function secondsAllowed(spec: SecondsSpec, seconds: number): boolean {

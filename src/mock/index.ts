@@ -21,6 +21,10 @@ export interface MockEntry {
 
 export const MOCKS: Readonly<Record<string, MockEntry>> = {
   fal: { summary: 'fal queue API (queue.fal.run) and its storage uploads', load: () => import('./fal/main.js') },
+  google: {
+    summary: 'Google video APIs: Veo (Gemini API and Vertex), Gemini Omni (Interactions API), Files API, token exchange',
+    load: () => import('./google/main.js'),
+  },
   kling: { summary: 'Kling video API (text2video, image2video; JWT auth, external_task_id)', load: () => import('./kling/main.js') },
   'openai-videos': { summary: 'OpenAI Videos API (/v1/videos, Sora 2 contract)', load: () => import('./openai-videos/main.js') },
   replicate: {

@@ -5,6 +5,7 @@
 import type { Catalog, ProviderCapabilities } from '../contracts/capabilities.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
 import { falCatalog } from './fal/catalog.js';
+import { googleCatalog } from './google/catalog.js';
 import { klingCatalog } from './kling/catalog.js';
 import { localCatalog } from './local/catalog.js';
 import { openAIVideosCatalog } from './openai-videos/catalog.js';
@@ -19,6 +20,7 @@ export const PROVIDER_CATALOGS: readonly ProviderCatalog[] = [
   replicateCatalog,
   klingCatalog,
   runwayCatalog,
+  googleCatalog,
 ];
 const BY_ID = new Map(PROVIDER_CATALOGS.map((c) => [c.id, c]));
 
@@ -40,6 +42,7 @@ export const catalog: Catalog = {
   },
   unavailableReason: (provider, settings, envBaseURL) => BY_ID.get(provider)?.unavailableReason?.(settings, envBaseURL),
   outputKey: (provider, settings, scene) => BY_ID.get(provider)?.outputKey?.(settings, scene) ?? {},
+  sceneIssues: (provider, settings, ask) => BY_ID.get(provider)?.sceneIssues?.(settings, ask) ?? [],
 };
 
 /** Capabilities of a built-in model (adapters use it; the planner goes through `catalog`). */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { canonicalJson } from '../contracts/hash.js';
 import { ProviderError } from './errors.js';
 import { FalProvider } from './fal/provider.js';
+import { GoogleProvider } from './google/provider.js';
 import { KlingProvider } from './kling/provider.js';
 import { LocalProvider } from './local/provider.js';
 import { OpenAIVideosProvider } from './openai-videos/provider.js';
@@ -33,6 +34,7 @@ const BUILT_IN: Record<string, ProviderFactory> = {
   replicate: (settings, ctx) => new ReplicateProvider({ settings, env: ctx.env }),
   kling: (settings, ctx) => new KlingProvider({ settings, env: ctx.env }),
   runway: (settings, ctx) => new RunwayProvider({ settings, env: ctx.env }),
+  google: (settings, ctx) => new GoogleProvider({ settings, env: ctx.env }),
 };
 
 /** Serialises "not before" across all calls to one provider instance. */

@@ -5,7 +5,7 @@
  */
 
 import type { z } from 'zod';
-import type { PixelSize, ProviderCapabilities } from '../contracts/capabilities.js';
+import type { PixelSize, ProviderCapabilities, SceneAsk, SceneIssue } from '../contracts/capabilities.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
 import type { GenerateRequest, JobSnapshot } from '../contracts/jobs.js';
 
@@ -68,6 +68,11 @@ export interface ProviderCatalog {
   unavailableReason?(settings: ProviderSettings, envBaseURL: string | undefined): string | undefined;
   /** What else shapes the output (settings fields, the scene title): part of the clip's cache key. */
   outputKey?(settings: ProviderSettings, scene: { title: string }): Record<string, unknown>;
+  /**
+   * Rules over a scene's whole ask that capability flags cannot express (combinations, options one endpoint of the
+   * provider refuses). Pure; the planner calls it for every scene, the adapter's validate() for every request.
+   */
+  sceneIssues?(settings: ProviderSettings, ask: SceneAsk): SceneIssue[];
 }
 
 /** "1280x720" → { width: 1280, height: 720 } (catalog data is written as text). */

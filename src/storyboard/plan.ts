@@ -8,7 +8,7 @@ import { StoryboardError, type InputIssue } from './errors.js';
 import { hashOf } from '../contracts/hash.js';
 import type { ContinuityMode, Storyboard, Transition, TransitionType } from './schema.js';
 import { zodIssues } from './parse.js';
-import type { Catalog, PixelSize, ProviderCapabilities } from '../contracts/capabilities.js';
+import type { Catalog, PixelSize, ProviderCapabilities, SceneAsk, SceneIssue } from '../contracts/capabilities.js';
 import type { ImageInput } from '../contracts/jobs.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
 
@@ -166,12 +166,16 @@ export function planProduction(input: PlanInput): ProductionPlan {
     if (caps.lifecycle.status === 'shutdown') {
       issues.push({
         path: providerField,
-        message: `${providerName}/${model} was shut down${caps.lifecycle.shutdownAt ? ` on ${caps.lifecycle.shutdownAt}` : ''}`,
+        message:
+          `${providerName}/${model} was shut down${caps.lifecycle.shutdownAt ? ` on ${caps.lifecycle.shutdownAt}` : ''}` +
+          (caps.lifecycle.replacement ? `; use ${caps.lifecycle.replacement} instead` : ''),
       });
     }
 
     const seconds = scene.seconds ?? sb.defaults.seconds;
-    if (!secondsAllowed(caps.seconds, seconds)) {
+    // An extension's length is checked against the extension lengths below (Veo adds 7 s, which no fresh clip has).
+    const extending = (scene.continuity ?? sb.defaults.continuity) === 'extend' && i > 0 && !!caps.extend;
+    if (!extending && !secondsAllowed(caps.seconds, seconds)) {
       issues.push({
         path: scene.seconds !== undefined ? at('seconds') : at('seconds'),
         message: `${seconds}${scene.seconds === undefined ? ' (from defaults.seconds)' : ''} is not allowed by ${providerName}/${model}; allowed: ${describeSeconds(caps.seconds)}`,
@@ -274,6 +278,27 @@ export function planProduction(input: PlanInput): ProductionPlan {
       }
     }
 
+    const seed = scene.seed ?? sb.defaults.seed;
+    const ask: SceneAsk = {
+      model,
+      seconds,
+      size,
+      firstFrame: !!continuity.firstFrame,
+      lastFrame: !!continuity.lastFrame,
+      referenceImages: continuity.references.length,
+      extend: !!continuity.extendsSceneId,
+      seed: seed !== undefined,
+    };
+    // Issues name the field the user wrote: the scene's own, or the default it inherited.
+    const askPath = (field: SceneIssue['field']): string => {
+      if (field === 'size') return sb.defaults.size ? 'defaults.size' : 'defaults.aspect';
+      if (field === 'continuity') return at('continuity');
+      const own = { model: scene.model, seconds: scene.seconds, seed: scene.seed }[field];
+      return own !== undefined ? at(field) : `defaults.${field}`;
+    };
+    for (const issue of catalog.sceneIssues(providerName, settings, ask))
+      issues.push({ path: askPath(issue.field), message: issue.message });
+
     const continuesFrom = continuity.firstFrame?.kind === 'previous-last-frame' || continuity.extendsSceneId ? previous : undefined;
     const composed = composePrompt({
       storyboard: sb,
@@ -298,7 +323,6 @@ export function planProduction(input: PlanInput): ProductionPlan {
       });
     }
 
-    const seed = scene.seed ?? sb.defaults.seed;
     // Everything that changes the pixels or sound of the clip, and nothing else (not latency, not poll intervals).
     const cacheKey = hashOf({
       v: CACHE_KEY_VERSION,

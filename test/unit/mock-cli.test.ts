@@ -192,10 +192,45 @@ describe('storyreel mock', () => {
     }
   });
 
+  it('google --port 0 from the shipped copy: Veo create with the key, a wrong key answered as Google does, exits 0 on SIGTERM', async () => {
+    const child = cli(shipped, ['mock', 'google', '--port', '0', '--api-key', 'AIza-cli', '--queued-ms', '10']);
+    try {
+      const url = await new Promise<string>((found, fail) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /^google mock listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+          if (m) found(m[1]!);
+        });
+        child.once('exit', (code) => fail(new Error(`exited with ${code} before listening: ${out}`)));
+      });
+      const create = (key: string) =>
+        fetch(`${url}/v1beta/models/veo-3.1-generate-001:predictLongRunning`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-goog-api-key': key },
+          body: JSON.stringify({ instances: [{ prompt: 'from the shipped CLI' }], parameters: { durationSeconds: 4 } }),
+        });
+      const ok = await create('AIza-cli');
+      expect([ok.status, ((await ok.json()) as { name: string }).name]).toEqual([
+        200,
+        expect.stringMatching(/^models\/veo-3\.1-generate-001\/operations\//),
+      ]);
+      const bad = await create('wrong');
+      expect([bad.status, ((await bad.json()) as { error: { status: string } }).error.status]).toEqual([400, 'INVALID_ARGUMENT']);
+      const log = (await (await fetch(`${url}/__mock/requests`)).json()) as { status: number }[];
+      expect(log.map((e) => e.status)).toEqual([200, 400]);
+      const exited = new Promise<number | null>((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('an unknown mock is a usage error (exit 2) that lists the available ones', async () => {
     const { code, err } = await finished(cli(ROOT, ['mock', 'no-such-api']));
     expect(code).toBe(2);
-    expect(err.trim()).toBe('unknown mock "no-such-api"; available: fal, kling, openai-videos, replicate, runway');
+    expect(err.trim()).toBe('unknown mock "no-such-api"; available: fal, google, kling, openai-videos, replicate, runway');
   });
 
   it('a bad option is a usage error (exit 2) that names the option', async () => {
