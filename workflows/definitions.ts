@@ -369,3 +369,16 @@ export interface FollowState {
 
 /** The follower's log after `seq` (0: all of it) and its deliveries. */
 export const followStateQuery = defineQuery<FollowState, [number]>('followState');
+
+/**
+ * A provider's verified webhook (fal `?fal_webhook=`, Replicate `webhook`) → the scene waiting on that job: the job
+ * finished, poll it now. Sent by the API to the scene's workflow id (given in the callback URL); a scene ignores a
+ * callback whose jobId is not the job it waits on. Polling stays the fallback when no callback comes.
+ */
+export interface JobCallback {
+  provider: string;
+  jobId: string;
+  /** The provider's terminal status, normalized. */
+  status: 'completed' | 'failed' | 'cancelled';
+}
+export const jobCallbackSignal = defineSignal<[JobCallback]>('jobCallback');
