@@ -42,7 +42,6 @@ export async function buildApi(client: StoryreelClient, opts: ApiOptions, log: {
     bodyLimit: opts.bodyLimitBytes,
     // Request logs carry method, URL, status and timing only; keys and cookies are redacted should anything log headers.
     logger: log ? { level: log.level, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] } : false,
-    disableRequestLogging: !log,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
