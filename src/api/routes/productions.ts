@@ -94,7 +94,8 @@ export function productionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const webhook = await checkedCallback(ctx, req.query.callbackUrl);
       const { text, format } = storyboardText(req.body);
       const { plan } = await planUpload(ctx.intake, text, format, req.query.id);
-      const submitted = await ctx.client.submit(plan);
+      // One submit per production id at a time in this process, so a concurrent repeat sees the first as existing.
+      const submitted = await oneAtATime(plan.productionId, () => ctx.client.submit(plan));
       await ctx.client.follow(plan.productionId, { runId: submitted.runId, ...followOptions(ctx, webhook) });
       const self = productionUrl(plan.productionId);
       return reply.code(submitted.attached ? 200 : 201).send({
@@ -254,6 +255,20 @@ export function productionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       return { productionId: req.params.id, runId, webhook: !!state?.deliveries.length, deliveries: state?.deliveries ?? [] };
     },
   );
+}
+
+const inFlight = new Map<string, Promise<unknown>>();
+
+async function oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const before = inFlight.get(key) ?? Promise.resolve();
+  const run = before.then(fn, fn);
+  const settled = run.catch(() => undefined);
+  inFlight.set(key, settled);
+  try {
+    return await run;
+  } finally {
+    if (inFlight.get(key) === settled) inFlight.delete(key);
+  }
 }
 
 /** What an Idempotency-Key is bound to: the route, the query and the body (JSON canonically, YAML as sent). */
