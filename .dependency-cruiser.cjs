@@ -105,7 +105,11 @@ module.exports = {
       from: { path: '^activities/' },
       to: {
         path: OURS,
-        pathNot: ['^activities/', '^src/(contracts|storyboard|production|providers|media|store|load|webhooks)/', '^workflows/definitions\\.ts$'],
+        pathNot: [
+          '^activities/',
+          '^src/(contracts|storyboard|production|providers|media|store|load|webhooks)/',
+          '^workflows/definitions\\.ts$',
+        ],
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -51,7 +51,8 @@ export function followActivities(deps: FollowDeps) {
       try {
         secret = webhookSecretFrom(deps.env);
       } catch (err) {
-        if (err instanceof WebhookSecretError) return { ok: false, permanent: true, error: `this worker cannot sign: ${err.message}`, durationMs: 0 };
+        if (err instanceof WebhookSecretError)
+          return { ok: false, permanent: true, error: `this worker cannot sign: ${err.message}`, durationMs: 0 };
         throw err;
       }
       return deliverOnce({ ...input, secret, timeoutMs: 10_000, userAgent: 'storyreel-webhooks/1' });
@@ -64,7 +65,12 @@ async function snapshotOf(handle: WorkflowHandle, runId: string): Promise<Produc
   if (desc.status.name === 'RUNNING') return compact(runId, false, await handle.query(progressQuery));
   try {
     const r = (await handle.result()) as ProductionResult;
-    return compact(runId, true, { state: r.state, costUsd: r.costUsd, scenes: r.scenes, ...(r.outputPath ? { outputPath: r.outputPath } : {}) });
+    return compact(runId, true, {
+      state: r.state,
+      costUsd: r.costUsd,
+      scenes: r.scenes,
+      ...(r.outputPath ? { outputPath: r.outputPath } : {}),
+    });
   } catch (err) {
     const progress =
       err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure

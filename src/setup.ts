@@ -43,7 +43,7 @@ async function ensureChromium(log: Log): Promise<boolean> {
   }
   const t = Date.now();
   if (!(await aptInstall('chromium', log))) {
-    log('chromium is missing and cannot be installed here; install Debian\'s chromium package or set CHROMIUM_PATH');
+    log("chromium is missing and cannot be installed here; install Debian's chromium package or set CHROMIUM_PATH");
     return false;
   }
   log(`chromium: installed in ${seconds(t)}`);

@@ -58,7 +58,12 @@ export class AssetStore {
   async put(body: Readable, contentType: string, declaredLength: number | undefined): Promise<{ asset: AssetView; created: boolean }> {
     const type = ASSET_TYPES[contentType];
     if (!type)
-      throw new ApiProblem(415, 'unsupported_media_type', `Content-Type must be one of ${Object.keys(ASSET_TYPES).join(', ')}`, 'content-type');
+      throw new ApiProblem(
+        415,
+        'unsupported_media_type',
+        `Content-Type must be one of ${Object.keys(ASSET_TYPES).join(', ')}`,
+        'content-type',
+      );
     if (declaredLength !== undefined && declaredLength > this.maxBytes) throw this.tooLarge();
     await mkdir(this.root, { recursive: true });
     const tmp = tempPathFor(join(this.root, 'upload'));
@@ -132,7 +137,12 @@ async function checkMedia(path: string, kind: 'image' | 'audio', mime: string): 
       const info = await probeImage(path);
       if (info.mime !== mime) throw new ApiProblem(415, 'unsupported_media_type', `the image is ${info.mime}, not ${mime}`, 'content-type');
       if (info.width < MIN_REFERENCE_PIXELS || info.height < MIN_REFERENCE_PIXELS)
-        throw new ApiProblem(400, 'bad_request', `the image is ${info.width}x${info.height}; use at least ${MIN_REFERENCE_PIXELS} pixels a side`, 'body');
+        throw new ApiProblem(
+          400,
+          'bad_request',
+          `the image is ${info.width}x${info.height}; use at least ${MIN_REFERENCE_PIXELS} pixels a side`,
+          'body',
+        );
       return { width: info.width, height: info.height };
     } catch (err) {
       if (err instanceof ProbeError) throw new ApiProblem(415, 'unsupported_media_type', 'not a readable PNG, JPEG or WebP image', 'body');

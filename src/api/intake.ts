@@ -79,7 +79,8 @@ export async function acceptStoryboard(deps: IntakeDeps, raw: unknown, name = NA
     }
     const asset = await deps.assets.get(sha256);
     if (!asset) issues.push({ path: ref.where, message: `${ref.path} was not uploaded to this server; POST it to /v1/assets first` });
-    else if (asset.kind !== ref.kind) issues.push({ path: ref.where, message: `${ref.path} is ${asset.kind}, and this field needs ${ref.kind}` });
+    else if (asset.kind !== ref.kind)
+      issues.push({ path: ref.where, message: `${ref.path} is ${asset.kind}, and this field needs ${ref.kind}` });
     else rewrites.push({ where: ref.where, sha256 });
   }
   if (issues.length) throw new StoryboardError(name, issues);

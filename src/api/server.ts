@@ -37,7 +37,11 @@ import { studioRoutes } from './studio/routes.js';
 
 export type { ApiOptions } from './context.js';
 
-export async function buildApi(client: StoryreelClient, opts: ApiOptions, log: { level: string } | false = false): Promise<FastifyInstance> {
+export async function buildApi(
+  client: StoryreelClient,
+  opts: ApiOptions,
+  log: { level: string } | false = false,
+): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: opts.bodyLimitBytes,
     // Request logs carry method, URL, status and timing only; keys and cookies are redacted should anything log headers.
@@ -45,8 +49,10 @@ export async function buildApi(client: StoryreelClient, opts: ApiOptions, log: {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, body),
   );
 
   const keys = new KeyStore(keysFile(opts.workDir));
@@ -94,12 +100,18 @@ export async function buildApi(client: StoryreelClient, opts: ApiOptions, log: {
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const send = (status: number, body: { error: string; message: string; field?: string; issues?: readonly { path: string; message: string }[] }) =>
-      reply.code(status).type('application/json').send(body);
+    const send = (
+      status: number,
+      body: { error: string; message: string; field?: string; issues?: readonly { path: string; message: string }[] },
+    ) => reply.code(status).type('application/json').send(body);
     if (hasZodFastifySchemaValidationErrors(err)) {
       const first = err.validation[0];
       const field = first ? `${err.validationContext ?? ''}${first.instancePath.replaceAll('/', '.')}` : undefined;
-      return send(400, { error: 'bad_request', message: `${field ?? 'request'}: ${first?.message ?? err.message}`, ...(field ? { field } : {}) });
+      return send(400, {
+        error: 'bad_request',
+        message: `${field ?? 'request'}: ${first?.message ?? err.message}`,
+        ...(field ? { field } : {}),
+      });
     }
     if (err instanceof ApiProblem)
       return send(err.status, {
@@ -109,12 +121,24 @@ export async function buildApi(client: StoryreelClient, opts: ApiOptions, log: {
         ...(err.issues ? { issues: err.issues } : {}),
       });
     if (err instanceof StoryboardError)
-      return send(400, { error: 'invalid_storyboard', message: err.message, issues: err.issues, ...(err.issues[0] ? { field: err.issues[0].path } : {}) });
+      return send(400, {
+        error: 'invalid_storyboard',
+        message: err.message,
+        issues: err.issues,
+        ...(err.issues[0] ? { field: err.issues[0].path } : {}),
+      });
     if (err instanceof DecisionRejectedError) return send(409, { error: 'conflict', message: err.message });
-    if (err instanceof WorkflowNotFoundError || /^no (production|workflow) "/.test(err.message)) return send(404, { error: 'not_found', message: err.message });
-    if (err.statusCode === 413) return send(413, { error: 'payload_too_large', message: `the body is larger than this route accepts (${err.message})`, field: 'body' });
+    if (err instanceof WorkflowNotFoundError || /^no (production|workflow) "/.test(err.message))
+      return send(404, { error: 'not_found', message: err.message });
+    if (err.statusCode === 413)
+      return send(413, {
+        error: 'payload_too_large',
+        message: `the body is larger than this route accepts (${err.message})`,
+        field: 'body',
+      });
     if (err.statusCode === 429) return send(429, { error: 'rate_limited', message: err.message });
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(err.statusCode, { error: err.code ?? 'bad_request', message: err.message });
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+      return send(err.statusCode, { error: err.code ?? 'bad_request', message: err.message });
     req.log.error({ err }, 'request failed');
     return send(500, { error: 'internal', message: 'the server failed on this request; its log says why' });
   });

@@ -9,16 +9,26 @@ import { config, EXIT, UsageError, type Io } from './common.js';
 
 const store = () => new KeyStore(keysFile(config().workDir));
 
-export async function keysCreateCommand(opts: { name?: string; scope?: string; rateLimit?: string; json?: boolean }, io: Io): Promise<number> {
+export async function keysCreateCommand(
+  opts: { name?: string; scope?: string; rateLimit?: string; json?: boolean },
+  io: Io,
+): Promise<number> {
   const scope = Scope.safeParse(opts.scope ?? 'read');
   if (!scope.success) throw new UsageError('--scope must be read, write or admin');
   const rate = opts.rateLimit !== undefined ? Number(opts.rateLimit) : undefined;
-  if (rate !== undefined && (!Number.isInteger(rate) || rate < 1)) throw new UsageError('--rate-limit must be a whole number of requests per minute');
-  const { key, stored } = await store().create({ name: opts.name ?? 'api', scope: scope.data, ...(rate ? { rateLimitPerMinute: rate } : {}) });
+  if (rate !== undefined && (!Number.isInteger(rate) || rate < 1))
+    throw new UsageError('--rate-limit must be a whole number of requests per minute');
+  const { key, stored } = await store().create({
+    name: opts.name ?? 'api',
+    scope: scope.data,
+    ...(rate ? { rateLimitPerMinute: rate } : {}),
+  });
   if (opts.json) io.out(JSON.stringify({ key, id: stored.id, name: stored.name, scope: stored.scope }));
   else {
     io.out(key);
-    io.err(`key ${stored.id} (${stored.name}, scope ${stored.scope}) created; it is shown only now. Use it as "Authorization: Bearer <key>".`);
+    io.err(
+      `key ${stored.id} (${stored.name}, scope ${stored.scope}) created; it is shown only now. Use it as "Authorization: Bearer <key>".`,
+    );
   }
   return EXIT.ok;
 }
@@ -26,7 +36,11 @@ export async function keysCreateCommand(opts: { name?: string; scope?: string; r
 export async function keysListCommand(opts: { json?: boolean }, io: Io): Promise<number> {
   const keys = (await store().list()).map(({ sha256: _hash, ...k }) => k);
   if (opts.json) io.out(JSON.stringify(keys, null, 2));
-  else for (const k of keys) io.out(`${k.id}  ${k.scope.padEnd(5)}  ${k.name}  created ${k.createdAt}${k.rateLimitPerMinute ? `  ${k.rateLimitPerMinute}/min` : ''}`);
+  else
+    for (const k of keys)
+      io.out(
+        `${k.id}  ${k.scope.padEnd(5)}  ${k.name}  created ${k.createdAt}${k.rateLimitPerMinute ? `  ${k.rateLimitPerMinute}/min` : ''}`,
+      );
   return EXIT.ok;
 }
 

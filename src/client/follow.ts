@@ -38,16 +38,18 @@ export async function followRun(ctx: ClientContext, productionId: string, runId:
     ...(opts.retryScheduleS ? { retryScheduleS: opts.retryScheduleS } : {}),
   };
   const workflowId = followWorkflowId(productionId, runId);
-  await ctx.temporal.workflow.start<typeof followProduction>('followProduction', {
-    workflowId,
-    taskQueue: ctx.taskQueue,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-  }).catch((err: unknown) => {
-    // A follower that finished already (REJECT_DUPLICATE) is the run's follower: its log is in its result.
-    if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
-  });
+  await ctx.temporal.workflow
+    .start<typeof followProduction>('followProduction', {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    })
+    .catch((err: unknown) => {
+      // A follower that finished already (REJECT_DUPLICATE) is the run's follower: its log is in its result.
+      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    });
   return workflowId;
 }
 

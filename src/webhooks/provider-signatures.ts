@@ -37,7 +37,8 @@ export class JwksCache {
   private keys: { at: number; keys: JsonWebKey[] } | undefined;
   constructor(
     readonly url: string,
-    private readonly fetchJson: (url: string) => Promise<unknown> = async (u) => (await fetch(u, { signal: AbortSignal.timeout(10_000) })).json(),
+    private readonly fetchJson: (url: string) => Promise<unknown> = async (u) =>
+      (await fetch(u, { signal: AbortSignal.timeout(10_000) })).json(),
   ) {}
 
   async get(refresh = false): Promise<JsonWebKey[]> {

@@ -97,7 +97,14 @@ describe('outbound webhooks', () => {
     expect(waits).toBeGreaterThanOrEqual(1);
     const changes = all.filter((c) => c !== 'production.waiting_for_operator');
     expect(changes.sort()).toEqual(
-      ['scene.ready:a:1', 'scene.ready:b:1', 'scene.needs_review:c:1', 'scene.needs_review:c:2', 'scene.ready:c:2', 'production.completed'].sort(),
+      [
+        'scene.ready:a:1',
+        'scene.ready:b:1',
+        'scene.needs_review:c:1',
+        'scene.needs_review:c:2',
+        'scene.ready:c:2',
+        'production.completed',
+      ].sort(),
     );
     const deliveries = await api.call('GET', `/v1/productions/${id}/webhooks`);
     expect(deliveries.body.deliveries).toHaveLength(6 + waits);

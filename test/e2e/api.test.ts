@@ -108,10 +108,14 @@ describe('storyreel serve: security', () => {
   });
 
   it('refuses callback URLs with credentials or on private addresses (unless the operator allows them)', async () => {
-    const creds = await api.call('POST', '/v1/productions?callbackUrl=' + encodeURIComponent('https://u:p@example.com/x'), { body: storyboard('cb') });
+    const creds = await api.call('POST', '/v1/productions?callbackUrl=' + encodeURIComponent('https://u:p@example.com/x'), {
+      body: storyboard('cb'),
+    });
     expect(creds.status).toBe(400);
     expect(creds.body).toMatchObject({ field: 'callbackUrl' });
-    const loop = await api.call('POST', '/v1/productions?callbackUrl=' + encodeURIComponent('http://127.0.0.1:9/x'), { body: storyboard('cb') });
+    const loop = await api.call('POST', '/v1/productions?callbackUrl=' + encodeURIComponent('http://127.0.0.1:9/x'), {
+      body: storyboard('cb'),
+    });
     expect(loop.status).toBe(400);
     expect(loop.body.message).toMatch(/loopback or private/);
   });
@@ -169,6 +173,7 @@ describe('storyreel serve: storyboards, assets, idempotency', () => {
   });
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are JSON read loosely; the OpenAPI test checks their shapes
 async function readEvents(path: string, lastEventId?: string): Promise<{ id?: string; event: string; data: any }[]> {
   const res = await fetch(`${api.url}${path}`, {
     headers: { authorization: `Bearer ${api.keys.read}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
@@ -186,7 +191,11 @@ async function readEvents(path: string, lastEventId?: string): Promise<{ id?: st
           ?.slice(name.length + 1)
           .trim();
       const data = field('data');
-      return { ...(field('id') ? { id: field('id')! } : {}), event: field('event')!, data: data ? (JSON.parse(data) as unknown) : undefined };
+      return {
+        ...(field('id') ? { id: field('id')! } : {}),
+        event: field('event')!,
+        data: data ? (JSON.parse(data) as unknown) : undefined,
+      };
     });
 }
 
@@ -196,7 +205,11 @@ describe('storyreel serve: the event stream and outputs', () => {
     const id = created.body.productionId as string;
     const all = await readEvents(`/v1/productions/${id}/events`);
     const durable = all.filter((e) => e.id);
-    expect(durable.map((e) => `${e.event}${e.data.sceneId ? `:${e.data.sceneId}` : ''}`)).toEqual(['scene.ready:a', 'scene.ready:b', 'production.completed']);
+    expect(durable.map((e) => `${e.event}${e.data.sceneId ? `:${e.data.sceneId}` : ''}`)).toEqual([
+      'scene.ready:a',
+      'scene.ready:b',
+      'production.completed',
+    ]);
     expect(durable.map((e) => e.id)).toEqual([1, 2, 3].map((n) => `${created.body.runId}.${n}`));
     expect(all.filter((e) => e.event === 'progress').length).toBeGreaterThan(0);
     expect(all.at(-1)!.event).toBe('end');
@@ -226,7 +239,11 @@ describe('storyreel serve: the event stream and outputs', () => {
     expect((await get(done.outputs.poster)).headers.get('content-type')).toBe('image/jpeg');
     expect((await get(done.outputs.contactSheet)).status).toBe(200);
     const clip = await get(done.scenes[0].clip.url);
-    expect(createHash('sha256').update(Buffer.from(await clip.arrayBuffer())).digest('hex')).toBe(done.scenes[0].clip.sha256);
+    expect(
+      createHash('sha256')
+        .update(Buffer.from(await clip.arrayBuffer()))
+        .digest('hex'),
+    ).toBe(done.scenes[0].clip.sha256);
     const frame = Buffer.from(await (await get(done.scenes[0].clip.lastFrameUrl)).arrayBuffer());
     expect(frame.subarray(1, 4).toString()).toBe('PNG');
     expect((await get(`/v1/productions/${created.body.productionId}/outputs/..%2F..%2Fetc%2Fpasswd`)).status).toBe(400);
@@ -257,7 +274,10 @@ describe('storyreel serve: operator actions', () => {
       return p.scenes.map((s: { state: string }) => s.state).join() === 'awaiting_review,failed,failed' ? p : undefined;
     });
     expect(waiting.scenes[1].reason.kind).toBe('content_policy');
-    const refused = await api.call('POST', `/v1/productions/${id}/scenes/a/retry`, { body: {}, route: '/v1/productions/{id}/scenes/{sceneId}/retry' });
+    const refused = await api.call('POST', `/v1/productions/${id}/scenes/a/retry`, {
+      body: {},
+      route: '/v1/productions/{id}/scenes/{sceneId}/retry',
+    });
     expect(refused.status).toBe(409);
 
     const rejected = await api.call('POST', `/v1/productions/${id}/scenes/a/reject`, {
@@ -273,13 +293,19 @@ describe('storyreel serve: operator actions', () => {
     expect(retried.status).toBe(200);
     expect(retried.body).toMatchObject({ take: 2 });
     expect(retried.body.prompt).toContain('a calmer shot');
-    const skipped = await api.call('POST', `/v1/productions/${id}/scenes/c/skip`, { body: { placeholder: 'slate' }, route: '/v1/productions/{id}/scenes/{sceneId}/skip' });
+    const skipped = await api.call('POST', `/v1/productions/${id}/scenes/c/skip`, {
+      body: { placeholder: 'slate' },
+      route: '/v1/productions/{id}/scenes/{sceneId}/skip',
+    });
     expect(skipped.body.state).toBe('skipped');
     await until('take 2 of a in review', async () => {
       const p = (await api.call('GET', `/v1/productions/${id}`)).body;
       return p.scenes[0].state === 'awaiting_review' && p.scenes[0].take === 2 ? p : undefined;
     });
-    const approved = await api.call('POST', `/v1/productions/${id}/scenes/a/approve`, { body: {}, route: '/v1/productions/{id}/scenes/{sceneId}/approve' });
+    const approved = await api.call('POST', `/v1/productions/${id}/scenes/a/approve`, {
+      body: {},
+      route: '/v1/productions/{id}/scenes/{sceneId}/approve',
+    });
     expect(approved.body.state).toBe('ready');
     const done = await waitState(id, ['completed_with_placeholders']);
     expect(done.scenes[0].rejectedTakes).toEqual([expect.objectContaining({ take: 1, note: 'warmer light' })]);
@@ -287,7 +313,10 @@ describe('storyreel serve: operator actions', () => {
   });
 
   it('abort, cancel, and resume with every finished clip reused', async () => {
-    const failing = storyboard('aborted', { providers: local({ faults: [{ scene: 'a', on: 'job', kind: 'content_policy', times: 0 }] }), operator: { waitSeconds: 600 } });
+    const failing = storyboard('aborted', {
+      providers: local({ faults: [{ scene: 'a', on: 'job', kind: 'content_policy', times: 0 }] }),
+      operator: { waitSeconds: 600 },
+    });
     const a = (await api.call('POST', '/v1/productions', { body: failing })).body.productionId as string;
     await waitState(a, ['waiting_for_operator']);
     const aborted = await api.call('POST', `/v1/productions/${a}/abort`, { body: {}, route: '/v1/productions/{id}/abort' });
@@ -297,14 +326,20 @@ describe('storyreel serve: operator actions', () => {
     const reviewed = storyboard('cancelled', { review: { scenes: ['b'] } });
     const c = await api.call('POST', '/v1/productions', { body: reviewed });
     const id = c.body.productionId as string;
-    await until('b in review', async () => ((await api.call('GET', `/v1/productions/${id}`)).body.scenes[1].state === 'awaiting_review' ? true : undefined));
+    await until('b in review', async () =>
+      (await api.call('GET', `/v1/productions/${id}`)).body.scenes[1].state === 'awaiting_review' ? true : undefined,
+    );
     expect((await api.call('POST', `/v1/productions/${id}/cancel`, { route: '/v1/productions/{id}/cancel' })).status).toBe(202);
     await waitState(id, ['cancelled']);
-    await until('the run closed', async () => ((await temporal.workflow.getHandle(id).describe()).status.name === 'CANCELLED' ? true : undefined));
+    await until('the run closed', async () =>
+      (await temporal.workflow.getHandle(id).describe()).status.name === 'CANCELLED' ? true : undefined,
+    );
     const resumed = await api.call('POST', `/v1/productions/${id}/resume`, { body: {}, route: '/v1/productions/{id}/resume' });
     expect(resumed.status).toBe(201);
     expect(resumed.body.runId).not.toBe(c.body.runId);
-    await until('b in review again', async () => ((await api.call('GET', `/v1/productions/${id}`)).body.scenes[1].state === 'awaiting_review' ? true : undefined));
+    await until('b in review again', async () =>
+      (await api.call('GET', `/v1/productions/${id}`)).body.scenes[1].state === 'awaiting_review' ? true : undefined,
+    );
     await api.call('POST', `/v1/productions/${id}/scenes/b/approve`, { body: {} });
     const done = await waitState(id, ['completed']);
     expect(done.scenes.every((s: { cached: boolean }) => s.cached)).toBe(true);
@@ -316,7 +351,14 @@ describe('storyreel serve: operator actions', () => {
 
 describe('storyreel serve: batches', () => {
   it('creates a batch of inline storyboards, reads its status and items', async () => {
-    const body = { batch: 'api-batch', maxParallelProductions: 2, items: [{ id: 'one', storyboard: storyboard('batch one') }, { id: 'two', storyboard: storyboard('batch two') }] };
+    const body = {
+      batch: 'api-batch',
+      maxParallelProductions: 2,
+      items: [
+        { id: 'one', storyboard: storyboard('batch one') },
+        { id: 'two', storyboard: storyboard('batch two') },
+      ],
+    };
     const created = await api.call('POST', '/v1/batches', { body, headers: { 'idempotency-key': 'batch-1' }, route: '/v1/batches' });
     expect(created.status).toBe(201);
     const done = await until('batch completed', async () => {
@@ -349,7 +391,9 @@ describe('storyreel serve: OpenAPI', () => {
       expect(op, `${r.method} ${r.route} is documented`).toBeDefined();
       const resp = op.responses[String(r.status)];
       expect(resp, `${r.method} ${r.route} documents ${r.status}`).toBeDefined();
-      const validate = ajv.getSchema(`openapi#/${pointer('paths', r.route, r.method.toLowerCase(), 'responses', String(r.status), 'content', 'application/json', 'schema')}`)!;
+      const validate = ajv.getSchema(
+        `openapi#/${pointer('paths', r.route, r.method.toLowerCase(), 'responses', String(r.status), 'content', 'application/json', 'schema')}`,
+      )!;
       if (!validate(r.body)) failures.push(`${r.method} ${r.route} ${r.status}: ${ajv.errorsText(validate.errors)}`);
       checked.add(`${r.method} ${r.route} ${r.status}`);
     }

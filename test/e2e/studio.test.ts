@@ -31,14 +31,24 @@ const storyboard = {
 
 beforeAll(async () => {
   const executablePath = chromiumPath();
-  if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath}: run npm run setup -- --browser (or apt-get install chromium)`);
+  if (!existsSync(executablePath))
+    throw new Error(`no Chromium at ${executablePath}: run npm run setup -- --browser (or apt-get install chromium)`);
   api = await startApiServer();
   shots = process.env.STORYREEL_UPDATE_SCREENSHOTS === '1' ? resolve(import.meta.dirname, '../../docs/studio') : join(api.work, 'shots');
   await mkdir(shots, { recursive: true });
   browser = await chromium.launchPersistentContext(await tempDir('storyreel-chromium-'), {
     executablePath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 900 },
   });
 });
@@ -57,7 +67,9 @@ describe('the studio in Chromium', () => {
   it('reviews a production from thumbnails to the finished video, and shows a batch', async () => {
     const created = await api.call('POST', '/v1/productions', { body: storyboard });
     const id = created.body.productionId as string;
-    await until('boat in review', async () => ((await api.call('GET', `/v1/productions/${id}`)).body.scenes[1].state === 'awaiting_review' ? true : undefined));
+    await until('boat in review', async () =>
+      (await api.call('GET', `/v1/productions/${id}`)).body.scenes[1].state === 'awaiting_review' ? true : undefined,
+    );
 
     const page = await browser.newPage();
     await page.goto(`${api.url}/studio/`);
@@ -85,16 +97,28 @@ describe('the studio in Chromium', () => {
     await page.waitForFunction(`document.querySelector('#production-state')?.textContent === 'completed'`, undefined, { timeout: 60_000 });
     await page.click('#play-final');
     // the final video loads in the page's player (two one-second scenes)
-    await page.waitForFunction(`(() => { const v = document.querySelector('#player'); return !!v && v.readyState >= 1 && v.duration > 1.5; })()`);
+    await page.waitForFunction(
+      `(() => { const v = document.querySelector('#player'); return !!v && v.readyState >= 1 && v.duration > 1.5; })()`,
+    );
     await page.screenshot({ path: join(shots, 'production-completed.png'), fullPage: true });
     await page.waitForFunction(`document.querySelector('#events')?.textContent?.includes('production.completed')`);
     expect(await page.textContent('#events')).toContain('scene.needs_review boat (take 2)');
 
     const batch = await api.call('POST', '/v1/batches', {
-      body: { batch: 'studio-batch', items: [{ id: 'first', storyboard: { ...storyboard, title: 'Batch item one', review: undefined } }, { id: 'second', storyboard: { ...storyboard, title: 'Batch item two', review: undefined } }] },
+      body: {
+        batch: 'studio-batch',
+        items: [
+          { id: 'first', storyboard: { ...storyboard, title: 'Batch item one', review: undefined } },
+          { id: 'second', storyboard: { ...storyboard, title: 'Batch item two', review: undefined } },
+        ],
+      },
     });
     expect(batch.status).toBe(201);
-    await until('batch done', async () => ((await api.call('GET', '/v1/batches/studio-batch')).body.state === 'completed' ? true : undefined), 90_000);
+    await until(
+      'batch done',
+      async () => ((await api.call('GET', '/v1/batches/studio-batch')).body.state === 'completed' ? true : undefined),
+      90_000,
+    );
     await page.goto(`${api.url}/studio/#/b/studio-batch`);
     await page.waitForSelector('#batch-items tbody tr');
     expect(await page.locator('#batch-items tbody tr').count()).toBe(2);

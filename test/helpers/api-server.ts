@@ -31,7 +31,12 @@ export interface ApiServer {
   keys: { read: string; write: string; admin: string };
   recorded: Recorded[];
   /** fetch with a key (default: write); JSON bodies are sent as JSON, strings as YAML. */
-  call(method: string, path: string, opts?: { key?: string | null; body?: unknown; headers?: Record<string, string>; route?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    opts?: { key?: string | null; body?: unknown; headers?: Record<string, string>; route?: string },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are JSON read loosely; the OpenAPI test checks their shapes
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   /** Ends the process: SIGKILL (a crash) or SIGTERM (a clean stop). */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the process again on the same work dir, queue and port. */

@@ -107,7 +107,12 @@ export function batchRoutes(app: FastifyInstance, ctx: ApiContext): void {
   r.get(
     '/v1/batches/:id',
     {
-      schema: { summary: 'A batch: counts, cost, what is in flight', tags: ['batches'], params: BatchParams, response: { 200: BatchView, ...errorResponses } },
+      schema: {
+        summary: 'A batch: counts, cost, what is in flight',
+        tags: ['batches'],
+        params: BatchParams,
+        response: { 200: BatchView, ...errorResponses },
+      },
     },
     async (req) => {
       const desc = await ctx.client.client.workflow
@@ -117,11 +122,32 @@ export function batchRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!desc) throw new ApiProblem(404, 'not_found', `no batch "${req.params.id}"`);
       const s = await ctx.client.batchStatus(req.params.id).catch(() => undefined);
       const links = { self: batchUrl(req.params.id), items: `${batchUrl(req.params.id)}/items` };
-      const state = ({ RUNNING: 'running', COMPLETED: 'completed', CANCELLED: 'cancelled' } as const)[desc.status.name as 'RUNNING'] ?? 'failed';
-      if (!s) return { batchId: req.params.id, state, total: 0, counts: {}, costUsd: 0, startedAt: desc.startTime.toISOString(), inFlight: [], links };
+      const state =
+        ({ RUNNING: 'running', COMPLETED: 'completed', CANCELLED: 'cancelled' } as const)[desc.status.name as 'RUNNING'] ?? 'failed';
+      if (!s)
+        return {
+          batchId: req.params.id,
+          state,
+          total: 0,
+          counts: {},
+          costUsd: 0,
+          startedAt: desc.startTime.toISOString(),
+          inFlight: [],
+          links,
+        };
       if ('rows' in s) {
         const done = s as BatchSummary;
-        return { batchId: done.batchId, state, total: done.total, counts: done.counts, costUsd: done.costUsd, startedAt: done.startedAt, finishedAt: done.finishedAt, inFlight: [], links };
+        return {
+          batchId: done.batchId,
+          state,
+          total: done.total,
+          counts: done.counts,
+          costUsd: done.costUsd,
+          startedAt: done.startedAt,
+          finishedAt: done.finishedAt,
+          inFlight: [],
+          links,
+        };
       }
       const p = s as BatchProgress;
       return {

@@ -115,4 +115,3 @@ async function takeClip(ctx: ApiContext, productionId: string, sceneId: string, 
 async function clipPath(ctx: ApiContext, productionId: string, sceneId: string, take: number | undefined): Promise<string> {
   return (await takeClip(ctx, productionId, sceneId, take)).path;
 }
-

@@ -37,7 +37,9 @@ export const DeliveriesView = z
         eventId: z.string(),
         type: z.string(),
         state: z.enum(['pending', 'delivered', 'failed']),
-        attempts: z.array(z.object({ at: z.string(), status: z.number().optional(), error: z.string().optional(), durationMs: z.number() })),
+        attempts: z.array(
+          z.object({ at: z.string(), status: z.number().optional(), error: z.string().optional(), durationMs: z.number() }),
+        ),
         nextAttemptAt: z.string().optional(),
       }),
     ),
@@ -50,10 +52,18 @@ export function storyboardText(body: unknown): { text: string; format: 'json' | 
 }
 
 /** A callback URL checked now (shape, and where it resolves unless private targets are allowed). */
-export async function checkedCallback(ctx: ApiContext, url: string | undefined): Promise<{ url: string; allowPrivate: boolean } | undefined> {
+export async function checkedCallback(
+  ctx: ApiContext,
+  url: string | undefined,
+): Promise<{ url: string; allowPrivate: boolean } | undefined> {
   if (url === undefined) return undefined;
   if (!ctx.opts.webhooksEnabled)
-    throw new ApiProblem(400, 'bad_request', 'this server cannot sign webhooks: its operator has not set STORYREEL_WEBHOOK_SECRET', 'callbackUrl');
+    throw new ApiProblem(
+      400,
+      'bad_request',
+      'this server cannot sign webhooks: its operator has not set STORYREEL_WEBHOOK_SECRET',
+      'callbackUrl',
+    );
   try {
     checkCallbackUrlShape(url);
     await resolveDestination(url, ctx.opts.allowPrivateWebhooks);
@@ -216,7 +226,10 @@ export function productionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req, reply) => {
       const webhook = await checkedCallback(ctx, req.body.callbackUrl);
-      const desc = await ctx.client.handle(req.params.id).describe().catch(() => undefined);
+      const desc = await ctx.client
+        .handle(req.params.id)
+        .describe()
+        .catch(() => undefined);
       if (!desc) throw new ApiProblem(404, 'not_found', `no production "${req.params.id}"`);
       if (desc.status.name === 'RUNNING' || desc.status.name === 'COMPLETED')
         throw new ApiProblem(409, 'conflict', `production ${req.params.id} is ${desc.status.name.toLowerCase()}; nothing to resume`);

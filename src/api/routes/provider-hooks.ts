@@ -18,7 +18,12 @@ const SceneWorkflowId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,79}\/scene\/[a-z
 const HookQuery = z.object({ scene: SceneWorkflowId });
 const Ack = z.object({ accepted: z.boolean(), jobId: z.string() });
 
-const REPLICATE_STATUS: Record<string, JobCallback['status'] | undefined> = { succeeded: 'completed', failed: 'failed', canceled: 'cancelled', aborted: 'cancelled' };
+const REPLICATE_STATUS: Record<string, JobCallback['status'] | undefined> = {
+  succeeded: 'completed',
+  failed: 'failed',
+  canceled: 'cancelled',
+  aborted: 'cancelled',
+};
 
 export function providerHookRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -55,7 +60,12 @@ export function providerHookRoutes(app: FastifyInstance, ctx: ApiContext): void 
     '/v1/hooks/replicate',
     {
       config: { public: true },
-      schema: { summary: 'Replicate prediction webhook (Standard Webhooks signature)', tags: ['provider hooks'], querystring: HookQuery, response: { 202: Ack, 200: Ack, ...errorResponses } },
+      schema: {
+        summary: 'Replicate prediction webhook (Standard Webhooks signature)',
+        tags: ['provider hooks'],
+        querystring: HookQuery,
+        response: { 202: Ack, 200: Ack, ...errorResponses },
+      },
     },
     async (req, reply) => {
       const body = String(req.body ?? '');
@@ -73,7 +83,12 @@ export function providerHookRoutes(app: FastifyInstance, ctx: ApiContext): void 
     '/v1/hooks/fal',
     {
       config: { public: true },
-      schema: { summary: 'fal queue webhook (ED25519 signature)', tags: ['provider hooks'], querystring: HookQuery, response: { 202: Ack, ...errorResponses } },
+      schema: {
+        summary: 'fal queue webhook (ED25519 signature)',
+        tags: ['provider hooks'],
+        querystring: HookQuery,
+        response: { 202: Ack, ...errorResponses },
+      },
     },
     async (req, reply) => {
       const body = String(req.body ?? '');

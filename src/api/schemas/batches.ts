@@ -35,7 +35,4 @@ export const BatchCreated = z
 
 export const BatchItems = z.object({ items: z.array(BatchItemView) }).meta({ id: 'BatchItems' });
 
-export const BatchResumeBody = z
-  .object({ budgetUsd: z.number().positive().optional() })
-  .strict()
-  .default({});
+export const BatchResumeBody = z.object({ budgetUsd: z.number().positive().optional() }).strict().default({});

@@ -7,7 +7,17 @@ import { z } from 'zod';
 import type { AttemptRecord, LedgerEntry, ProductionProgress, SceneStatus } from '../../../workflows/definitions.js';
 import { ERROR_KINDS } from '../../contracts/errors.js';
 
-const SCENE_STATES = ['planned', 'submitted', 'rendering', 'downloaded', 'awaiting_review', 'ready', 'failed', 'blocked', 'skipped'] as const;
+const SCENE_STATES = [
+  'planned',
+  'submitted',
+  'rendering',
+  'downloaded',
+  'awaiting_review',
+  'ready',
+  'failed',
+  'blocked',
+  'skipped',
+] as const;
 const PRODUCTION_STATES = [
   'running',
   'assembling',
@@ -147,7 +157,10 @@ export const ListedProduction = z
 
 export const ListQuery = z.object({
   state: ProductionState.optional(),
-  batch: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).optional(),
+  batch: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

@@ -16,7 +16,8 @@ import { studioScript } from './bundle.js';
 
 const file = (name: string) => readFile(fileURLToPath(new URL(name, import.meta.url)), 'utf8');
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self'; media-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self'; media-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -26,10 +27,16 @@ export function studioRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const hidden = { hide: true };
   r.get('/', { config: { public: true }, schema: hidden }, async (_req, reply) => reply.redirect('/studio/'));
   r.get('/studio/', { config: { public: true }, schema: hidden }, async (_req, reply) =>
-    reply.headers(SECURITY_HEADERS).type('text/html; charset=utf-8').send(await file('./index.html')),
+    reply
+      .headers(SECURITY_HEADERS)
+      .type('text/html; charset=utf-8')
+      .send(await file('./index.html')),
   );
   r.get('/studio/app.js', { config: { public: true }, schema: hidden }, async (_req, reply) =>
-    reply.headers(SECURITY_HEADERS).type('text/javascript; charset=utf-8').send(await studioScript()),
+    reply
+      .headers(SECURITY_HEADERS)
+      .type('text/javascript; charset=utf-8')
+      .send(await studioScript()),
   );
   r.get('/studio/studio.css', { config: { public: true }, schema: hidden }, async (_req, reply) =>
     reply.type('text/css; charset=utf-8').send(await file('./studio.css')),

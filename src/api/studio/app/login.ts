@@ -10,12 +10,14 @@ export function loginPage(root: HTMLElement, message = ''): void {
       id: 'login',
       onsubmit: (e) => {
         e.preventDefault();
-        void fetch('/studio/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: input.value }) }).then(
-          async (res) => {
-            if (res.ok) location.reload();
-            else status.textContent = ((await res.json()) as { message: string }).message;
-          },
-        );
+        void fetch('/studio/login', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ key: input.value }),
+        }).then(async (res) => {
+          if (res.ok) location.reload();
+          else status.textContent = ((await res.json()) as { message: string }).message;
+        });
       },
     },
     h('h1', {}, 'storyreel studio'),

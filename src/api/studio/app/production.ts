@@ -46,7 +46,9 @@ export function productionPage(root: HTMLElement, id: string): () => void {
       h(
         'p',
         { class: 'actions' },
-        p.outputs.video ? h('button', { id: 'play-final', onclick: () => play(p.outputs.video!, p.outputs.poster) }, '▶ Final video') : null,
+        p.outputs.video
+          ? h('button', { id: 'play-final', onclick: () => play(p.outputs.video!, p.outputs.poster) }, '▶ Final video')
+          : null,
         p.outputs.contactSheet ? h('a', { href: p.outputs.contactSheet, target: '_blank' }, 'contact sheet') : null,
         p.state === 'running' ? h('button', { onclick: () => void act('/cancel') }, 'Cancel') : null,
         p.state === 'waiting_for_operator' ? h('button', { onclick: () => void act('/abort') }, 'Abort') : null,
@@ -66,10 +68,31 @@ export function productionPage(root: HTMLElement, id: string): () => void {
   void api<Production>(base).then(render, (err: unknown) => (notice.textContent = String(err)));
   const events = new EventSource(`${base}/events`);
   events.addEventListener('progress', (e) => render(JSON.parse((e as MessageEvent<string>).data) as Production));
-  for (const type of ['scene.ready', 'scene.needs_review', 'scene.failed', 'scene.skipped', 'production.waiting_for_operator', 'production.completed', 'production.failed', 'production.cancelled'])
+  for (const type of [
+    'scene.ready',
+    'scene.needs_review',
+    'scene.failed',
+    'scene.skipped',
+    'production.waiting_for_operator',
+    'production.completed',
+    'production.failed',
+    'production.cancelled',
+  ])
     events.addEventListener(type, (e) => {
-      const ev = JSON.parse((e as MessageEvent<string>).data) as { type: string; sceneId?: string; take?: number; at: string; reason?: { message: string } };
-      log.prepend(h('li', {}, `${new Date(ev.at).toLocaleTimeString()} ${ev.type}${ev.sceneId ? ` ${ev.sceneId} (take ${ev.take})` : ''}${ev.reason ? `: ${ev.reason.message}` : ''}`));
+      const ev = JSON.parse((e as MessageEvent<string>).data) as {
+        type: string;
+        sceneId?: string;
+        take?: number;
+        at: string;
+        reason?: { message: string };
+      };
+      log.prepend(
+        h(
+          'li',
+          {},
+          `${new Date(ev.at).toLocaleTimeString()} ${ev.type}${ev.sceneId ? ` ${ev.sceneId} (take ${ev.take})` : ''}${ev.reason ? `: ${ev.reason.message}` : ''}`,
+        ),
+      );
     });
   events.addEventListener('end', () => events.close());
   return () => events.close();
@@ -92,7 +115,11 @@ function sceneCard(s: Scene, act: (path: string, body?: unknown) => Promise<void
     controls.append(
       h('button', { class: 'approve', onclick: () => void act(`${path}/approve`) }, 'Approve'),
       note,
-      h('button', { class: 'reject', onclick: () => note.value.trim() && void act(`${path}/reject`, { note: note.value.trim() }) }, 'Reject'),
+      h(
+        'button',
+        { class: 'reject', onclick: () => note.value.trim() && void act(`${path}/reject`, { note: note.value.trim() }) },
+        'Reject',
+      ),
     );
   }
   if (s.state === 'failed') {
@@ -122,7 +149,13 @@ function sceneCard(s: Scene, act: (path: string, body?: unknown) => Promise<void
   return h(
     'article',
     { class: `scene ${s.state}`, 'data-scene': s.id, 'data-state': s.state, 'data-take': s.take },
-    h('header', {}, h('strong', {}, `${s.index + 1}. ${s.title}`), ' ', h('span', { class: `state ${s.state}` }, s.state.replaceAll('_', ' '))),
+    h(
+      'header',
+      {},
+      h('strong', {}, `${s.index + 1}. ${s.title}`),
+      ' ',
+      h('span', { class: `state ${s.state}` }, s.state.replaceAll('_', ' ')),
+    ),
     thumbs,
     h('p', { class: 'prompt' }, s.prompt),
     h(

@@ -9,7 +9,20 @@ export async function productionsPage(root: HTMLElement): Promise<void> {
   const table = h(
     'table',
     { id: 'productions' },
-    h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Production'), h('th', {}, 'State'), h('th', {}, 'Progress'), h('th', {}, 'Cost'), h('th', {}, 'Started'))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, ''),
+        h('th', {}, 'Production'),
+        h('th', {}, 'State'),
+        h('th', {}, 'Progress'),
+        h('th', {}, 'Cost'),
+        h('th', {}, 'Started'),
+      ),
+    ),
     h(
       'tbody',
       {},
@@ -18,7 +31,11 @@ export async function productionsPage(root: HTMLElement): Promise<void> {
         return h(
           'tr',
           { 'data-production': l.productionId },
-          h('td', {}, p?.outputs.poster ? h('img', { class: 'poster', src: p.outputs.poster, alt: '' }) : h('div', { class: 'poster none' })),
+          h(
+            'td',
+            {},
+            p?.outputs.poster ? h('img', { class: 'poster', src: p.outputs.poster, alt: '' }) : h('div', { class: 'poster none' }),
+          ),
           h('td', {}, h('a', { href: `#/p/${l.productionId}` }, p?.title ?? l.productionId), h('div', { class: 'muted' }, l.productionId)),
           h('td', {}, h('span', { class: `state ${p?.state ?? l.state}` }, (p?.state ?? l.state).replaceAll('_', ' '))),
           h('td', {}, h('progress', { max: 100, value: Math.round(p?.percent ?? 0) }), ` ${Math.round(p?.percent ?? 0)}%`),
