@@ -56,12 +56,18 @@ module.exports = {
     {
       name: 'adapters-no-temporal',
       severity: 'error',
-      comment: 'providers, media, store and mock never import @temporalio/*.',
-      from: { path: '^src/(providers|media|store|mock)/' },
+      comment: 'providers, media, store, mock and webhooks never import @temporalio/*.',
+      from: { path: '^src/(providers|media|store|mock|webhooks)/' },
       to: { path: 'node_modules/@temporalio/' },
     },
     only('media-room', '^src/media/', ['^src/contracts/', '^src/store/'], 'src/media: ffmpeg/ffprobe; contracts and store helpers only.'),
     only('store-room', '^src/store/', ['^src/contracts/'], 'src/store: contracts only.'),
+    only(
+      'webhooks-room',
+      '^src/webhooks/',
+      ['^src/contracts/'],
+      'src/webhooks: signing, destination checks and one delivery over HTTP; contracts only.',
+    ),
     only('mock-stands-alone', '^src/mock/', [], 'A mock models a provider, not storyreel: it imports nothing of ours outside src/mock.'),
     only(
       'load-room',
@@ -99,7 +105,11 @@ module.exports = {
       from: { path: '^activities/' },
       to: {
         path: OURS,
-        pathNot: ['^activities/', '^src/(contracts|storyboard|production|providers|media|store|load)/', '^workflows/definitions\\.ts$'],
+        pathNot: [
+          '^activities/',
+          '^src/(contracts|storyboard|production|providers|media|store|load|webhooks)/',
+          '^workflows/definitions\\.ts$',
+        ],
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -4,12 +4,13 @@
  */
 import { assemblyActivities, type AssemblyDeps } from './assembly.js';
 import { batchActivities, type BatchDeps } from './batch.js';
+import { followActivities, type FollowDeps } from './follow.js';
 import { sceneActivities, type SceneDeps } from './scene.js';
 import { slotActivities } from './slots.js';
 import { submitActivities, type SubmitDeps } from './submit.js';
 import { translated } from './to-failure.js';
 
-export type ActivityDeps = SceneDeps & SubmitDeps & AssemblyDeps & BatchDeps;
+export type ActivityDeps = SceneDeps & SubmitDeps & AssemblyDeps & BatchDeps & FollowDeps;
 
 export function createActivities(deps: ActivityDeps) {
   const raw = {
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...assemblyActivities(deps),
     ...batchActivities(deps),
     ...slotActivities(),
+    ...followActivities(deps),
   };
   return Object.fromEntries(
     Object.entries(raw).map(([name, fn]) => [name, translated(fn as (...a: unknown[]) => Promise<unknown>)]),
@@ -29,4 +31,5 @@ export type { AssembleInput, AssembleOutput } from './assembly.js';
 export type { AwaitInput, DownloadInput, PollInput, PreparedInputs, PrepareInput } from './scene.js';
 export type { SubmitInput, SubmitResult } from './submit.js';
 export type { PlannedItem } from './batch.js';
+export type { DeliverInput, ObserveInput } from './follow.js';
 export type { BatchItem } from '../src/storyboard/batch.js';

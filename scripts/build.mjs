@@ -34,3 +34,23 @@ const { code } = await bundleWorkflowCode({
 const bundle = join(dist, 'workflow-bundle.js');
 await writeFile(bundle, code);
 log(`workflow bundle ${((await stat(bundle)).size / 1e6).toFixed(1)} MB in ${seconds(t)}; total ${seconds(started)}`);
+
+// The studio: its page and style beside the compiled server code, and its browser code bundled once (the package
+// ships no esbuild; src/api/studio/bundle.ts reads dist/src/api/studio/app.js).
+{
+  const { copyFile } = await import('node:fs/promises');
+  const esbuild = await import('esbuild');
+  const studio = join(dist, 'src', 'api', 'studio');
+  for (const f of ['index.html', 'studio.css']) await copyFile(join(root, 'src', 'api', 'studio', f), join(studio, f));
+  await esbuild.build({
+    entryPoints: [join(root, 'src', 'api', 'studio', 'app', 'main.ts')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    outfile: join(studio, 'app.js'),
+    logLevel: 'warning',
+  });
+  log('studio bundled');
+}

@@ -42,6 +42,7 @@ if (stale) {
 
 const { tsImport } = await import('tsx/esm/api');
 const { runSetup } = await tsImport('../src/setup.ts', import.meta.url);
-const ok = await runSetup({ log });
+// --browser: also the headless Chromium the studio's browser test drives (npm test; not the offline demo).
+const ok = await runSetup({ log, browser: process.argv.includes('--browser') });
 log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(ok ? 0 : 1);

@@ -22,6 +22,22 @@ const Env = z.object({
   STORYREEL_PROVIDER_LIMITS: z.string().min(2).optional(),
   /** A prebuilt workflow bundle (bundleWorkflowCode output); skips bundling at worker start. */
   STORYREEL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** storyreel serve: where it listens (127.0.0.1 unless told otherwise). */
+  STORYREEL_API_HOST: z.string().min(1).default('127.0.0.1'),
+  STORYREEL_API_PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
+  /** Requests per minute per API key (a key may set its own). */
+  STORYREEL_API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Largest JSON/YAML request body, bytes (storyboards are at most 2 MB as files too). */
+  STORYREEL_API_BODY_LIMIT: z.coerce.number().int().min(1024).max(50_000_000).default(2_000_000),
+  /** Largest uploaded asset, bytes. */
+  STORYREEL_ASSET_MAX_BYTES: z.coerce.number().int().min(1024).max(5_000_000_000).default(200_000_000),
+  /** 1: callback URLs may reach loopback/private addresses (receivers on this machine or network). */
+  STORYREEL_WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).default('0'),
+  /** Seconds between delivery attempts, comma-separated (default: Standard Webhooks' schedule over a day). */
+  STORYREEL_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be seconds separated by commas, e.g. 5,300,1800')
+    .optional(),
 });
 
 export interface Config {
@@ -42,6 +58,15 @@ export interface Config {
   envBaseURL: Record<string, string | undefined>;
   providerLimits: Record<string, { submitsPerSecond?: number }>;
   workflowBundlePath: string | undefined;
+  api: {
+    host: string;
+    port: number;
+    rateLimitPerMinute: number;
+    bodyLimitBytes: number;
+    assetMaxBytes: number;
+    allowPrivateWebhooks: boolean;
+    webhookRetryScheduleS: number[] | undefined;
+  };
 }
 
 const ProviderLimitsJson = z.record(z.string(), z.strictObject({ submitsPerSecond: z.number().positive().optional() }));
@@ -70,6 +95,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     envBaseURL: { 'openai-videos': e.OPENAI_BASE_URL },
     providerLimits: parseLimits(e.STORYREEL_PROVIDER_LIMITS),
     workflowBundlePath: e.STORYREEL_WORKFLOW_BUNDLE,
+    api: {
+      host: e.STORYREEL_API_HOST,
+      port: e.STORYREEL_API_PORT,
+      rateLimitPerMinute: e.STORYREEL_API_RATE_LIMIT,
+      bodyLimitBytes: e.STORYREEL_API_BODY_LIMIT,
+      assetMaxBytes: e.STORYREEL_ASSET_MAX_BYTES,
+      allowPrivateWebhooks: e.STORYREEL_WEBHOOK_ALLOW_PRIVATE === '1' || e.STORYREEL_WEBHOOK_ALLOW_PRIVATE === 'true',
+      webhookRetryScheduleS: e.STORYREEL_WEBHOOK_RETRY_SCHEDULE?.split(',').map(Number),
+    },
   };
 }
 

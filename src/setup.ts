@@ -14,9 +14,14 @@ type Log = (msg: string) => void;
 
 const seconds = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
-export async function runSetup({ log }: { log: Log }): Promise<boolean> {
+export async function runSetup({ log, browser = false }: { log: Log; browser?: boolean }): Promise<boolean> {
   const cfg = loadConfig();
-  return (await ensureFfmpeg(log)) && (await ffmpegHasWhatWeUse(log)) && (await ensureTemporalCli(cfg.temporalCliPath, cfg.cacheDir, log));
+  return (
+    (await ensureFfmpeg(log)) &&
+    (await ffmpegHasWhatWeUse(log)) &&
+    (await ensureTemporalCli(cfg.temporalCliPath, cfg.cacheDir, log)) &&
+    (!browser || (await ensureChromium(log)))
+  );
 }
 
 /** The version and every filter, encoder and format storyreel uses, read from the installed ffmpeg. */
@@ -24,6 +29,25 @@ async function ffmpegHasWhatWeUse(log: Log): Promise<boolean> {
   const check = await checkFfmpeg();
   log(check.ok ? 'ffmpeg: has every filter, encoder and format storyreel uses' : `ffmpeg: ${check.message}`);
   return check.ok;
+}
+
+/** Where the studio's browser test finds Chromium: CHROMIUM_PATH, else Debian's package. */
+export const chromiumPath = () => process.env.CHROMIUM_PATH || findOnPath('chromium') || '/usr/bin/chromium';
+
+/** Debian's headless-capable Chromium for the studio's browser test (playwright-core drives it; no browser download). */
+async function ensureChromium(log: Log): Promise<boolean> {
+  const found = process.env.CHROMIUM_PATH || findOnPath('chromium');
+  if (found) {
+    log(`chromium: ${spawnSync(found, ['--version'], { encoding: 'utf8' }).stdout.trim() || found}`);
+    return true;
+  }
+  const t = Date.now();
+  if (!(await aptInstall('chromium', log))) {
+    log("chromium is missing and cannot be installed here; install Debian's chromium package or set CHROMIUM_PATH");
+    return false;
+  }
+  log(`chromium: installed in ${seconds(t)}`);
+  return true;
 }
 
 async function ensureFfmpeg(log: Log): Promise<boolean> {

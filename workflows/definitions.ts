@@ -276,3 +276,109 @@ export const acquireSlotSignal = defineSignal<[SlotRequest]>('acquireSlot');
 export const releaseSlotSignal = defineSignal<[{ requestId: string }]>('releaseSlot');
 export const pauseProviderSignal = defineSignal<[{ untilMs: number }]>('pauseProvider');
 export const slotGrantedSignal = defineSignal<[{ requestId: string }]>('slotGranted');
+
+// Following a production: its durable event log (SSE replays it) and its outbound webhook deliveries.
+
+/** What a follower tells the world; webhooks carry these types. */
+export type ProductionEventType =
+  | 'scene.ready'
+  | 'scene.needs_review'
+  | 'scene.failed'
+  | 'scene.skipped'
+  | 'production.waiting_for_operator'
+  | 'production.completed'
+  | 'production.failed'
+  | 'production.cancelled';
+
+/** One state change of a production run, as observed by its follower. */
+export interface ProductionEvent {
+  /** Stable for this state change whatever happens (the Standard Webhooks `webhook-id`): `evt_` + 32 hex. */
+  id: string;
+  /** 1, 2, 3, … within the followed run (the SSE event id is `<runId>.<seq>`). */
+  seq: number;
+  type: ProductionEventType;
+  productionId: string;
+  runId: string;
+  /** When the follower observed it (ISO 8601). */
+  at: string;
+  /** The scene's or the production's state. */
+  state: SceneState | ProductionState;
+  sceneId?: string;
+  take?: number;
+  reason?: { kind: string; message: string };
+  costUsd: number;
+  outputPath?: string;
+}
+
+/** A compact view of one run, as the follower's observation activity reads it. */
+export interface ProductionSnapshot {
+  runId: string;
+  closed: boolean;
+  state: ProductionState;
+  costUsd: number;
+  outputPath?: string;
+  scenes: { id: string; take: number; state: SceneState; costUsd: number; reason?: { kind: string; message: string } }[];
+  /** Changes exactly when a scene's take or state, or the production's state, changes. */
+  digest: string;
+}
+
+/** Where a follower delivers its events. The secret is the workers' STORYREEL_WEBHOOK_SECRET, never carried here. */
+export interface WebhookTarget {
+  url: string;
+  /** The operator allowed loopback/private destinations (STORYREEL_WEBHOOK_ALLOW_PRIVATE on the API server). */
+  allowPrivate: boolean;
+}
+
+export interface DeliveryAttemptRecord {
+  at: string;
+  status?: number;
+  error?: string;
+  durationMs: number;
+}
+
+/** Every event's delivery to the webhook target: attempts and where it stands. */
+export interface DeliveryRecord {
+  eventId: string;
+  type: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: DeliveryAttemptRecord[];
+  nextAttemptAt?: string;
+}
+
+export interface FollowInput {
+  productionId: string;
+  /** The run to follow (each run, e.g. after a resume, has its own follower). */
+  runId: string;
+  webhook?: WebhookTarget;
+  /** How often the observation activity reads progress. Default 1000 ms. */
+  pollMs?: number;
+  /** Seconds to wait before each retry of a failed delivery; its length is the number of retries. */
+  retryScheduleS?: number[];
+  /** Carried across continue-as-new. */
+  carried?: FollowState & { digest: string; seen: string[]; lastState?: ProductionState };
+}
+
+export interface FollowState {
+  productionId: string;
+  runId: string;
+  /** The followed run has closed and every delivery has finished. */
+  done: boolean;
+  events: ProductionEvent[];
+  deliveries: DeliveryRecord[];
+}
+
+/** The follower's log after `seq` (0: all of it) and its deliveries. */
+export const followStateQuery = defineQuery<FollowState, [number]>('followState');
+
+/**
+ * A provider's verified webhook (fal `?fal_webhook=`, Replicate `webhook`) → the scene waiting on that job: the job
+ * finished, poll it now. Sent by the API to the scene's workflow id (given in the callback URL); a scene ignores a
+ * callback whose jobId is not the job it waits on. Polling stays the fallback when no callback comes.
+ */
+export interface JobCallback {
+  provider: string;
+  jobId: string;
+  /** The provider's terminal status, normalized. */
+  status: 'completed' | 'failed' | 'cancelled';
+}
+export const jobCallbackSignal = defineSignal<[JobCallback]>('jobCallback');

@@ -3,3 +3,4 @@ export { produceStoryboard } from './produce-storyboard.js';
 export { renderScene } from './render-scene.js';
 export { produceBatch } from './produce-batch.js';
 export { providerSlots } from './provider-slots.js';
+export { followProduction } from './follow-production.js';

@@ -12,6 +12,8 @@ import { MOCKS } from '../mock/index.js';
 import { planCommand, validateCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand, webhookSecretCommand } from './keys.js';
+import { serveCommand, type ServeOptions } from './serve.js';
 import { statusCommand } from './status.js';
 import { submitCommand } from './submit.js';
 import { workerCommand } from './worker.js';
@@ -223,6 +225,38 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .allowUnknownOption()
     .description('run a faithful local mock of a provider API (offline tests, fault injection via POST /__mock/faults)')
     .action(wrap((api: string, options: string[]) => mockCommand(api, options, io)));
+
+  program
+    .command('serve')
+    .description('the HTTP API (/v1, /openapi.json) and the studio (/studio/) on TEMPORAL_ADDRESS; 127.0.0.1:8787 unless told otherwise')
+    .option('--host <host>', 'address to listen on (STORYREEL_API_HOST; default 127.0.0.1)')
+    .option('--port <port>', 'port (STORYREEL_API_PORT; default 8787; 0: any free port)')
+    .option('--worker', 'also run a worker in this process')
+    .option('--embedded', "use (or start) the work dir's embedded dev server when TEMPORAL_ADDRESS is not set")
+    .option('--log-requests', 'log every request (method, URL, status, time; never keys)')
+    .action(wrap((o: ServeOptions) => serveCommand(o, io)));
+
+  const keys = program.command('keys').description('API keys for storyreel serve, and the webhook signing secret');
+  keys
+    .command('create')
+    .option('--name <name>', 'what the key is for')
+    .option('--scope <scope>', 'read, write or admin (default read)')
+    .option('--rate-limit <per-minute>', "requests per minute for this key (default: the server's)")
+    .option('--json')
+    .description('create a key; it is printed once, only its hash is stored')
+    .action(wrap((o: { name?: string; scope?: string; rateLimit?: string; json?: boolean }) => keysCreateCommand(o, io)));
+  keys
+    .command('list')
+    .option('--json')
+    .action(wrap((o: { json?: boolean }) => keysListCommand(o, io)));
+  keys
+    .command('revoke')
+    .argument('<id>')
+    .action(wrap((id: string) => keysRevokeCommand(id, io)));
+  keys
+    .command('webhook-secret')
+    .description('print a new whsec_ secret for STORYREEL_WEBHOOK_SECRET')
+    .action(wrap(() => webhookSecretCommand(io)));
 
   program
     .command('schema')

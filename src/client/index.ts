@@ -12,11 +12,17 @@
 export { StoryreelClient, checkedId, type ConnectOptions } from './storyreel-client.js';
 export type { ResumeOptions, SubmitOptions, Submitted } from './productions.js';
 export { BatchConflictError, type BatchSubmitted, type SubmitBatchOptions } from './batches.js';
+export type { FollowOptions } from './follow.js';
 export type { ListedProduction } from './visibility.js';
 export { DecisionRejectedError, ProductionFailedError, StoryboardError } from './errors.js';
 export type {
   AttemptRecord,
   BatchProgress,
+  DeliveryRecord,
+  FollowState,
+  ProductionEvent,
+  ProductionEventType,
+  WebhookTarget,
   BatchRow,
   BatchSummary,
   FailureReason,

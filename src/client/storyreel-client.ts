@@ -11,6 +11,7 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { join, resolve } from 'node:path';
 import type {
+  FollowState,
   BatchProgress,
   BatchRow,
   BatchSummary,
@@ -31,6 +32,7 @@ import type { ProductionPlan } from '../storyboard/plan.js';
 import { batchResult, batchRows, batchStatus, submitBatch, type BatchSubmitted, type SubmitBatchOptions } from './batches.js';
 import type { ClientContext } from './context.js';
 import { decideScene, reviewScene } from './decisions.js';
+import { followRun, followState, latestRunId, type FollowOptions } from './follow.js';
 import { lastInput, lastPlan } from './history.js';
 import {
   productionHandle,
@@ -159,6 +161,25 @@ export class StoryreelClient {
   /** The plan of the production's latest run (read from its plan file for batch items). */
   lastPlan(productionId: string): Promise<{ plan: ProductionPlan; input: ProduceInput }> {
     return lastPlan(this.ctx, productionId);
+  }
+
+  // Following (follow.ts): a run's event log and webhooks
+
+  /** Starts the follower of the production's run (default: its latest) once; returns the run id it follows. */
+  async follow(productionId: string, opts: FollowOptions & { runId?: string } = {}): Promise<string> {
+    const runId = opts.runId ?? (await latestRunId(this.ctx, productionId));
+    await followRun(this.ctx, productionId, runId, opts);
+    return runId;
+  }
+
+  /** The run's event log after `afterSeq` and its webhook deliveries; undefined when it has no follower. */
+  followState(productionId: string, runId: string, afterSeq = 0): Promise<FollowState | undefined> {
+    return followState(this.ctx, productionId, runId, afterSeq);
+  }
+
+  /** The id of the production's latest run. */
+  latestRunId(productionId: string): Promise<string> {
+    return latestRunId(this.ctx, productionId);
   }
 
   // Batches (batches.ts)

@@ -14,11 +14,12 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${randomUUID().slice(0, 8)}.tmp`);
 }
 
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+/** `mode`: the file's permissions (0o600 for files that hold hashes of secrets). */
+export async function writeFileAtomic(target: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   try {
-    await writeFile(tmp, data);
+    await writeFile(tmp, data, opts.mode !== undefined ? { mode: opts.mode } : {});
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });
@@ -26,8 +27,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   }
 }
 
-export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
-  await writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`);
+export async function writeJsonAtomic(target: string, value: unknown, opts: { mode?: number } = {}): Promise<void> {
+  await writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`, opts);
 }
 
 export async function sha256File(path: string): Promise<{ sha256: string; bytes: number }> {
