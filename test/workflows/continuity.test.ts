@@ -6,7 +6,10 @@ import type { Manifest } from '../../workflows/manifest.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { frameByIndex, lastFrame, meanAbsDiff } from '../helpers/media.js';
 import { startTestWorker, type TestWorker } from '../helpers/temporal.js';
-import { fitImage } from '../../src/media/frames.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 const EXAMPLES = resolve(import.meta.dirname, '../../examples');
 
@@ -28,11 +31,33 @@ async function produce(storyboard: unknown, id: string, dir?: string): Promise<M
 
 const clip = (m: Manifest, id: string) => m.scenes.find((s) => s.id === id)!.clip!.path;
 
-/** The reference image as the renderer fits it (cover + centre crop) to the scene size, as raw RGB. */
-async function fittedRgb(image: string, w: number, h: number, dir: string) {
-  const png = join(dir, `fit-${w}x${h}-${image.split('/').pop()}`);
-  await fitImage(image, png, { width: w, height: h });
-  return frameByIndex(png, 0);
+/**
+ * What a reference image must look like at the scene's size, computed independently of the renderer's own fitting
+ * (src/media/frames.ts scales then crops): here the centred crop box of the target aspect is worked out in the test,
+ * cropped first, then scaled. A stretched, uncentred or unfitted first frame differs from it.
+ */
+async function fittedRgb(image: string, w: number, h: number, _dir: string) {
+  const probe = await run('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=width,height',
+    '-of',
+    'csv=p=0',
+    image,
+  ]);
+  const [sw, sh] = probe.stdout.trim().split(',').map(Number) as [number, number];
+  const scale = Math.max(w / sw, h / sh);
+  const cw = Math.round(w / scale);
+  const ch = Math.round(h / scale);
+  const box = `crop=${cw}:${ch}:${Math.floor((sw - cw) / 2)}:${Math.floor((sh - ch) / 2)},scale=${w}:${h}`;
+  const raw = await run('ffmpeg', ['-v', 'error', '-i', image, '-vf', box, '-frames:v', '1', '-pix_fmt', 'rgb24', '-f', 'rawvideo', '-'], {
+    encoding: 'buffer',
+    maxBuffer: 64 << 20,
+  });
+  return { data: raw.stdout, w, h };
 }
 
 describe('continuity modes end to end (local provider)', () => {
