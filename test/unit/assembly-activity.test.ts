@@ -1,7 +1,7 @@
 /**
  * The assembly activity heartbeats from ffmpeg's own progress, so a long normalization or decode never goes quiet
  * for long (issue 11 item 8: a 2-minute re-encode against a 30 s heartbeat timeout). Runs the real activity in
- * Temporal's MockActivityEnvironment and records when each heartbeat came: a 20 s 720p clip at 30 fps has to be
+ * Temporal's MockActivityEnvironment and records when each heartbeat came: a 40 s 720p clip at 30 fps has to be
  * normalized to 640x360 at 24 fps (several seconds of x264), and no gap between heartbeats may exceed 4 s — far
  * inside a 30 s heartbeat timeout, with room for a loaded CI machine; without progress heartbeats the gap is the
  * whole normalization (9 s and more).
@@ -33,11 +33,11 @@ beforeAll(async () => {
       '-f',
       'lavfi',
       '-i',
-      'testsrc2=s=1280x720:r=30:d=20',
+      'testsrc2=s=1280x720:r=30:d=40',
       '-f',
       'lavfi',
       '-i',
-      'sine=frequency=440:sample_rate=48000:duration=20',
+      'sine=frequency=440:sample_rate=48000:duration=40',
       '-c:v',
       'libx264',
       '-preset',
@@ -74,7 +74,7 @@ describe('assembleVideo heartbeats', () => {
     const totalMs = performance.now() - t0;
     expect(out.method).toBe('copy');
     expect(out.clips[0]!.normalized).toEqual(['size 1280x720', '30.000 fps']);
-    expect(out.frames).toBe(20 * 24 + 24);
+    expect(out.frames).toBe(40 * 24 + 24);
     expect(out.verification).toMatchObject({ ok: true, decode: 'joins' });
     const times = [0, ...beats.map((b) => b.atMs), totalMs];
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
