@@ -242,7 +242,10 @@ function objectInfo(only: string | undefined): Record<string, unknown> {
     if (only !== undefined && decodeURIComponent(only) !== name) continue;
     const shape = (specs: Record<string, { type: string; options?: unknown; of?: string }> | undefined) =>
       Object.fromEntries(
-        Object.entries(specs ?? {}).map(([k, s]) => [k, s.type === 'LINK' ? [s.of] : s.type === 'COMBO' ? [Array.isArray(s.options) ? s.options : []] : [s.type, s]]),
+        Object.entries(specs ?? {}).map(([k, s]) => [
+          k,
+          s.type === 'LINK' ? [s.of] : s.type === 'COMBO' ? [Array.isArray(s.options) ? s.options : []] : [s.type, s],
+        ]),
       );
     out[name] = {
       input: { required: shape(cls.required), optional: shape(cls.optional) },

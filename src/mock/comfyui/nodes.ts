@@ -37,7 +37,11 @@ export interface NodeClass {
   saves?: { key: 'images' | 'gifs'; naming: 'comfy' | 'vhs' };
 }
 
-const INT = (min?: number, max?: number): InputSpec => ({ type: 'INT', ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) });
+const INT = (min?: number, max?: number): InputSpec => ({
+  type: 'INT',
+  ...(min !== undefined ? { min } : {}),
+  ...(max !== undefined ? { max } : {}),
+});
 const FLOAT = (min?: number, max?: number): InputSpec => ({
   type: 'FLOAT',
   ...(min !== undefined ? { min } : {}),
@@ -77,7 +81,17 @@ export const SAMPLERS = [
   'uni_pc',
   'uni_pc_bh2',
 ] as const;
-export const SCHEDULERS = ['simple', 'sgm_uniform', 'karras', 'exponential', 'ddim_uniform', 'beta', 'normal', 'linear_quadratic', 'kl_optimal'] as const;
+export const SCHEDULERS = [
+  'simple',
+  'sgm_uniform',
+  'karras',
+  'exponential',
+  'ddim_uniform',
+  'beta',
+  'normal',
+  'linear_quadratic',
+  'kl_optimal',
+] as const;
 const CLIP_TYPES = [
   'stable_diffusion',
   'stable_cascade',
@@ -222,7 +236,12 @@ export const NODE_CLASSES: Readonly<Record<string, NodeClass>> = {
     steps: () => 30,
   },
   VAEDecode: { required: { samples: link('LATENT'), vae: link('VAE') }, output: ['IMAGE'] },
-  CreateVideo: { required: { images: link('IMAGE'), fps: FLOAT(1, 120) }, optional: { audio: link('AUDIO') }, output: ['VIDEO'], fpsInput: 'fps' },
+  CreateVideo: {
+    required: { images: link('IMAGE'), fps: FLOAT(1, 120) },
+    optional: { audio: link('AUDIO') },
+    output: ['VIDEO'],
+    fpsInput: 'fps',
+  },
   SaveVideo: {
     required: { video: link('VIDEO'), filename_prefix: STRING, format: combo(['auto', 'mp4']), codec: combo(['auto', 'h264']) },
     output: [],

@@ -8,7 +8,17 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { JobStore, MockHttpError, startMockServer, type FaultRule, type MockKit, type MockProvider, type RequestLogEntry } from '../kit/index.js';
+import {
+  JobStore,
+  MockHttpError,
+  parseBody,
+  startMockServer,
+  type FaultRule,
+  type MockKit,
+  type MockProvider,
+  type ParsedBody,
+  type RequestLogEntry,
+} from '../kit/index.js';
 import { ComfyApi, ImageStore } from './api.js';
 import { errorReply, faultBody, notFound } from './errors.js';
 import { PromptQueue, RUN_STATES, type HistoryEntry, type RunData, type RunState, type Timing } from './queue.js';
@@ -17,7 +27,7 @@ import { SocketHub } from './sockets.js';
 
 export type { FaultAction, FaultRule, RequestLogEntry } from '../kit/index.js';
 export { seededFaults, SEEDED_FAULT_MIX } from './faults.js';
-export type { HistoryEntry } from './queue.js';
+export type { HistoryEntry, RunState } from './queue.js';
 
 export interface ComfyMockOptions {
   port?: number;
@@ -50,8 +60,8 @@ export interface ComfyMock {
   reset(): void;
   /** Every history entry by prompt id. */
   history(): Record<string, HistoryEntry>;
-  /** Prompt ids of every run ever queued (a reused id appears once per run), oldest first. */
-  runs(): string[];
+  /** Every run ever queued (a reused prompt id appears once per run), oldest first, with its state. */
+  runs(): { promptId: string; number: number; extraData: Record<string, unknown>; state: RunState }[];
   /** Client ids with an open WebSocket. */
   sockets(): string[];
   close(): Promise<void>;
@@ -81,7 +91,13 @@ export async function startComfyMock(opts: ComfyMockOptions = {}): Promise<Comfy
     addFaults: (rules) => server.faults.add(rules),
     reset: () => server.reset(),
     history: () => server.provider.queue.historyOf(),
-    runs: () => server.provider.jobs.all().map((j) => j.data.promptId),
+    runs: () =>
+      server.provider.jobs.all().map((j) => ({
+        promptId: j.data.promptId,
+        number: j.data.number,
+        extraData: j.data.extraData,
+        state: server.provider.jobs.view(j).state,
+      })),
     sockets: () => server.provider.hub.connected(),
     close: () => server.close(),
   };
@@ -118,6 +134,13 @@ class ComfyProvider implements MockProvider<ComfyRoute> {
   errorReply = errorReply;
   faultBody = faultBody;
   notFound = () => notFound();
+
+  /** aiohttp's `request.json()` reads JSON whatever the Content-Type says; forms are forms. */
+  async parseBody(raw: Buffer, contentType: string | undefined): Promise<ParsedBody> {
+    const mime = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+    const form = mime === 'multipart/form-data' || mime === 'application/x-www-form-urlencoded';
+    return parseBody(raw, form ? contentType : 'application/json');
+  }
 
   authorize(req: IncomingMessage): void {
     if (!this.authorized(req)) throw new MockHttpError(401, '401: Unauthorized', { type: 'unauthorized' });

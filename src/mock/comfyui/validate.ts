@@ -99,7 +99,12 @@ function fail(error: ComfyError): Validation {
 
 function exceptionError(type: string, message: string, err: unknown): ComfyError {
   const text = err instanceof Error ? err.message : String(err);
-  return { type, message, details: text, extra_info: { exception_type: err instanceof KeyError ? 'KeyError' : 'Exception', traceback: [] } };
+  return {
+    type,
+    message,
+    details: text,
+    extra_info: { exception_type: err instanceof KeyError ? 'KeyError' : 'Exception', traceback: [] },
+  };
 }
 
 /** What Python raises for `prompt[o_id]` when the linked node does not exist. */
@@ -194,7 +199,13 @@ function typesMatch(received: string, expected: string): boolean {
   return expected.split(',').some((t) => a.has(t));
 }
 
-function checkLiteral(x: string, val: unknown, spec: InputSpec, info: unknown[], modelFiles: ReadonlySet<string> | undefined): ComfyError | undefined {
+function checkLiteral(
+  x: string,
+  val: unknown,
+  spec: InputSpec,
+  info: unknown[],
+  modelFiles: ReadonlySet<string> | undefined,
+): ComfyError | undefined {
   const extra = { input_name: x, input_config: info, received_value: val };
   if (spec.type === 'INT' || spec.type === 'FLOAT') {
     const n = typeof val === 'number' ? val : typeof val === 'string' && val.trim() !== '' ? Number(val) : NaN;

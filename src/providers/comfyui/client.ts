@@ -21,7 +21,10 @@ export interface ClientOptions {
 
 interface ComfyErrorBody {
   error?: { type?: unknown; message?: unknown; details?: unknown } | string;
-  node_errors?: Record<string, { class_type?: unknown; errors?: { type?: unknown; message?: unknown; details?: unknown; extra_info?: unknown }[] }>;
+  node_errors?: Record<
+    string,
+    { class_type?: unknown; errors?: { type?: unknown; message?: unknown; details?: unknown; extra_info?: unknown }[] }
+  >;
 }
 
 export class ComfyClient {
@@ -42,10 +45,14 @@ export class ComfyClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new ProviderError(op === 'create' ? 'ambiguous_submit' : 'transient', `${PROVIDER}: ${method} ${path} answered something that is not JSON`, {
-        provider: PROVIDER,
-        httpStatus: res.status,
-      });
+      throw new ProviderError(
+        op === 'create' ? 'ambiguous_submit' : 'transient',
+        `${PROVIDER}: ${method} ${path} answered something that is not JSON`,
+        {
+          provider: PROVIDER,
+          httpStatus: res.status,
+        },
+      );
     }
   }
 
@@ -100,7 +107,11 @@ export class ComfyClient {
     const code = (err as { cause?: { code?: unknown } }).cause?.code;
     const timedOut = (err as { name?: unknown }).name === 'TimeoutError';
     const unreachable = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
-    const what = timedOut ? 'no answer in time' : unreachable ? `cannot connect (${String(code)})` : `the connection broke (${String(code ?? (err as Error).message)})`;
+    const what = timedOut
+      ? 'no answer in time'
+      : unreachable
+        ? `cannot connect (${String(code)})`
+        : `the connection broke (${String(code ?? (err as Error).message)})`;
     // A create whose connection broke after it was sent may have queued the prompt; one never connected did not.
     const kind: ErrorKind = op === 'create' && !unreachable ? 'ambiguous_submit' : 'transient';
     return new ProviderError(kind, `${PROVIDER}: ${what} from ${this.opts.baseURL}`, { provider: PROVIDER, cause: err });
@@ -124,15 +135,21 @@ export function classifyHttp(status: number, text: string, headers: Headers, op:
     const retryAfterMs = retryAfterMsFromHeaders((n) => headers.get(n));
     return make('rate_limited', 'too many requests (429)', retryAfterMs !== undefined ? { retryAfterMs } : {});
   }
-  if (status === 402) return make('quota_exhausted', `the ComfyUI host refuses more work until its account is topped up (402): ${errorText(body) ?? ''}`.trim());
-  if (status === 401) return make('auth', 'the server (or a proxy in front of it) wants a key: set providers.comfyui.apiKeyEnv to the variable holding it');
+  if (status === 402)
+    return make(
+      'quota_exhausted',
+      `the ComfyUI host refuses more work until its account is topped up (402): ${errorText(body) ?? ''}`.trim(),
+    );
+  if (status === 401)
+    return make('auth', 'the server (or a proxy in front of it) wants a key: set providers.comfyui.apiKeyEnv to the variable holding it');
   if (status === 403) {
     return make(
       'auth',
       'forbidden (403): ComfyUI refuses requests whose Origin does not match its host unless started with --enable-cors-header; a proxy may refuse the key',
     );
   }
-  if (status === 400 && op === 'create') return make('invalid_request', `the workflow was refused: ${promptErrorText(body) ?? text.slice(0, 300)}`);
+  if (status === 400 && op === 'create')
+    return make('invalid_request', `the workflow was refused: ${promptErrorText(body) ?? text.slice(0, 300)}`);
   if (status === 404) {
     if (op === 'download') return make('output_expired', `the output file is gone from the server (GET ${path} answered 404)`);
     return make(op === 'create' ? 'invalid_request' : 'not_found', `${path} answered 404: is the base URL a ComfyUI server?`);
@@ -140,7 +157,10 @@ export function classifyHttp(status: number, text: string, headers: Headers, op:
   if (status === 413) return make('invalid_request', `${path}: the request is larger than the server accepts (413, --max-upload-size)`);
   if (status === 408 || status === 409 || status >= 500) {
     // A create answered with a server error may still have queued the prompt: the next attempt looks for it first.
-    return make(op === 'create' ? 'ambiguous_submit' : 'transient', `${path} answered ${status}${errorText(body) ? `: ${errorText(body)}` : ''}`);
+    return make(
+      op === 'create' ? 'ambiguous_submit' : 'transient',
+      `${path} answered ${status}${errorText(body) ? `: ${errorText(body)}` : ''}`,
+    );
   }
   return make('invalid_request', `${path} answered ${status}${errorText(body) ? `: ${errorText(body)}` : ''}`);
 }

@@ -61,10 +61,14 @@ export function outcomeOf(entry: HistoryEntry): Outcome {
   // Servers before the status field existed listed a finished prompt with its outputs only.
   if (status === 'success' || (status === undefined && outputs.length)) return { state: 'succeeded', outputs };
   const interrupted = event('execution_interrupted');
-  if (interrupted) return { state: 'canceled', message: `interrupted at node ${String(interrupted.node_id)} (${String(interrupted.node_type)})` };
+  if (interrupted)
+    return { state: 'canceled', message: `interrupted at node ${String(interrupted.node_id)} (${String(interrupted.node_type)})` };
   const error = event('execution_error');
   if (!error) return { state: 'failed', exceptionType: 'unknown', message: 'the prompt ended in error without an execution_error event' };
-  const text = String(error.exception_message ?? '').split('\n')[0]!.trim().slice(0, 400);
+  const text = String(error.exception_message ?? '')
+    .split('\n')[0]!
+    .trim()
+    .slice(0, 400);
   return {
     state: 'failed',
     exceptionType: String(error.exception_type ?? 'unknown'),

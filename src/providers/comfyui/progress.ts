@@ -36,7 +36,8 @@ export class ProgressSocket {
 
   /** Starts following a prompt we queued (with this client id) whose graph has `nodes` nodes. */
   watch(promptId: string, nodes: number): void {
-    if (!this.prompts.has(promptId)) this.prompts.set(promptId, { nodes, cached: 0, done: new Set(), step: 0, finished: false, lastEventAt: 0 });
+    if (!this.prompts.has(promptId))
+      this.prompts.set(promptId, { nodes, cached: 0, done: new Set(), step: 0, finished: false, lastEventAt: 0 });
     this.connect();
   }
 

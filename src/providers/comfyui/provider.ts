@@ -115,7 +115,10 @@ export class ComfyUIProvider implements VideoProvider {
     const name = this.opts.settings.apiKeyEnv;
     if (!name) return {};
     const key = this.opts.env[name];
-    if (!key) throw new ProviderError('auth', `no key: set the environment variable ${name} on the worker (providers.comfyui.apiKeyEnv)`, { provider: PROVIDER });
+    if (!key)
+      throw new ProviderError('auth', `no key: set the environment variable ${name} on the worker (providers.comfyui.apiKeyEnv)`, {
+        provider: PROVIDER,
+      });
     return { authorization: `Bearer ${key}` };
   }
 
@@ -191,7 +194,9 @@ export class ComfyUIProvider implements VideoProvider {
       const id = promptIdFor(clientRef, g);
       if (!(await this.locate(id, queue, ctx))) return id;
     }
-    throw new ProviderError('invalid_request', `${PROVIDER}: ${MAX_GENERATIONS} prompts already exist for ${clientRef}`, { provider: PROVIDER });
+    throw new ProviderError('invalid_request', `${PROVIDER}: ${MAX_GENERATIONS} prompts already exist for ${clientRef}`, {
+      provider: PROVIDER,
+    });
   }
 
   private async queue(ctx: CallContext): Promise<QueueLists> {
@@ -213,9 +218,14 @@ export class ComfyUIProvider implements VideoProvider {
     this.socket?.forget(promptId);
     const base = { provider: PROVIDER, jobId: promptId };
     if (outcome.state === 'succeeded') return { ...base, state: 'succeeded', progress: 1 };
-    if (outcome.state === 'canceled') return { ...base, state: 'canceled', failure: { kind: 'job_failed', code: 'interrupted', message: outcome.message } };
+    if (outcome.state === 'canceled')
+      return { ...base, state: 'canceled', failure: { kind: 'job_failed', code: 'interrupted', message: outcome.message } };
     const policy = this.own.policyExceptionTypes?.includes(outcome.exceptionType);
-    return { ...base, state: 'failed', failure: { kind: policy ? 'content_policy' : 'job_failed', code: outcome.exceptionType, message: outcome.message } };
+    return {
+      ...base,
+      state: 'failed',
+      failure: { kind: policy ? 'content_policy' : 'job_failed', code: outcome.exceptionType, message: outcome.message },
+    };
   }
 
   async poll(jobId: string, ctx: CallContext): Promise<JobSnapshot> {
@@ -226,7 +236,11 @@ export class ComfyUIProvider implements VideoProvider {
       provider: PROVIDER,
       jobId,
       state: 'failed',
-      failure: { kind: 'job_failed', code: 'prompt_lost', message: `ComfyUI no longer knows prompt ${jobId} (deleted from its queue, or the server restarted)` },
+      failure: {
+        kind: 'job_failed',
+        code: 'prompt_lost',
+        message: `ComfyUI no longer knows prompt ${jobId} (deleted from its queue, or the server restarted)`,
+      },
     };
   }
 
@@ -249,7 +263,10 @@ export class ComfyUIProvider implements VideoProvider {
   }
 
   async download(jobId: string, dest: string, ctx: CallContext): Promise<DownloadedFile> {
-    const entry = historyEntry(await this.client().json('GET', `/history/${encodeURIComponent(jobId)}`, 'read', undefined, ctx.signal), jobId);
+    const entry = historyEntry(
+      await this.client().json('GET', `/history/${encodeURIComponent(jobId)}`, 'read', undefined, ctx.signal),
+      jobId,
+    );
     const outcome = entry ? outcomeOf(entry) : undefined;
     if (!entry || !outcome || outcome.state !== 'succeeded') {
       throw new ProviderError('output_expired', `${PROVIDER}: prompt ${jobId} is not in the server's history any more (restarted?)`, {
@@ -262,11 +279,15 @@ export class ComfyUIProvider implements VideoProvider {
     const file = pickVideo(outcome.outputs, resolved && 'spec' in resolved ? resolved.spec.outputNode : undefined);
     if (!file) {
       const listed = outcome.outputs.map((f) => `${f.node}:${f.key}/${f.filename} (${f.type})`).join(', ') || 'nothing';
-      throw new ProviderError('job_failed', `${PROVIDER}: prompt ${jobId} saved no video to the output folder (it listed ${listed}); end the workflow with SaveVideo or VHS_VideoCombine`, {
-        provider: PROVIDER,
-        jobId,
-        retryable: false,
-      });
+      throw new ProviderError(
+        'job_failed',
+        `${PROVIDER}: prompt ${jobId} saved no video to the output folder (it listed ${listed}); end the workflow with SaveVideo or VHS_VideoCombine`,
+        {
+          provider: PROVIDER,
+          jobId,
+          retryable: false,
+        },
+      );
     }
     const res = await this.client().stream('/view', { filename: file.filename, subfolder: file.subfolder, type: file.type }, ctx.signal);
     if (!res.body) throw new ProviderError('output_corrupt', `${PROVIDER}: empty download for ${jobId}`, { provider: PROVIDER, jobId });

@@ -105,19 +105,29 @@ function build(model: string, graph: ApiGraph, mapping: Mapping, facts: Facts, f
   }
 
   const fps = facts.fps ?? literalNumber(graph, targets, 'fps');
-  if (fps === undefined) issues.push({ path: where('fps'), message: 'give the frame rate this workflow renders at (or map fps to an input holding it)' });
+  if (fps === undefined)
+    issues.push({ path: where('fps'), message: 'give the frame rate this workflow renders at (or map fps to an input holding it)' });
 
   const sized = !!targets.width && !!targets.height;
   let sizes = facts.sizes?.map(px);
   if (!sizes) {
     const w = literalNumber(graph, targets, 'width');
     const h = literalNumber(graph, targets, 'height');
-    if (w && h) sizes = w === h ? [{ width: w, height: h }] : [{ width: w, height: h }, { width: h, height: w }];
+    if (w && h)
+      sizes =
+        w === h
+          ? [{ width: w, height: h }]
+          : [
+              { width: w, height: h },
+              { width: h, height: w },
+            ];
   }
   if (!sizes) {
     issues.push({
       path: where('sizes'),
-      message: sized ? 'list the sizes this workflow renders ("832x480", …)' : 'map width and height, or list the one size the workflow renders in sizes',
+      message: sized
+        ? 'list the sizes this workflow renders ("832x480", …)'
+        : 'map width and height, or list the one size the workflow renders in sizes',
     });
   } else if (!sized && sizes.length > 1) {
     issues.push({ path: where('sizes'), message: 'width and height are not mapped, so the workflow renders one size: list only that one' });
@@ -127,7 +137,11 @@ function build(model: string, graph: ApiGraph, mapping: Mapping, facts: Facts, f
   let seconds: WorkflowSpec['seconds'] | undefined;
   if (!targets.frames) {
     if (typeof facts.seconds === 'number') seconds = { kind: 'enum', values: [facts.seconds] };
-    else issues.push({ path: where('seconds'), message: 'map frames (e.g. "55.inputs.length"), or give the fixed length of the workflow in seconds: 5' });
+    else
+      issues.push({
+        path: where('seconds'),
+        message: 'map frames (e.g. "55.inputs.length"), or give the fixed length of the workflow in seconds: 5',
+      });
   } else if (fps !== undefined) {
     const range = typeof facts.seconds === 'number' ? { min: facts.seconds, max: facts.seconds } : facts.seconds;
     const step = range?.step ?? roundStep(frameCount.multipleOf, fps);

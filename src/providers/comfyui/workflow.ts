@@ -160,7 +160,8 @@ export function applyValues(graph: ApiGraph, targets: Targets, values: SlotValue
       if (t.how === 'placeholder') {
         const current = node.inputs[t.input];
         const text = typeof value === 'string' ? value : '';
-        node.inputs[t.input] = typeof current === 'string' ? current.replace(new RegExp(`\\{\\{\\s*${slot}\\s*\\}\\}`, 'g'), () => text) : text;
+        node.inputs[t.input] =
+          typeof current === 'string' ? current.replace(new RegExp(`\\{\\{\\s*${slot}\\s*\\}\\}`, 'g'), () => text) : text;
       } else if (value !== undefined) node.inputs[t.input] = value;
       else if (slot === 'negativePrompt') node.inputs[t.input] = '';
       else if (slot === 'seed' && typeof node.inputs[t.input] === 'string') node.inputs[t.input] = defaultSeed;

@@ -94,7 +94,11 @@ export const TEMPLATES: readonly ComfyTemplate[] = [
     sizes: ['1024x576', '576x1024', '1280x704', '704x1280'],
     firstFrameRequired: false,
     renderSecondsPerSecond: 40,
-    files: ['diffusion_models/wan2.2_ti2v_5B_fp16.safetensors', 'text_encoders/umt5_xxl_fp8_e4m3fn_scaled.safetensors', 'vae/wan2.2_vae.safetensors'],
+    files: [
+      'diffusion_models/wan2.2_ti2v_5B_fp16.safetensors',
+      'text_encoders/umt5_xxl_fp8_e4m3fn_scaled.safetensors',
+      'vae/wan2.2_vae.safetensors',
+    ],
   },
   {
     id: 'wan2.2-t2v',
@@ -113,7 +117,13 @@ export const TEMPLATES: readonly ComfyTemplate[] = [
     id: 'wan2.2-i2v',
     title: 'Wan 2.2 I2V A14B: image to video (needs a first frame), 16 fps',
     graph: wanI2v as ApiGraph,
-    mapping: { ...WAN14_MAPPING, width: '63.inputs.width', height: '63.inputs.height', frames: '63.inputs.length', firstFrame: '62.inputs.image' },
+    mapping: {
+      ...WAN14_MAPPING,
+      width: '63.inputs.width',
+      height: '63.inputs.height',
+      frames: '63.inputs.length',
+      firstFrame: '62.inputs.image',
+    },
     ...WAN14,
     firstFrameRequired: true,
     files: [
@@ -155,7 +165,13 @@ export const TEMPLATES: readonly ComfyTemplate[] = [
     id: 'ltxv-i2v',
     title: 'LTX-Video 2B 0.9.5: image to video (needs a first frame), 24 fps',
     graph: ltxvI2v as ApiGraph,
-    mapping: { ...LTXV_MAPPING, width: '77.inputs.width', height: '77.inputs.height', frames: '77.inputs.length', firstFrame: '78.inputs.image' },
+    mapping: {
+      ...LTXV_MAPPING,
+      width: '77.inputs.width',
+      height: '77.inputs.height',
+      frames: '77.inputs.length',
+      firstFrame: '78.inputs.image',
+    },
     ...LTXV,
     firstFrameRequired: true,
     files: LTXV_FILES,
