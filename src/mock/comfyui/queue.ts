@@ -65,6 +65,8 @@ export interface RunData {
   extraData: Record<string, unknown>;
   clientId: string | undefined;
   outputs: string[];
+  /** Node id → signature, for the cache. */
+  signatures: Map<string, string>;
   plan: Step[];
   cached: string[];
   saves: Output[];
@@ -93,8 +95,11 @@ export interface Uploads {
 
 export class PromptQueue {
   private readonly history = new Map<string, HistoryEntry>();
-  /** Signatures of the nodes the previous prompt computed: ComfyUI's cache between prompts. */
-  private lastSignatures = new Set<string>();
+  /**
+   * ComfyUI's cache between prompts (the classic one keeps what the last prompt computed): node signature → the file
+   * a save node wrote, for the nodes the last ended run finished or reused.
+   */
+  private cache = new Map<string, SavedFile | undefined>();
   private readonly counters = new Map<string, number>();
   private number = 0;
   private runCount = 0;
@@ -111,7 +116,7 @@ export class PromptQueue {
 
   reset(): void {
     this.history.clear();
-    this.lastSignatures.clear();
+    this.cache.clear();
     this.counters.clear();
     this.number = 0;
   }
@@ -129,8 +134,14 @@ export class PromptQueue {
     const number = this.number++;
     const sigs = signatures(input.prompt, (name) => this.uploads.sha256(name));
     const order = executionOrder(input.prompt, input.outputs);
-    const cached = order.filter((id) => this.lastSignatures.has(sigs.get(id)!));
-    this.lastSignatures = new Set(order.map((id) => sigs.get(id)!));
+    // What will be cached when this prompt starts: what the prompt ahead of it computes (if it succeeds), else the
+    // cache as the last run left it. (ComfyUI decides when the prompt starts; the mock fixes the timeline at queueing.)
+    const ahead = this.jobs
+      .all()
+      .filter((j) => !j.data.removed && !j.data.sent.ended)
+      .at(-1);
+    const available = ahead ? new Set(ahead.data.signatures.values()) : new Set(this.cache.keys());
+    const cached = order.filter((id) => available.has(sigs.get(id)!));
     const plan: Step[] = [];
     let at = 0;
     for (const node of order.filter((id) => !cached.includes(id))) {
@@ -150,6 +161,7 @@ export class PromptQueue {
       extraData: input.extraData,
       clientId,
       outputs: input.outputs,
+      signatures: new Map(order.map((id) => [id, sigs.get(id)!])),
       plan,
       cached,
       saves,
@@ -317,6 +329,12 @@ export class PromptQueue {
       this.hub.send('status', { status: this.queueInfo() });
       message('execution_start', {});
       message('execution_cached', { nodes: run.cached });
+      // A cached save node does not run: it reports the file it saved before (a new one if that run never saved it).
+      for (const save of run.saves.filter((sv) => run.cached.includes(sv.node))) {
+        save.file = this.cache.get(run.signatures.get(save.node)!) ?? this.nextFile(save);
+        run.sent.executed.add(save.node);
+        this.hub.send('executed', { node: save.node, display_node: save.node, output: this.uiOf(save), prompt_id: run.promptId }, sid);
+      }
     }
     // How far the run got: all of it, the point where it failed or was interrupted, or now (a stuck run: its cap).
     const over = view.phase === 'failed' || view.phase === 'canceled';
@@ -358,7 +376,9 @@ export class PromptQueue {
   private end(run: RunData, view: JobView<RunState>, message: (type: string, data: Record<string, unknown>) => void): void {
     run.sent.ended = true;
     const current = run.plan[Math.max(0, run.sent.step)];
-    const executed = [...run.cached, ...run.plan.slice(0, Math.max(0, run.sent.step)).map((st) => st.node)];
+    const finished = view.phase === 'succeeded' ? run.plan.length : Math.max(0, run.sent.step);
+    const executed = [...run.cached, ...run.plan.slice(0, finished).map((st) => st.node)];
+    this.cache = new Map(executed.map((id) => [run.signatures.get(id)!, run.saves.find((sv) => sv.node === id)?.file]));
     if (view.phase === 'succeeded') message('execution_success', {});
     else if (view.phase === 'canceled') {
       message('execution_interrupted', { node_id: current?.node ?? null, node_type: current?.classType ?? null, executed });

@@ -25,7 +25,7 @@ import { ProgressSocket } from './progress.js';
 import { ComfyUISettings } from './settings.js';
 import { capabilitiesOf, framesFor, PROVIDER, resolveModel, type WorkflowSpec } from './spec.js';
 import { TEMPLATE_IDS } from './templates/index.js';
-import { applyValues, type SlotValues } from './workflow.js';
+import { applyValues, type ApiGraph, type SlotValues } from './workflow.js';
 
 /** Namespace of our prompt ids (UUIDv5 of `<clientRef>#<generation>`). */
 const PROMPT_ID_NAMESPACE = '6f0b6c52-3c1e-4b8e-9d57-2c6a4f1e9b31';
@@ -38,6 +38,17 @@ export interface ComfyUIOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** A download fails when no byte arrives for this long, ms. Default: requestTimeoutMs, at most 30 s. */
   idleTimeoutMs?: number;
+}
+
+/**
+ * Every save node writes under `storyreel/<prompt id>`: ComfyUI caches a node whose inputs did not change, and a
+ * cached save node reports the file it saved before (perhaps deleted since) instead of saving again. With its own
+ * prefix, a new job's save node always runs (cheaply, when everything upstream is cached) and its file is traceable.
+ */
+function savePerPrompt(graph: ApiGraph, promptId: string): void {
+  for (const node of Object.values(graph)) {
+    if (typeof node.inputs.filename_prefix === 'string') node.inputs.filename_prefix = `storyreel/${promptId}`;
+  }
 }
 
 /** The prompt id of a clientRef's generation: deterministic, a canonical lowercase UUID as ComfyUI requires. */
@@ -147,8 +158,9 @@ export class ComfyUIProvider implements VideoProvider {
       ...(request.lastFrame ? { lastFrame: await this.upload(request.lastFrame, ctx) } : {}),
     };
     const defaultSeed = parseInt(createHash('sha256').update(request.prompt).digest('hex').slice(0, 8), 16);
-    const graph = applyValues(spec.graph, spec.targets, values, spec.fixed, defaultSeed);
     const promptId = await this.freePromptId(request.clientRef, ctx);
+    const graph = applyValues(spec.graph, spec.targets, values, spec.fixed, defaultSeed);
+    savePerPrompt(graph, promptId);
     const socket = this.progress();
     socket.watch(promptId, Object.keys(graph).length);
     try {
