@@ -20,7 +20,7 @@ import {
   type MockRequest,
   type Reply,
 } from '../kit/index.js';
-import { notFound, promptError } from './errors.js';
+import { promptError } from './errors.js';
 import { NODE_CLASSES } from './nodes.js';
 import type { PromptQueue, Uploads } from './queue.js';
 import type { ComfyRoute } from './routes.js';

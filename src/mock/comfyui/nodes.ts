@@ -54,7 +54,8 @@ const link = (of: string): InputSpec => ({ type: 'LINK', of });
 
 /** nodes.MAX_RESOLUTION */
 const MAX_RESOLUTION = 16384;
-const SEED = INT(0, 0xffffffffffffffff);
+/** 0xffffffffffffffff, as close as a double gets. */
+const SEED = INT(0, 2 ** 64);
 export const SAMPLERS = [
   'euler',
   'euler_cfg_pp',
