@@ -71,7 +71,8 @@ export interface ProviderCatalog {
   /**
    * Settings that name files next to the storyboard (a ComfyUI workflow): setting path in the block → the path as
    * written. src/load reads each one (confined to the storyboard's folder) and the planner attaches it to the settings
-   * as `files[settingPath]`; its hash enters every clip's cache key.
+   * as `files[settingPath]` (carried in the plan; its hash is in the production's content hash). What of it shapes a
+   * clip goes into `outputKey`.
    */
   settingsFiles?(settings: ProviderSettings): Record<string, string>;
   /** Checks beyond the schema that need the attached files (their format, what they must contain). */
