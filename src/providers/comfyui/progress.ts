@@ -20,6 +20,8 @@ interface Tracked {
 }
 
 const IDLE_CLOSE_MS = 60_000;
+/** A prompt nothing was heard of for this long is dropped (its submit's answer was lost and it never ran here). */
+const FORGET_AFTER_MS = 6 * 3600_000;
 const RECONNECT_MS = 2_000;
 
 export class ProgressSocket {
