@@ -36,17 +36,17 @@ export class ProgressSocket {
     private readonly headers: Record<string, string>,
   ) {}
 
-  /** Starts following a prompt we queued (with this client id) whose graph has `nodes` nodes. */
+  /** Starts following a prompt we queued (with this client id) whose graph has `nodes` nodes (0: unknown). */
   watch(promptId: string, nodes: number): void {
     if (!this.prompts.has(promptId))
       this.prompts.set(promptId, { nodes, cached: 0, done: new Set(), step: 0, finished: false, lastEventAt: 0 });
     this.connect();
   }
 
-  /** 0..1 from the events seen, or undefined for a prompt this socket does not follow. */
+  /** 0..1 from the events seen, or undefined for a prompt this socket does not follow (or whose size it does not know). */
   progressOf(promptId: string): number | undefined {
     const t = this.prompts.get(promptId);
-    if (!t) return undefined;
+    if (!t || !t.nodes) return undefined;
     if (t.finished) return 1;
     const toRun = Math.max(1, t.nodes - t.cached);
     return Math.min(0.99, (t.done.size + t.step) / toRun);
