@@ -38,8 +38,11 @@ export class ProgressSocket {
 
   /** Starts following a prompt we queued (with this client id) whose graph has `nodes` nodes (0: unknown). */
   watch(promptId: string, nodes: number): void {
-    if (!this.prompts.has(promptId))
-      this.prompts.set(promptId, { nodes, cached: 0, done: new Set(), step: 0, finished: false, lastEventAt: 0 });
+    const now = Date.now();
+    for (const [id, t] of this.prompts) if (now - t.lastEventAt > FORGET_AFTER_MS) this.prompts.delete(id);
+    if (!this.prompts.has(promptId)) {
+      this.prompts.set(promptId, { nodes, cached: 0, done: new Set(), step: 0, finished: false, lastEventAt: now });
+    }
     this.connect();
   }
 
