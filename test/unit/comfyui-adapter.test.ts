@@ -139,7 +139,10 @@ describe('reconciliation by prompt id', () => {
 
 describe('cancel', () => {
   it('deletes a pending prompt from the queue and interrupts the running one', async () => {
-    const running = await provider.submit(request('p:x:1.1', { seconds: 10 }), {});
+    // the first job holds the GPU (stuck half way) so the second stays pending
+    mock.setFaults([{ match: { method: 'POST', path: '/prompt' }, action: { type: 'job_stuck', atProgress: 50 } }]);
+    const running = await provider.submit(request('p:x:1.1'), {});
+    mock.setFaults([]);
     const pending = await provider.submit(request('p:y:1.1'), {});
     await until(running.jobId, (s) => s.state === 'running');
     expect((await provider.poll(pending.jobId, {})).state).toBe('queued');

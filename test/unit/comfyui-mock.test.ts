@@ -280,6 +280,8 @@ describe('uploads, queue deletion, interrupts', () => {
 
   it('a pending prompt deleted from the queue never runs; /interrupt stops the running one only when the id matches', async () => {
     const sock = await listen('client-i');
+    // the first prompt holds the GPU (stuck half way) until it is interrupted
+    mock.setFaults([{ match: { method: 'POST', path: '/prompt' }, action: { type: 'job_stuck', atProgress: 50 } }]);
     await post('/prompt', { prompt: await i2v('long', 161), prompt_id: uuid(30), client_id: 'client-i' });
     await post('/prompt', { prompt: await i2v('queued'), prompt_id: uuid(31) });
     await post('/queue', { delete: [uuid(31)] });
