@@ -163,8 +163,9 @@ export class ComfyUIProvider implements VideoProvider {
     savePerPrompt(graph, promptId);
     const socket = this.progress();
     socket.watch(promptId, Object.keys(graph).length);
+    let answer: { prompt_id?: unknown } | undefined;
     try {
-      await client.json(
+      answer = await client.json(
         'POST',
         '/prompt',
         'create',
@@ -181,7 +182,11 @@ export class ComfyUIProvider implements VideoProvider {
       if (err instanceof ProviderError && err.kind !== 'ambiguous_submit') socket.forget(promptId);
       throw err;
     }
-    return { provider: PROVIDER, jobId: promptId, state: 'queued', progress: 0 };
+    // A server from before client-chosen ids ignores ours and answers its own: that job is the one to follow,
+    // though a retry could not find it by our id.
+    const jobId = typeof answer?.prompt_id === 'string' && answer.prompt_id ? answer.prompt_id : promptId;
+    if (jobId !== promptId) socket.watch(jobId, Object.keys(graph).length);
+    return { provider: PROVIDER, jobId, state: 'queued', progress: 0 };
   }
 
   /** Uploads an image under a name made from its content: a repeated upload finds the same file. */
