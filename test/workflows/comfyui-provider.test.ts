@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogEntry } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProductionFailedError } from '../../src/client.js';
+import { ProductionFailedError } from '../../src/client/index.js';
 import { startComfyMock, type ComfyMock, type FaultRule, type RequestLogEntry } from '../../src/mock/comfyui/server.js';
 import { promptIdFor } from '../../src/providers/comfyui/provider.js';
 import type { ProductionProgress, ProductionResult } from '../../workflows/definitions.js';
