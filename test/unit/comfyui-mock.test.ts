@@ -150,15 +150,17 @@ describe('POST /prompt runs a valid graph with the client prompt_id', () => {
   });
 
   it('runs one prompt at a time: the next waits in queue_pending', async () => {
-    const slow = await i2v('slow one', 81);
-    await post('/prompt', { prompt: slow, prompt_id: uuid(10) });
+    // the first prompt holds the GPU (stuck half way) until it is interrupted
+    mock.setFaults([{ match: { method: 'POST', path: '/prompt' }, action: { type: 'job_stuck', atProgress: 50 } }]);
+    await post('/prompt', { prompt: await i2v('slow one', 81), prompt_id: uuid(10) });
     await post('/prompt', { prompt: await i2v('waiting one'), prompt_id: uuid(11) });
     const q = (await get('/queue')) as { queue_running: unknown[][]; queue_pending: unknown[][] };
     expect(q.queue_running.map((x) => x[1])).toEqual([uuid(10)]);
     expect(q.queue_pending.map((x) => x[1])).toEqual([uuid(11)]);
     expect(q.queue_pending[0]!.slice(0, 2)).toEqual([expect.any(Number), uuid(11)]);
     expect(await get('/prompt')).toEqual({ exec_info: { queue_remaining: 2 } });
-    await historyOf(uuid(11));
+    await post('/interrupt', {});
+    expect((await historyOf(uuid(11))).status.status_str).toBe('success');
   });
 
   it('a reused prompt_id is accepted and runs again; its history entry is replaced when the new run ends', async () => {
