@@ -245,7 +245,7 @@ describe('job-level recovery: a new job for a lost one, bounded', () => {
 describe('a 6-scene production with about 30 % of requests faulted (seeded)', () => {
   it('completes; runs per scene = 1 + replaced jobs; no prompt id queued twice', async () => {
     const { seededFaults } = await import('../../src/mock/comfyui/server.js');
-    const run = await produce('chaos', seededFaults({ seed: 7, rate: 0.35, requestsPerRoute: 80, retryAfterS: 1 }), { scenes: 6 });
+    const run = await produce('chaos', seededFaults({ seed: 7, rate: 0.3, requestsPerRoute: 80, retryAfterS: 1 }), { scenes: 6 });
     expect(run.result?.state).toBe('completed');
     const s = await streamsOf(run.result!.outputPath!);
     expect(s.video).toHaveLength(1);

@@ -20,7 +20,7 @@ import { streamToFile } from '../../store/files.js';
 import { ProviderError } from '../errors.js';
 import type { CallContext, DownloadedFile, VideoProvider } from '../types.js';
 import { ComfyClient } from './client.js';
-import { historyEntry, outcomeOf, pickVideo, QueueLists, queueState, storyreelModel } from './history.js';
+import { historyEntry, outcomeOf, pickVideo, QueueLists, queueState, storyreelModel, type HistoryEntry } from './history.js';
 import { ProgressSocket } from './progress.js';
 import { ComfyUISettings } from './settings.js';
 import { capabilitiesOf, framesFor, PROVIDER, resolveModel, type WorkflowSpec } from './spec.js';
@@ -32,6 +32,7 @@ const PROMPT_ID_NAMESPACE = '6f0b6c52-3c1e-4b8e-9d57-2c6a4f1e9b31';
 /** More earlier runs than this under one clientRef means something else is wrong: refuse rather than scan on. */
 const MAX_GENERATIONS = 50;
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8188';
+const FINISHED_ENTRIES_KEPT = 256;
 
 export interface ComfyUIOptions {
   settings: ProviderSettings;
@@ -64,6 +65,7 @@ export class ComfyUIProvider implements VideoProvider {
   private readonly own: ComfyUISettings;
   private clientInstance: ComfyClient | undefined;
   private socket: ProgressSocket | undefined;
+  private readonly finishedEntries = new Map<string, HistoryEntry>();
 
   constructor(private readonly opts: ComfyUIOptions) {
     this.baseURL = opts.settings.baseURL ?? opts.env.COMFYUI_BASE_URL ?? DEFAULT_BASE_URL;
@@ -224,11 +226,21 @@ export class ComfyUIProvider implements VideoProvider {
   private async locate(promptId: string, queue: QueueLists | undefined, ctx: CallContext): Promise<Located | undefined> {
     const body = await this.client().json('GET', `/history/${encodeURIComponent(promptId)}`, 'read', undefined, ctx.signal);
     const entry = historyEntry(body, promptId);
-    if (entry) return { promptId, snapshot: this.finished(promptId, outcomeOf(entry)) };
+    if (entry) {
+      this.remember(promptId, entry);
+      return { promptId, snapshot: this.finished(promptId, outcomeOf(entry)) };
+    }
     const q = queueState(queue ?? (await this.queue(ctx)), promptId);
     if (!q) return undefined;
     const progress = q.state === 'running' ? (this.socket?.progressOf(promptId) ?? 0) : 0;
     return { promptId, snapshot: { provider: PROVIDER, jobId: promptId, state: q.state === 'running' ? 'running' : 'queued', progress } };
+  }
+
+  /** History entries of finished prompts this instance saw, newest last (a few hundred at most). */
+  private remember(promptId: string, entry: HistoryEntry): void {
+    this.finishedEntries.delete(promptId);
+    this.finishedEntries.set(promptId, entry);
+    if (this.finishedEntries.size > FINISHED_ENTRIES_KEPT) this.finishedEntries.delete(this.finishedEntries.keys().next().value!);
   }
 
   private finished(promptId: string, outcome: ReturnType<typeof outcomeOf>): JobSnapshot {
@@ -280,10 +292,10 @@ export class ComfyUIProvider implements VideoProvider {
   }
 
   async download(jobId: string, dest: string, ctx: CallContext): Promise<DownloadedFile> {
-    const entry = historyEntry(
-      await this.client().json('GET', `/history/${encodeURIComponent(jobId)}`, 'read', undefined, ctx.signal),
-      jobId,
-    );
+    // The entry the poll that saw the job finish read; another worker (or a restart) reads it again.
+    const entry =
+      this.finishedEntries.get(jobId) ??
+      historyEntry(await this.client().json('GET', `/history/${encodeURIComponent(jobId)}`, 'read', undefined, ctx.signal), jobId);
     const outcome = entry ? outcomeOf(entry) : undefined;
     if (!entry || !outcome || outcome.state !== 'succeeded') {
       throw new ProviderError('output_expired', `${PROVIDER}: prompt ${jobId} is not in the server's history any more (restarted?)`, {
@@ -296,14 +308,11 @@ export class ComfyUIProvider implements VideoProvider {
     const file = pickVideo(outcome.outputs, resolved && 'spec' in resolved ? resolved.spec.outputNode : undefined);
     if (!file) {
       const listed = outcome.outputs.map((f) => `${f.node}:${f.key}/${f.filename} (${f.type})`).join(', ') || 'nothing';
+      // The workflow's fault, not the job's: another job of it would save nothing either.
       throw new ProviderError(
-        'job_failed',
+        'invalid_request',
         `${PROVIDER}: prompt ${jobId} saved no video to the output folder (it listed ${listed}); end the workflow with SaveVideo or VHS_VideoCombine`,
-        {
-          provider: PROVIDER,
-          jobId,
-          retryable: false,
-        },
+        { provider: PROVIDER, jobId },
       );
     }
     const res = await this.client().stream('/view', { filename: file.filename, subfolder: file.subfolder, type: file.type }, ctx.signal);
