@@ -51,8 +51,6 @@ export interface ProviderCapabilities {
   promptLimit: number;
   negativePrompt: boolean;
   firstFrame: boolean;
-  /** The model cannot start without a first-frame image (image-to-video only): a scene without one is refused. */
-  firstFrameRequired?: boolean;
   lastFrame: boolean;
   /** The first-frame image must have exactly the requested pixel size (OpenAI: yes). */
   firstFrameExactSize: boolean;

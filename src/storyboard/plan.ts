@@ -268,18 +268,6 @@ export function planProduction(input: PlanInput): ProductionPlan {
         break;
     }
 
-    if (caps.firstFrameRequired && !continuity.firstFrame) {
-      const textModels = catalog
-        .knownModels(providerName, settings)
-        .filter((m) => !catalog.capabilitiesOf(providerName, m, settings)?.firstFrameRequired);
-      issues.push({
-        path: at('continuity'),
-        message:
-          `${providerName}/${model} needs a first-frame image and this scene has none (${mode}${i === 0 && mode === 'chain' ? ', first scene' : ''}); ` +
-          `give it continuity "anchor" with an anchor image, or a model that starts from text${textModels.length ? ` (${textModels.join(', ')})` : ''}`,
-      });
-    }
-
     if (caps.maxReferenceImages > 0) {
       const entries = [
         ...bibleEntries(sb, scene.characters, 'characters'),

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startComfyMock, type ComfyMock, type HistoryEntry } from '../../src/mock/comfyui/server.js';
 import type { Manifest } from '../../workflows/manifest.js';
+import { startCliWorker } from '../helpers/cli-worker.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { colorDistance, frameByIndex, lastFrame, patchColor, streamsOf } from '../helpers/media.js';
 
@@ -94,7 +95,9 @@ describe('storyreel run through ComfyUI', () => {
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toMatch(/follow\s+comfyui\/wan2\.2-i2v\s+2s\s+chain\s+open/);
 
-    const r = await cli(['run', file, '--id', 'comfy-e2e'], env);
+    // With TEMPORAL_ADDRESS set, `run` submits and follows; a worker process does the work, as for a user.
+    const worker = await startCliWorker(env, dir);
+    const r = await cli(['run', file, '--id', 'comfy-e2e'], env).finally(() => worker.stop());
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const final = join(dir, 'out', 'comfy-e2e', 'final.mp4');
     const s = await streamsOf(final);

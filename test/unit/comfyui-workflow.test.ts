@@ -87,16 +87,26 @@ describe('capabilities come from the mapping and the frame rule', () => {
   it('every shipped template resolves; first/last frame and negative prompt follow the mapping', () => {
     for (const t of TEMPLATES) expect(specOf(t.id).model).toBe(t.id);
     const caps = (m: string) => catalog.capabilitiesOf('comfyui', m)!;
-    expect([caps('wan2.2-t2v').firstFrame, caps('wan2.2-i2v').firstFrame, caps('wan2.2-i2v').firstFrameRequired]).toEqual([
-      false,
-      true,
-      true,
+    expect([caps('wan2.2-t2v').firstFrame, caps('wan2.2-i2v').firstFrame, caps('wan2.2-flf2v').lastFrame]).toEqual([false, true, true]);
+    expect([
+      specOf('wan2.2-i2v').firstFrameRequired,
+      specOf('wan2.2-ti2v-5b').firstFrameRequired,
+      caps('wan2.2-ti2v-5b').firstFrame,
+    ]).toEqual([true, false, true]);
+    const ask = {
+      model: 'wan2.2-i2v',
+      seconds: 5,
+      size: { width: 832, height: 480 },
+      firstFrame: false,
+      lastFrame: false,
+      referenceImages: 0,
+      extend: false,
+      seed: false,
+    };
+    expect(catalog.sceneIssues('comfyui', {}, ask)).toEqual([
+      { field: 'continuity', message: expect.stringMatching(/needs a first-frame image/) as unknown },
     ]);
-    expect([caps('wan2.2-flf2v').lastFrame, caps('wan2.2-ti2v-5b').firstFrame, caps('wan2.2-ti2v-5b').firstFrameRequired]).toEqual([
-      true,
-      true,
-      undefined,
-    ]);
+    expect(catalog.sceneIssues('comfyui', {}, { ...ask, firstFrame: true })).toEqual([]);
     expect(caps('ltxv-t2v')).toMatchObject({ fps: [24], seconds: { kind: 'range', min: 1, max: 10, step: 1 }, negativePrompt: true });
   });
 

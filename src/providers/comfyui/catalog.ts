@@ -7,7 +7,7 @@
 import type { ProviderCapabilities, SettingsIssue } from '../../contracts/capabilities.js';
 import type { ProviderCatalog } from '../types.js';
 import { ComfyUISettings } from './settings.js';
-import { capabilitiesOf, fileKey, PROVIDER, resolveModel, workflowsOf } from './spec.js';
+import { capabilitiesOf, fileKey, PROVIDER, resolveModel, sceneIssuesOf, workflowsOf } from './spec.js';
 import { TEMPLATES } from './templates/index.js';
 
 export const DEFAULT_MODEL = 'wan2.2-ti2v-5b';
@@ -46,6 +46,16 @@ export const comfyUICatalog: ProviderCatalog = {
       if (r && 'issues' in r) issues.push(...r.issues);
     }
     return issues;
+  },
+  sceneIssues: (settings, ask) => {
+    const r = resolveModel(ask.model, settings);
+    if (!r || !('spec' in r)) return [];
+    const textModels = () =>
+      [...TEMPLATES.map((t) => t.id), ...Object.keys(workflowsOf(settings))].filter((m) => {
+        const other = resolveModel(m, settings);
+        return other && 'spec' in other && !other.spec.firstFrameRequired;
+      });
+    return sceneIssuesOf(r.spec, ask, () => [...new Set(textModels())]);
   },
   // The workflow (graph, mapping, fixed inputs, frame rule) is what makes the clip; its file name is not.
   outputKey: (settings, scene) => {

@@ -3,7 +3,7 @@
  * frame rule, the sizes and lengths it allows, and its capabilities. A model is a shipped template (TEMPLATES) or a
  * workflow the storyboard brings (`providers.comfyui.workflows.<id>`, its file attached by the loader). Pure.
  */
-import type { PixelSize, ProviderCapabilities, SecondsSpec, SettingsIssue } from '../../contracts/capabilities.js';
+import type { PixelSize, ProviderCapabilities, SceneAsk, SceneIssue, SecondsSpec, SettingsIssue } from '../../contracts/capabilities.js';
 import { hashOf } from '../../contracts/hash.js';
 import type { ProviderSettings } from '../../contracts/provider-settings.js';
 import { px } from '../types.js';
@@ -189,6 +189,23 @@ export function framesFor(spec: WorkflowSpec, seconds: number): number {
   return Math.round(seconds * spec.fps) + (spec.frameCount.plusOne ? 1 : 0);
 }
 
+/**
+ * What capability flags cannot say about a scene: an image-to-video workflow needs a first frame. Named with the
+ * models of these settings that start from text.
+ */
+export function sceneIssuesOf(spec: WorkflowSpec, ask: SceneAsk, textModels: () => string[]): SceneIssue[] {
+  if (!spec.firstFrameRequired || ask.firstFrame) return [];
+  const others = textModels();
+  return [
+    {
+      field: 'continuity',
+      message:
+        `comfyui/${spec.model} needs a first-frame image and this scene has none; give it continuity "anchor" with an ` +
+        `anchor image, or "chain" after another scene, or a model that starts from text${others.length ? ` (${others.join(', ')})` : ''}`,
+    },
+  ];
+}
+
 export function capabilitiesOf(spec: WorkflowSpec): ProviderCapabilities {
   return {
     provider: PROVIDER,
@@ -202,7 +219,6 @@ export function capabilitiesOf(spec: WorkflowSpec): ProviderCapabilities {
     promptLimit: PROMPT_LIMIT,
     negativePrompt: !!spec.targets.negativePrompt,
     firstFrame: !!spec.targets.firstFrame,
-    ...(spec.firstFrameRequired ? { firstFrameRequired: true } : {}),
     lastFrame: !!spec.targets.lastFrame,
     firstFrameExactSize: false,
     maxReferenceImages: 0,
