@@ -5,6 +5,13 @@
 import type { z } from 'zod';
 import type { ProviderSettings } from './provider-settings.js';
 
+/** A problem in a provider's settings found beyond its schema, at a path inside the provider's block. */
+export interface SettingsIssue {
+  /** e.g. `workflows.wan.mapping.prompt` */
+  path: string;
+  message: string;
+}
+
 export interface PixelSize {
   width: number;
   height: number;
@@ -96,7 +103,14 @@ export interface Catalog {
   /** Why this endpoint/model cannot be used (shut down, refused host), or undefined when it can. */
   unavailableReason(provider: string, settings: ProviderSettings, envBaseURL: string | undefined): string | undefined;
   /** What else shapes a clip's pixels or sound on this provider (settings, the scene title): part of its cache key. */
-  outputKey(provider: string, settings: ProviderSettings, scene: { title: string }): Record<string, unknown>;
+  outputKey(provider: string, settings: ProviderSettings, scene: { title: string; model: string }): Record<string, unknown>;
+  /**
+   * Files the (parsed) settings name, keyed by the setting's path in the block (`workflows.wan.file`), valued by the
+   * path as written (relative to the storyboard). src/load reads them; the planner attaches them as `settings.files`.
+   */
+  settingsFiles(provider: string, settings: ProviderSettings): Record<string, string>;
+  /** Problems with the content of those files (wrong format, a mapping naming a missing node), once attached. */
+  checkSettings(provider: string, settings: ProviderSettings): SettingsIssue[];
   /** Problems with one scene's ask beyond the capability flags (empty when the provider has no such rules). */
   sceneIssues(provider: string, settings: ProviderSettings, ask: SceneAsk): SceneIssue[];
 }

@@ -48,7 +48,33 @@ export function providerSettings<T extends z.ZodRawShape>(own: T) {
 }
 
 /**
- * Settings as they travel in a plan: the common fields, typed, plus whatever the provider's own schema accepted.
- * Plain JSON. The adapter parses its own fields again with its schema.
+ * A file a provider setting names (a ComfyUI workflow, say), as src/load read it: the path as the storyboard wrote it
+ * (relative to the storyboard's folder, confined to it like images), the sha256 of its bytes, and its text. It travels
+ * in the plan, so a worker needs no access to the user's disk; its hash is part of every clip's cache key.
  */
-export type ProviderSettings = z.infer<typeof CommonProviderSettings> & { readonly [field: string]: unknown };
+export interface SettingsFile {
+  path: string;
+  sha256: string;
+  text: string;
+}
+
+/** The files a provider's settings name, keyed by the setting's path inside its block (e.g. `workflows.wan.file`). */
+export type SettingsFiles = Readonly<Record<string, SettingsFile>>;
+
+/**
+ * Settings as they travel in a plan: the common fields, typed, plus whatever the provider's own schema accepted.
+ * Plain JSON. The adapter parses its own fields again with its schema (without `files`).
+ *
+ * `files` is never written by the user (the strict schemas refuse it): the planner attaches the files the provider's
+ * catalog says its settings name (`ProviderCatalog.settingsFiles`), as src/load read them.
+ */
+export type ProviderSettings = z.infer<typeof CommonProviderSettings> & {
+  readonly files?: SettingsFiles;
+  readonly [field: string]: unknown;
+};
+
+/** The settings without `files`, for a provider's own (strict) schema. */
+export function withoutFiles(settings: ProviderSettings): Record<string, unknown> {
+  const { files: _files, ...own } = settings;
+  return own;
+}

@@ -22,6 +22,7 @@ import {
 import type { Storyboard } from '../storyboard/schema.js';
 import { enhancePrompts } from './enhance-prompts.js';
 import type { Catalog } from '../contracts/capabilities.js';
+import type { SettingsFile, SettingsFiles } from '../contracts/provider-settings.js';
 
 /** Largest storyboard file read: text only; images and audio are files it names. */
 export const MAX_STORYBOARD_BYTES = 2_000_000;
@@ -29,12 +30,20 @@ export const MAX_STORYBOARD_BYTES = 2_000_000;
 /** Reference images smaller than this on either side are refused: providers upscale them into mush. */
 export const MIN_REFERENCE_PIXELS = 64;
 
+/**
+ * Largest file a provider setting may name (a ComfyUI workflow): it travels in the plan with every scene that uses the
+ * provider, and Temporal refuses payloads over 2 MB.
+ */
+export const MAX_SETTINGS_FILE_BYTES = 256 * 1024;
+
 export interface LoadedStoryboard {
   file: string;
   storyboard: Storyboard;
   sha256: string;
   assets: Record<string, AssetInfo>;
   audio: Record<string, AudioAsset>;
+  /** Files named by provider settings (provider → setting path → file); empty without a catalog. */
+  settingsFiles: Record<string, SettingsFiles>;
 }
 
 export interface LoadOptions {
@@ -45,6 +54,8 @@ export interface LoadOptions {
    * from someone else must not make storyreel read (and send to a provider) any file on this machine.
    */
   allowAssetsOutside?: boolean;
+  /** Tells which provider settings name files (a ComfyUI workflow); they are read only when it is given. */
+  catalog?: Pick<Catalog, 'parseSettings' | 'settingsFiles' | 'knownProviders'>;
 }
 
 export async function loadStoryboard(file: string, opts: LoadOptions = {}): Promise<LoadedStoryboard> {
@@ -104,8 +115,71 @@ export async function loadStoryboard(file: string, opts: LoadOptions = {}): Prom
     const durationS = Number(a?.duration ?? 0);
     return a && durationS > 0 ? { durationS } : `"${text}" has no readable audio`;
   });
+  const settingsFiles = opts.catalog ? await readSettingsFiles(storyboard, opts.catalog, base, issues) : {};
   if (issues.length) throw new StoryboardError(file, issues);
-  return { file, storyboard, sha256, assets, audio };
+  return { file, storyboard, sha256, assets, audio, settingsFiles };
+}
+
+/**
+ * Reads every file a provider block names (the catalog says which settings do), confined to the storyboard's folder
+ * like images. A block that does not parse is left to the planner, which reports it.
+ */
+async function readSettingsFiles(
+  storyboard: Storyboard,
+  catalog: NonNullable<LoadOptions['catalog']>,
+  base: { dir: string; confine: boolean },
+  issues: InputIssue[],
+): Promise<Record<string, SettingsFiles>> {
+  const out: Record<string, SettingsFiles> = {};
+  for (const [provider, block] of Object.entries(storyboard.providers)) {
+    if (!catalog.knownProviders().includes(provider)) continue;
+    const parsed = catalog.parseSettings(provider, block);
+    if (!parsed.success) continue;
+    const files: Record<string, SettingsFile> = {};
+    for (const [key, text] of Object.entries(catalog.settingsFiles(provider, parsed.data))) {
+      const where = `providers.${provider}.${key}`;
+      const file = await readSettingsFile(text, base, where, issues);
+      if (file) files[key] = file;
+    }
+    if (Object.keys(files).length) out[provider] = files;
+  }
+  return out;
+}
+
+async function readSettingsFile(
+  text: string,
+  base: { dir: string; confine: boolean },
+  where: string,
+  issues: InputIssue[],
+): Promise<SettingsFile | undefined> {
+  const path = resolve(base.dir, text);
+  if (base.confine && !(await inside(base.dir, path))) {
+    issues.push({
+      path: where,
+      message: `file "${text}" is outside the storyboard's folder (${base.dir}); copy it next to the storyboard, or allow it with --allow-outside-assets`,
+    });
+    return undefined;
+  }
+  let bytes: Buffer;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      issues.push({ path: where, message: `"${text}" is a directory; name the file` });
+      return undefined;
+    }
+    if (info.size > MAX_SETTINGS_FILE_BYTES) {
+      issues.push({
+        path: where,
+        message: `file "${text}" is ${Math.ceil(info.size / 1024)} KB; at most ${MAX_SETTINGS_FILE_BYTES / 1024} KB (it travels with every scene's plan)`,
+      });
+      return undefined;
+    }
+    bytes = await readFile(path);
+  } catch {
+    issues.push({ path: where, message: `file "${text}" not found (looked at ${path})` });
+    return undefined;
+  }
+  return { path: text, sha256: createHash('sha256').update(bytes).digest('hex'), text: bytes.toString('utf8') };
 }
 
 /**
@@ -166,6 +240,7 @@ export async function planFile(file: string, opts: PlanFileOptions): Promise<{ l
   const loaded = await loadStoryboard(file, {
     ...(opts.overrides ? { overrides: opts.overrides } : {}),
     ...(opts.allowAssetsOutside ? { allowAssetsOutside: true } : {}),
+    catalog: opts.catalog,
   });
   let enhancedActions: Record<string, string> | undefined;
   if (loaded.storyboard.enhancer) {
@@ -179,6 +254,7 @@ export async function planFile(file: string, opts: PlanFileOptions): Promise<{ l
     fileName: file,
     assets: loaded.assets,
     audio: loaded.audio,
+    settingsFiles: loaded.settingsFiles,
     catalog: opts.catalog,
     ...(opts.productionId ? { productionId: opts.productionId } : {}),
     ...(opts.envBaseURL ? { envBaseURL: opts.envBaseURL } : {}),

@@ -20,6 +20,7 @@ export interface MockEntry {
 }
 
 export const MOCKS: Readonly<Record<string, MockEntry>> = {
+  comfyui: { summary: 'ComfyUI server API (/prompt, /history, /view, /upload/image, /ws)', load: () => import('./comfyui/main.js') },
   fal: { summary: 'fal queue API (queue.fal.run) and its storage uploads', load: () => import('./fal/main.js') },
   google: {
     summary: 'Google video APIs: Veo (Gemini API and Vertex), Gemini Omni (Interactions API), Files API, token exchange',

@@ -4,6 +4,7 @@
  */
 import type { Catalog, ProviderCapabilities } from '../contracts/capabilities.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
+import { comfyUICatalog } from './comfyui/catalog.js';
 import { falCatalog } from './fal/catalog.js';
 import { googleCatalog } from './google/catalog.js';
 import { klingCatalog } from './kling/catalog.js';
@@ -21,6 +22,7 @@ export const PROVIDER_CATALOGS: readonly ProviderCatalog[] = [
   klingCatalog,
   runwayCatalog,
   googleCatalog,
+  comfyUICatalog,
 ];
 const BY_ID = new Map(PROVIDER_CATALOGS.map((c) => [c.id, c]));
 
@@ -43,6 +45,8 @@ export const catalog: Catalog = {
   unavailableReason: (provider, settings, envBaseURL) => BY_ID.get(provider)?.unavailableReason?.(settings, envBaseURL),
   outputKey: (provider, settings, scene) => BY_ID.get(provider)?.outputKey?.(settings, scene) ?? {},
   sceneIssues: (provider, settings, ask) => BY_ID.get(provider)?.sceneIssues?.(settings, ask) ?? [],
+  settingsFiles: (provider, settings) => BY_ID.get(provider)?.settingsFiles?.(settings) ?? {},
+  checkSettings: (provider, settings) => BY_ID.get(provider)?.checkSettings?.(settings) ?? [],
 };
 
 /** Capabilities of a built-in model (adapters use it; the planner goes through `catalog`). */

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { canonicalJson } from '../contracts/hash.js';
 import { ProviderError } from './errors.js';
+import { ComfyUIProvider } from './comfyui/provider.js';
 import { FalProvider } from './fal/provider.js';
 import { GoogleProvider } from './google/provider.js';
 import { KlingProvider } from './kling/provider.js';
@@ -35,6 +36,7 @@ const BUILT_IN: Record<string, ProviderFactory> = {
   kling: (settings, ctx) => new KlingProvider({ settings, env: ctx.env }),
   runway: (settings, ctx) => new RunwayProvider({ settings, env: ctx.env }),
   google: (settings, ctx) => new GoogleProvider({ settings, env: ctx.env }),
+  comfyui: (settings, ctx) => new ComfyUIProvider({ settings, env: ctx.env }),
 };
 
 /** Serialises "not before" across all calls to one provider instance. */

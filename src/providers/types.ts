@@ -5,7 +5,7 @@
  */
 
 import type { z } from 'zod';
-import type { PixelSize, ProviderCapabilities, SceneAsk, SceneIssue } from '../contracts/capabilities.js';
+import type { PixelSize, ProviderCapabilities, SceneAsk, SceneIssue, SettingsIssue } from '../contracts/capabilities.js';
 import type { ProviderSettings } from '../contracts/provider-settings.js';
 import type { GenerateRequest, JobSnapshot } from '../contracts/jobs.js';
 
@@ -67,7 +67,16 @@ export interface ProviderCatalog {
   declaredModels?(settings: ProviderSettings): Record<string, ProviderCapabilities>;
   unavailableReason?(settings: ProviderSettings, envBaseURL: string | undefined): string | undefined;
   /** What else shapes the output (settings fields, the scene title): part of the clip's cache key. */
-  outputKey?(settings: ProviderSettings, scene: { title: string }): Record<string, unknown>;
+  outputKey?(settings: ProviderSettings, scene: { title: string; model: string }): Record<string, unknown>;
+  /**
+   * Settings that name files next to the storyboard (a ComfyUI workflow): setting path in the block → the path as
+   * written. src/load reads each one (confined to the storyboard's folder) and the planner attaches it to the settings
+   * as `files[settingPath]` (carried in the plan; its hash is in the production's content hash). What of it shapes a
+   * clip goes into `outputKey`.
+   */
+  settingsFiles?(settings: ProviderSettings): Record<string, string>;
+  /** Checks beyond the schema that need the attached files (their format, what they must contain). */
+  checkSettings?(settings: ProviderSettings): SettingsIssue[];
   /**
    * Rules over a scene's whole ask that capability flags cannot express (combinations, options one endpoint of the
    * provider refuses). Pure; the planner calls it for every scene, the adapter's validate() for every request.

@@ -10,7 +10,7 @@ import type { ContinuityMode, Storyboard, Transition, TransitionType } from './s
 import { zodIssues } from './parse.js';
 import type { Catalog, PixelSize, ProviderCapabilities, SceneAsk, SceneIssue } from '../contracts/capabilities.js';
 import type { ImageInput } from '../contracts/jobs.js';
-import type { ProviderSettings } from '../contracts/provider-settings.js';
+import type { ProviderSettings, SettingsFiles } from '../contracts/provider-settings.js';
 
 /** Bump when the meaning of a cache key changes (so old clips are not reused for a different request). */
 export const CACHE_KEY_VERSION = 1;
@@ -121,6 +121,8 @@ export interface PlanInput {
   envBaseURL?: Record<string, string | undefined>;
   /** Scene id → replacement action text from the prompt enhancer. */
   enhancedActions?: Record<string, string>;
+  /** Files named by provider settings, as src/load read them: provider → setting path → file. */
+  settingsFiles?: Record<string, SettingsFiles>;
 }
 
 const DEFAULT_TRANSITION_SECONDS = 0.5;
@@ -131,7 +133,7 @@ export function planProduction(input: PlanInput): ProductionPlan {
   const issues: InputIssue[] = [];
   const scenes: ScenePlan[] = [];
   let chainLinks = 0;
-  const settingsOf = providerSettingsOf(sb, catalog, issues);
+  const settingsOf = providerSettingsOf(sb, catalog, input.settingsFiles ?? {}, issues);
 
   const audioField = <K extends string>(key: K, text: string, path: string): Record<K, AudioAsset> | Record<string, never> => {
     const asset = input.audio?.[text];
@@ -329,7 +331,8 @@ export function planProduction(input: PlanInput): ProductionPlan {
       provider: providerName,
       model,
       // What else shapes this provider's output (the local renderer: its render mode and the title it draws).
-      ...catalog.outputKey(providerName, settings, { title: scene.title ?? scene.id }),
+      // (a ComfyUI workflow's content is part of its model's output key, not the file's name)
+      ...catalog.outputKey(providerName, settings, { title: scene.title ?? scene.id, model }),
       prompt: composed.prompt,
       negativePrompt: composed.negativePrompt,
       seconds,
@@ -384,6 +387,7 @@ export function planProduction(input: PlanInput): ProductionPlan {
     audio: Object.values(input.audio ?? {})
       .map((a) => a.sha256)
       .sort(),
+    settingsFiles: settingsFileHashes(input.settingsFiles),
   });
   const seconds = round3(scenes.reduce((t, s) => t + s.seconds, 0));
   const overlaps = scenes.reduce((t, s) => t + s.transition.seconds, 0);
@@ -494,14 +498,51 @@ function frameKey(src: FrameSource | undefined, planned: ScenePlan[]): string | 
   return `after:${planned.find((s) => s.id === src.sceneId)?.cacheKey ?? src.sceneId}`;
 }
 
+/** The settings with the files they name attached (as src/load read them), checked by the provider's catalog. */
+function withFiles(
+  provider: string,
+  settings: ProviderSettings,
+  catalog: Catalog,
+  loaded: SettingsFiles,
+  issues: InputIssue[],
+): ProviderSettings | undefined {
+  const files: Record<string, SettingsFiles[string]> = {};
+  let missing = false;
+  for (const [key, path] of Object.entries(catalog.settingsFiles(provider, settings))) {
+    const file = loaded[key];
+    if (file && file.path === path) files[key] = file;
+    else {
+      missing = true;
+      issues.push({ path: `providers.${provider}.${key}`, message: `file "${path}" was not loaded` });
+    }
+  }
+  if (missing) return undefined;
+  const attached: ProviderSettings = Object.keys(files).length ? { ...settings, files } : settings;
+  const problems = catalog.checkSettings(provider, attached);
+  issues.push(...problems.map((p) => ({ path: `providers.${provider}.${p.path}`, message: p.message })));
+  return problems.length ? undefined : attached;
+}
+
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
 
+/** Hashes of every settings file (sorted), or undefined when there are none (production ids stay as they were). */
+function settingsFileHashes(files: Record<string, SettingsFiles> | undefined): string[] | undefined {
+  const hashes = Object.values(files ?? {}).flatMap((byPath) => Object.values(byPath).map((f) => f.sha256));
+  return hashes.length ? hashes.sort() : undefined;
+}
+
 /**
  * Each provider's settings, validated with that provider's own schema (unknown keys are errors under
- * `providers.<name>`); a provider without a block gets its defaults. Returns undefined for an invalid block.
+ * `providers.<name>`), with the files they name attached as `files` and checked; a provider without a block gets its
+ * defaults. Returns undefined for an invalid block.
  */
-function providerSettingsOf(sb: Storyboard, catalog: Catalog, issues: InputIssue[]): (provider: string) => ProviderSettings | undefined {
+function providerSettingsOf(
+  sb: Storyboard,
+  catalog: Catalog,
+  loadedFiles: Record<string, SettingsFiles>,
+  issues: InputIssue[],
+): (provider: string) => ProviderSettings | undefined {
   const parsed = new Map<string, ProviderSettings | undefined>();
   for (const [name, block] of Object.entries(sb.providers)) {
     if (!catalog.knownProviders().includes(name)) {
@@ -509,7 +550,7 @@ function providerSettingsOf(sb: Storyboard, catalog: Catalog, issues: InputIssue
       continue;
     }
     const result = catalog.parseSettings(name, block);
-    if (result.success) parsed.set(name, result.data);
+    if (result.success) parsed.set(name, withFiles(name, result.data, catalog, loadedFiles[name] ?? {}, issues));
     else {
       issues.push(...zodIssues(result.error, ['providers', name]));
       parsed.set(name, undefined);

@@ -4,11 +4,12 @@
  * not to depend on test code.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let shipped: string;
@@ -227,10 +228,43 @@ describe('storyreel mock', () => {
     }
   });
 
+  it('comfyui --port 0 from a copy without test/: serves /prompt with its shipped templates, /queue and /ws, exits 0 on SIGTERM', async () => {
+    const child = cli(shipped, ['mock', 'comfyui', '--port', '0', '--ms-per-step', '1']);
+    try {
+      const url = await new Promise<string>((found, fail) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /^comfyui mock listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+          if (m) found(m[1]!);
+        });
+        child.once('exit', (code) => fail(new Error(`exited with ${code} before listening: ${out}`)));
+      });
+      const graph = JSON.parse(await readFile(join(shipped, 'src/providers/comfyui/templates/wan2.2-t2v.json'), 'utf8')) as unknown;
+      const posted = await fetch(`${url}/prompt`, { method: 'POST', body: JSON.stringify({ prompt: graph }) });
+      expect(posted.status).toBe(200);
+      const { prompt_id } = (await posted.json()) as { prompt_id: string };
+      const q = (await (await fetch(`${url}/api/queue`)).json()) as { queue_running: unknown[][]; queue_pending: unknown[][] };
+      expect([...q.queue_running, ...q.queue_pending].map((x) => x[1])).toEqual([prompt_id]);
+      const ws = new WebSocket(`${url.replace('http', 'ws')}/ws?clientId=cli`);
+      const first = await new Promise<{ type: string; data: { sid: string } }>((got, fail) => {
+        ws.once('message', (m) => got(JSON.parse(String(m)) as { type: string; data: { sid: string } }));
+        ws.once('error', fail);
+      });
+      ws.close();
+      expect([first.type, first.data.sid]).toEqual(['status', 'cli']);
+      const exited = new Promise<number | null>((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('an unknown mock is a usage error (exit 2) that lists the available ones', async () => {
     const { code, err } = await finished(cli(ROOT, ['mock', 'no-such-api']));
     expect(code).toBe(2);
-    expect(err.trim()).toBe('unknown mock "no-such-api"; available: fal, google, kling, openai-videos, replicate, runway');
+    expect(err.trim()).toBe('unknown mock "no-such-api"; available: comfyui, fal, google, kling, openai-videos, replicate, runway');
   });
 
   it('a bad option is a usage error (exit 2) that names the option', async () => {
