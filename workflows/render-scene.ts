@@ -12,6 +12,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -57,6 +58,9 @@ export interface SceneResult {
 }
 
 type JobOutcome = { done: true } | { done: false; kind: string; details: FailureDetails };
+
+/** Patch: a cancellation during the submit waits for it and cancels the job it created (issue 11 item 9). */
+const CANCEL_JOB_FROM_SUBMIT = 'cancel-job-from-submit';
 
 /** Kinds that mean "this job is lost, a new job may succeed". */
 const RESUBMIT = new Set(['job_failed', 'job_stuck', 'output_expired']);
@@ -212,7 +216,7 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     };
     let submitted;
     try {
-      submitted = await submit.submitScene(submission);
+      submitted = await submitOnce(submission);
     } catch (err) {
       if (failureDetails(err)?.kind !== 'source_expired') throw err;
       const {
@@ -237,7 +241,7 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
       }
       // A rejected take whose clip the provider no longer keeps cannot be remixed: the new take is a fresh create,
       // steered by the same revised prompt.
-      submitted = await submit.submitScene({ ...submission, request: fresh });
+      submitted = await submitOnce({ ...submission, request: fresh });
     }
     const attempt: AttemptRecord = {
       jobId: submitted.jobId,
@@ -247,15 +251,19 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
       reconciled: submitted.reconciled,
     };
     attempts.push(attempt);
-    await report({ state: 'submitted', jobId: submitted.jobId, progress: 0, attempt });
 
     let outcome: JobOutcome;
+    let reported = false;
     try {
+      await report({ state: 'submitted', jobId: submitted.jobId, progress: 0, attempt });
+      reported = true;
       outcome = await waitForJob(submitted.snapshot);
     } catch (err) {
       if (isCancellation(err)) {
         attempt.outcome = 'cancelled';
-        if (scene.features.cancel) {
+        // A cancellation that arrives while the submit or its report is under way cancels the job too: it exists
+        // and is being paid for. (Histories from before the patch did not; they replay unchanged.)
+        if (scene.features.cancel && (reported || patched(CANCEL_JOB_FROM_SUBMIT))) {
           await CancellationScope.nonCancellable(() =>
             local.cancelJob({ provider: scene.provider, settings: scene.settings, jobId: submitted.jobId }),
           );
@@ -291,6 +299,15 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
       await local.cancelJob({ provider: scene.provider, settings: scene.settings, jobId: submitted.jobId });
     }
     return outcome;
+  }
+
+  /**
+   * Submits in a scope a cancellation cannot interrupt: once the POST may be on the wire, the workflow has to learn
+   * the job's id so it can cancel the job rather than leave it running and billed. The submit is bounded by its own
+   * timeout; the cancellation is delivered at the next step (see runJob).
+   */
+  function submitOnce(s: Parameters<Activities['submitScene']>[0]) {
+    return patched(CANCEL_JOB_FROM_SUBMIT) ? CancellationScope.nonCancellable(() => submit.submitScene(s)) : submit.submitScene(s);
   }
 
   /** Waits until the job finishes or passes its deadline. Never submits. */

@@ -2,9 +2,10 @@
  * The assembly activity heartbeats from ffmpeg's own progress, so a long normalization or decode never goes quiet
  * for long (issue 11 item 8: a 2-minute re-encode against a 30 s heartbeat timeout). Runs the real activity in
  * Temporal's MockActivityEnvironment and records when each heartbeat came: a 40 s 720p clip at 30 fps has to be
- * normalized to 640x360 at 24 fps (several seconds of x264), and no gap between heartbeats may exceed 4 s — far
- * inside a 30 s heartbeat timeout, with room for a loaded CI machine; without progress heartbeats the gap is the
- * whole normalization (9 s and more).
+ * normalized to 640x360 at 24 fps (seconds of x264, more on a loaded machine), and no gap between heartbeats may
+ * exceed 4 s — far inside a 30 s heartbeat timeout. How long the normalization takes depends on the machine, so the
+ * test does not demand a duration: it demands that heartbeats kept coming *during* it (several of them, and no gap
+ * longer than a third of it). Without progress heartbeats there is one beat when it starts and the next when it ends.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -84,8 +85,13 @@ describe('assembleVideo heartbeats', () => {
       `${beats.length} heartbeats over ${(totalMs / 1000).toFixed(1)} s (normalizing took ${(normalizingMs / 1000).toFixed(1)} s); ` +
         `longest gap ${Math.max(...gaps).toFixed(0)} ms`,
     );
-    // The normalization really was long enough to matter, and the heartbeats kept coming through it.
-    expect(normalizingMs).toBeGreaterThan(2 * MAX_GAP_MS);
+    // The heartbeats kept coming through the normalization, however long this machine took for it.
+    const normalizingTo = normalizingFrom + normalizingMs;
+    const during = [normalizingFrom, ...beats.map((b) => b.atMs).filter((t) => t > normalizingFrom && t < normalizingTo), normalizingTo];
+    const gapsDuring = during.slice(1).map((t, i) => t - during[i]!);
+    expect(normalizingMs).toBeGreaterThan(1000);
+    expect(during.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...gapsDuring)).toBeLessThanOrEqual(normalizingMs / 3);
     expect(Math.max(...gaps)).toBeLessThanOrEqual(MAX_GAP_MS);
     // Progress only moves forward, through every step, and ends at 1.
     for (let i = 1; i < beats.length; i++) expect(beats[i]!.fraction).toBeGreaterThanOrEqual(beats[i - 1]!.fraction);

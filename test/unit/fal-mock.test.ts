@@ -63,7 +63,15 @@ describe('the queue contract through @fal-ai/client', () => {
     const a = await fal.queue.submit('fal-ai/kling-video/v4/text-to-video', { input: { prompt: 'one', duration: 30 } });
     await fal.queue.submit('fal-ai/kling-video/v4/text-to-video', { input: { prompt: 'two', duration: 3 } });
     const b = await fal.queue.submit('fal-ai/kling-video/v4/text-to-video', { input: { prompt: 'three', duration: 3 } });
-    // One runs (concurrency 1), one waits ahead of b.
+    // Once a runs (concurrency 1; it leaves the queue after queuedMs), one request waits ahead of b.
+    for (
+      let i = 0;
+      (await fal.queue.status('fal-ai/kling-video/v4/text-to-video', { requestId: a.request_id })).status === 'IN_QUEUE';
+      i++
+    ) {
+      if (i > 100) throw new Error('the first request never started');
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const sb = await fal.queue.status('fal-ai/kling-video/v4/text-to-video', { requestId: b.request_id });
     expect(sb).toMatchObject({ status: 'IN_QUEUE', queue_position: 1 });
     // Status URLs carry owner/app only: the subpath is for submit (docs.fal.ai queue).

@@ -177,7 +177,8 @@ describe('cancel', () => {
       {
         title: 'Cancel',
         defaults: { provider: 'local', size: '320x180', seconds: 1, maxParallelScenes: 1 },
-        providers: { local: { latencyMs: 2000, pollIntervalMs: 50 } },
+        // Long enough that the scene in flight is still rendering when the cancel lands on a loaded machine.
+        providers: { local: { latencyMs: 4000, pollIntervalMs: 50 } },
         scenes: scenes(3, 'cancel'),
       },
       'cancel-1',
