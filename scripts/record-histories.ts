@@ -188,6 +188,27 @@ await produce(
   },
 );
 
+// After patch skip-unblocks-dependents: the scene chained to the skipped one starts from its last-frame placeholder
+// and the production ends completed_with_placeholders.
+await produce(
+  'replay-skip-chain',
+  {
+    title: 'Replay skip chain',
+    defaults: { provider: 'local', size: '320x180', seconds: 1, maxParallelScenes: 1 },
+    operator: { waitSeconds: 300 },
+    providers: { local: { pollIntervalMs: 50, faults: [{ scene: 'b', on: 'job', kind: 'job_failed', times: 0 }] } },
+    scenes: [
+      { id: 'a', prompt: 'first of the chain' },
+      { id: 'b', prompt: 'fails, skipped', continuity: 'chain' },
+      { id: 'c', prompt: 'after the placeholder', continuity: 'chain' },
+    ],
+  },
+  async (id) => {
+    await until(id, (p) => p.state === 'waiting_for_operator');
+    await bench.client.decide(id, { sceneId: 'b', action: 'skip', placeholder: 'last-frame' });
+  },
+);
+
 await stop();
 await bench.close();
 await openai.close();

@@ -51,6 +51,8 @@ import { failureDetails, renderScene, type SceneResult } from './render-scene.js
 const CRITICAL_PATH_ORDER = 'critical-path-order';
 /** Patch: a budget reservation whose submit failed before any job existed is released (issue 11 item 4). */
 const RELEASE_UNSUBMITTED = 'release-unsubmitted-reservation';
+/** Patch: skipping a scene lets the scenes chained to it start from its placeholder instead of staying blocked. */
+const UNBLOCK_ON_SKIP = 'skip-unblocks-dependents';
 
 const STATE_KEY = SEARCH_ATTRIBUTES.state;
 
@@ -59,6 +61,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   // Both decided once, before the first command: histories recorded before a patch replay with the old behaviour.
   const order = patched(CRITICAL_PATH_ORDER) ? 'critical-path' : 'plan';
   const releaseUnsubmitted = patched(RELEASE_UNSUBMITTED);
+  const unblockOnSkip = patched(UNBLOCK_ON_SKIP);
   const plan = await resolvePlan(input);
   const heartbeatTimeout = `${input.timeouts?.heartbeatS ?? 30}s`;
   // Assembly re-encodes audio (and video when needed): minutes for long productions; heartbeats carry progress.
@@ -70,7 +73,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   // Small writes and renders on this worker's disk.
   const local = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } });
 
-  const core = new Production(plan, { now: () => new Date().toISOString(), order, releaseUnsubmitted });
+  const core = new Production(plan, { now: () => new Date().toISOString(), order, releaseUnsubmitted, unblockOnSkip });
   const childId = (key: string) => sceneWorkflowId(info.workflowId, key);
 
   setHandler(progressQuery, () => core.progress());

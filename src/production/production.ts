@@ -79,6 +79,8 @@ export interface ProductionOptions {
   order?: SceneOrder;
   /** Release reservations whose submit failed before a job existed (a patched() decision of the shell). */
   releaseUnsubmitted?: boolean;
+  /** A skipped scene's placeholder lets the scenes blocked behind it go on (a patched() decision of the shell). */
+  unblockOnSkip?: boolean;
 }
 
 const DONE = new Set<SceneStatus['state']>(['ready', 'skipped']);
@@ -101,6 +103,7 @@ export class Production {
   private readonly order: string[];
   private readonly now: () => string;
   private readonly releaseUnsubmitted: boolean;
+  private readonly unblockOnSkip: boolean;
 
   constructor(
     readonly plan: ProductionPlan,
@@ -109,6 +112,7 @@ export class Production {
     this.now = options.now;
     this.startedAt = options.now();
     this.releaseUnsubmitted = options.releaseUnsubmitted ?? false;
+    this.unblockOnSkip = options.unblockOnSkip ?? false;
     this.ledger = new BudgetLedger(plan.budgetUsd);
     this.order = sceneOrder(plan.scenes, options.order ?? 'plan');
     this.entries = new Map(plan.scenes.map((s) => [s.id, { plan: s, status: initialStatus(s) }]));
@@ -284,6 +288,36 @@ export class Production {
     if (e.status.state !== 'failed')
       throw new Error(`scene ${d.sceneId} is ${e.status.state}; only a failed scene can be retried or skipped`);
     if (d.prompt !== undefined && !d.prompt.trim()) throw new Error('the edited prompt is empty');
+    if (d.action === 'retry') this.validateSwitch(e, d);
+  }
+
+  /**
+   * A retry on another provider or model must come re-planned (the workflow cannot read the catalog: the client
+   * checks capabilities and price with it), must keep an extension on its source's provider, and must fit what is
+   * left of the budget.
+   */
+  private validateSwitch(e: SceneEntry, d: SceneDecision): void {
+    const provider = d.provider ?? e.plan.provider;
+    const switching = provider !== e.plan.provider || (d.model !== undefined && d.model !== e.plan.model);
+    if (!switching) return;
+    const target = `${provider}${d.model ? `/${d.model}` : ''}`;
+    const r = d.replanned;
+    if (!r)
+      throw new Error(
+        `retrying scene ${e.plan.id} on ${target} needs the scene re-planned for it (capabilities, price); send it with storyreel scenes or the storyreel client, which re-plan it`,
+      );
+    if (r.provider !== provider || (d.model !== undefined && r.model !== d.model))
+      throw new Error(`the re-planned scene is for ${r.provider}/${r.model}, not ${target}`);
+    if (!Number.isFinite(r.estimatedCostUsd) || r.estimatedCostUsd < 0) throw new Error('the re-planned scene has no valid price');
+    const extended = e.plan.continuity.extendsSceneId;
+    const source = extended ? this.entries.get(extended)?.plan.provider : undefined;
+    if (source && source !== r.provider)
+      throw new Error(`scene ${e.plan.id} extends scene ${extended} on ${source}; an extension stays on that provider`);
+    const left = this.ledger.remainingUsd();
+    if (r.estimatedCostUsd > left + 1e-9)
+      throw new Error(
+        `scene ${e.plan.id} on ${r.provider}/${r.model} costs about $${r.estimatedCostUsd.toFixed(2)} a job; $${Math.max(0, left).toFixed(2)} of the $${this.plan.budgetUsd!.toFixed(2)} budget is left`,
+      );
   }
 
   /** Applies a validated decision; returns the scene's status afterwards (the first scene's for an abort). */
@@ -299,11 +333,15 @@ export class Production {
       e.status.state = 'skipped';
       e.status.placeholder = d.placeholder ?? this.plan.placeholder;
       e.clip = undefined;
+      // The scenes chained to it start from its placeholder (they are blocked again if another predecessor failed).
+      if (this.unblockOnSkip)
+        for (const dep of this.dependentsOf(e.plan.id)) if (dep.status.state === 'blocked') resetToPlanned(dep.status);
     } else {
       this.newTake(e, {
         ...(d.prompt ? { action: d.prompt } : {}),
-        ...(d.provider ? { provider: d.provider } : {}),
-        ...(d.model ? { model: d.model } : {}),
+        ...(d.replanned
+          ? { provider: d.replanned.provider, model: d.replanned.model, replanned: d.replanned }
+          : { ...(d.provider ? { provider: d.provider } : {}), ...(d.model ? { model: d.model } : {}) }),
       });
       for (const dep of this.dependentsOf(e.plan.id)) if (dep.status.state === 'blocked') resetToPlanned(dep.status);
     }

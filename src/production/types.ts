@@ -5,6 +5,7 @@
  */
 import type { ClipRecord } from '../contracts/clips.js';
 import type { FailureDetails } from '../contracts/errors.js';
+import type { SceneSwitch } from '../storyboard/replan.js';
 
 /**
  * planned → submitted → rendering → downloaded → (awaiting_review) → ready
@@ -121,9 +122,11 @@ export interface SceneDecision {
   action: 'retry' | 'skip' | 'abort';
   /** retry: replaces the scene's own action text (bible, style and continuity context stay). */
   prompt?: string;
-  /** retry on another provider/model (checked by the provider when submitted). */
+  /** retry on another provider/model: only with `replanned` (the client re-plans the scene with the catalog). */
   provider?: string;
   model?: string;
+  /** The scene re-planned for the new provider/model (src/storyboard/replan.ts): settings, price, features. */
+  replanned?: SceneSwitch;
   /** skip: what to show instead (default: the storyboard's operator.placeholder). */
   placeholder?: 'slate' | 'last-frame';
 }

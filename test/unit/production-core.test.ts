@@ -15,8 +15,14 @@ const now = () => new Date(Date.UTC(2026, 0, 1) + tick++ * 1000).toISOString();
 const core = (
   specs: SceneSpec[],
   options: Parameters<typeof productionPlan>[1] = {},
-  extra: { order?: 'plan' | 'critical-path'; release?: boolean } = {},
-) => new Production(productionPlan(specs, options), { now, order: extra.order ?? 'plan', releaseUnsubmitted: extra.release ?? true });
+  extra: { order?: 'plan' | 'critical-path'; release?: boolean; unblockOnSkip?: boolean } = {},
+) =>
+  new Production(productionPlan(specs, options), {
+    now,
+    order: extra.order ?? 'plan',
+    releaseUnsubmitted: extra.release ?? true,
+    unblockOnSkip: extra.unblockOnSkip ?? true,
+  });
 
 /** Finishes a launched take with a clip, as the child's result would. */
 function finish(p: Production, l: Launch, jobId = `job-${l.sceneId}-${l.take}`): void {
@@ -183,6 +189,53 @@ describe('takes, reviews and placeholders', () => {
     expect(p.next()).toEqual({ kind: 'stop' });
     expect(p.verdict()).toBeUndefined();
     expect(p.countIn('skipped')).toBe(2);
+  });
+
+  it('a skip lets the scene chained to it start from the placeholder (only with the patch)', () => {
+    for (const unblockOnSkip of [true, false]) {
+      const p = core([{ id: 'a' }, { id: 'b', chainFrom: 'a' }], { operatorWaitSeconds: 60 }, { unblockOnSkip });
+      fail(p, p.startable()[0]!);
+      expect(p.startable()).toEqual([]);
+      p.decide({ sceneId: 'a', action: 'skip' });
+      p.placeholderMade('a', clipFor(p.placeholderFor('a')!.scene, 'placeholder'));
+      const next = p.startable();
+      if (unblockOnSkip) expect(next).toMatchObject([{ sceneId: 'b', predecessor: { jobId: 'placeholder' } }]);
+      else expect(p.scene('b')!.status.state).toBe('blocked');
+    }
+  });
+
+  it('a retry on another provider or model needs the re-planned scene, a matching one, and a price within the budget', () => {
+    const p = core([{ id: 'a' }, { id: 'b' }], { operatorWaitSeconds: 60, budgetUsd: 1 });
+    const [a, b] = p.startable();
+    p.requestBudget({ sceneId: 'a', take: 1, jobAttempt: 1, estimatedUsd: 0.5 });
+    finish(p, a!);
+    fail(p, b!);
+    const replanned = (provider: string, model: string, estimatedCostUsd: number) => ({
+      provider,
+      model,
+      settings: {},
+      estimatedCostUsd,
+      jobDeadlineSeconds: 300,
+      maxJobAttempts: 2,
+      features: { remix: true, cancel: false },
+    });
+    const check = (d: Omit<SceneDecision, 'sceneId' | 'action'>) => () => p.validateDecision({ sceneId: 'b', action: 'retry', ...d });
+    expect(check({ provider: 'openai-videos' })).toThrow(/needs the scene re-planned for it/);
+    expect(check({ model: 'other' })).toThrow(/needs the scene re-planned for it/);
+    expect(check({ provider: 'openai-videos', replanned: replanned('fal', 'x', 0.1) })).toThrow(
+      'the re-planned scene is for fal/x, not openai-videos',
+    );
+    expect(check({ provider: 'openai-videos', replanned: replanned('openai-videos', 'sora-2', 0.8) })).toThrow(
+      'scene b on openai-videos/sora-2 costs about $0.80 a job; $0.50 of the $1.00 budget is left',
+    );
+    expect(check({ provider: 'local' })).not.toThrow(); // no switch: nothing to re-plan
+    const ok = { sceneId: 'b', action: 'retry' as const, provider: 'openai-videos', replanned: replanned('openai-videos', 'sora-2', 0.4) };
+    expect(() => p.validateDecision(ok)).not.toThrow();
+    p.decide(ok);
+    const retry = p.startable()[0]!;
+    expect(retry.scene).toMatchObject({ provider: 'openai-videos', model: 'sora-2', estimatedCostUsd: 0.4, maxJobAttempts: 2 });
+    expect(retry.scene.features).toEqual({ remix: true, cancel: false });
+    expect(p.scene('b')!.status).toMatchObject({ provider: 'openai-videos', model: 'sora-2', estimatedCostUsd: 0.4 });
   });
 
   it('validates decisions with a reason', () => {
