@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../src/config.js';
 import { ProviderRegistry } from '../src/providers/registry.js';
-import { ClipStore } from '../src/store/clip-store.js';
+import { DirectoryClipStore } from '../src/store/clip-store.js';
 import { resolveTemporalCli, startDevServer, TemporalCliMissingError, type DevServer } from '../src/temporal/dev-server.js';
 import { StoryreelClient } from '../src/client/index.js';
 import { storePaths } from '../src/worker.js';
@@ -52,7 +52,7 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
       const providers = new ProviderRegistry({ workDir, env: process.env });
       const activities = {
         ...createActivities({
-          store: new ClipStore(paths.store),
+          store: new DirectoryClipStore(paths.store),
           jobs: new FileJobLedger(paths.jobs),
           providers,
           tmpDir: paths.tmp,

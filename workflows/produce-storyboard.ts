@@ -17,6 +17,7 @@ import {
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -45,7 +46,14 @@ import {
 } from './definitions.js';
 import { buildLockfile, buildManifest } from './manifest.js';
 import { failureDetails, renderScene, type SceneResult } from './render-scene.js';
-import { SEARCH_ATTRIBUTES, sceneWorkflowId } from '../src/contracts/names.js';
+import { assemblyQueue, SEARCH_ATTRIBUTES, sceneWorkflowId } from '../src/contracts/names.js';
+
+/**
+ * Patch: assembly and output writes go to the assembly queue, so a deployment can run them on hosts of their own
+ * (worker roles, issue 15 item 3). Decided when first needed, so a production that started before the deploy and
+ * has not assembled yet moves too; one that already wrote its outputs replays them on the main queue.
+ */
+const ASSEMBLY_QUEUE = 'assembly-queue';
 
 interface Entry {
   /** The scene as it will be rendered now (operators and reviewers change prompt, provider, take). */
@@ -70,6 +78,18 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   });
   // Small writes and renders on this worker's disk.
   const local = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } });
+  // The same, on the assembly queue (the assembling host writes the outputs it publishes).
+  const onAssemblyQueue = { taskQueue: assemblyQueue(info.taskQueue) };
+  const assembly = {
+    media: proxyActivities<Activities>({
+      ...onAssemblyQueue,
+      startToCloseTimeout: '2 hours',
+      heartbeatTimeout,
+      retry: { initialInterval: '5s', maximumAttempts: 3 },
+    }),
+    writes: proxyActivities<Activities>({ ...onAssemblyQueue, startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } }),
+  };
+  const outputs = () => (patched(ASSEMBLY_QUEUE) ? assembly : { media, writes: local });
 
   const startedAt = new Date().toISOString();
   let state: ProductionState = 'running';
@@ -430,8 +450,14 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     setStateAttribute(final);
     const manifest = buildManifest(plan, progress(), assembled);
     return CancellationScope.nonCancellable(async () => {
-      const manifestPath = await local.writeManifest({ outDir: input.outDir, manifest });
-      const lockfilePath = await local.writeLockfile({ outDir: input.outDir, lock: buildLockfile(plan, progress(), info.runId) });
+      const { writes } = outputs();
+      const productionId = plan.productionId;
+      const manifestPath = await writes.writeManifest({ outDir: input.outDir, manifest, productionId });
+      const lockfilePath = await writes.writeLockfile({
+        outDir: input.outDir,
+        lock: buildLockfile(plan, progress(), info.runId),
+        productionId,
+      });
       if (input.batch) {
         const firstBad = list().find((e) => !DONE.has(e.status.state));
         await getExternalWorkflowHandle(input.batch.workflowId).signal(batchItemDoneSignal, {
@@ -518,7 +544,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     }
 
     state = 'assembling';
-    const assembled = await media.assembleVideo({
+    const assembled = await outputs().media.assembleVideo({
       productionId: plan.productionId,
       plan,
       outDir: input.outDir,
@@ -546,6 +572,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
       state,
       estimatedCostUsd: plan.totals.estimatedCostUsd,
       outputPath: assembled.path,
+      ...(assembled.uri ? { outputUri: assembled.uri } : {}),
       manifestPath,
       lockfilePath,
       durationS: assembled.durationS,

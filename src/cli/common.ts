@@ -144,6 +144,7 @@ export async function workerFromConfig(cfg: Config, address: string): Promise<{ 
     maxConcurrentActivities: cfg.maxConcurrentActivities,
     maxCachedWorkflows: cfg.maxCachedWorkflows,
     providerLimits: cfg.providerLimits,
+    roles: cfg.workerRoles,
     ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : {}),
   });
   return { worker, close: () => native.close() };
