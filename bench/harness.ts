@@ -13,7 +13,7 @@ import { resolveTemporalCli, startDevServer, TemporalCliMissingError, type DevSe
 import { StoryreelClient } from '../src/client/index.js';
 import { storePaths } from '../src/worker.js';
 import { FileJobLedger } from '../src/store/job-ledger.js';
-import { submitQueue } from '../src/contracts/names.js';
+import { assemblyQueue, submitQueue } from '../src/contracts/names.js';
 
 export interface Bench {
   server: DevServer;
@@ -79,7 +79,13 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
           }),
         ),
       );
-      const all = [worker, ...submitWorkers];
+      const assemblyWorker = await Worker.create({
+        connection: native,
+        taskQueue: assemblyQueue(taskQueue),
+        activities,
+        maxConcurrentActivityTaskExecutions: 16,
+      });
+      const all = [worker, ...submitWorkers, assemblyWorker];
       const running = Promise.all(all.map((w) => w.run()));
       return {
         worker,
