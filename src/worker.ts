@@ -13,6 +13,7 @@ import { requireFfmpeg } from './media/check-ffmpeg.js';
 import { ProviderRegistry, type ProviderFactory } from './providers/registry.js';
 import { openStorage, storageRoots, type Storage } from './store/storage.js';
 import { assemblyQueue, submitQueue, type WorkerRole } from './contracts/names.js';
+import { assertDeploymentVersion, type DeploymentVersion } from './temporal/deployments.js';
 
 /** True when this module is the compiled JavaScript in dist/ (the package), false when run from the sources. */
 const COMPILED = !import.meta.url.endsWith('.ts');
@@ -74,6 +75,11 @@ export interface WorkerSetup {
   roles?: readonly WorkerRole[];
   /** Where clips, the job ledger and outputs live; default: from the environment (STORYREEL_STORE, storage.ts). */
   storage?: Storage;
+  /**
+   * Worker Versioning (src/temporal/deployments.ts): every Worker of this process announces this version, and the
+   * productions it starts are pinned to it. Unset: unversioned workers.
+   */
+  deployment?: DeploymentVersion;
 }
 
 /** The directory store's paths under a work dir (also where an object store's local cache and scratch live). */
@@ -136,12 +142,17 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
     env,
     workDir: setup.workDir,
   });
+  if (setup.deployment) assertDeploymentVersion(setup.deployment);
   const common = {
     connection: setup.connection,
     namespace: setup.namespace ?? 'default',
     activities,
     shutdownGraceTime: '10s',
     ...(setup.identity ? { identity: setup.identity } : {}),
+    // Pinned: a production runs to its end on the build that started it (its workflow code never changes under it).
+    ...(setup.deployment
+      ? { workerDeploymentOptions: { version: setup.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' } as const }
+      : {}),
   } as const;
   const code = workflowCode(setup.workflowBundle);
   const workers: Worker[] = [];

@@ -145,6 +145,7 @@ export async function workerFromConfig(cfg: Config, address: string): Promise<{ 
     maxCachedWorkflows: cfg.maxCachedWorkflows,
     providerLimits: cfg.providerLimits,
     roles: cfg.workerRoles,
+    ...(cfg.deployment ? { deployment: cfg.deployment } : {}),
     ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : {}),
   });
   return { worker, close: () => native.close() };
