@@ -120,6 +120,8 @@ export interface Timeouts {
   submitS?: number;
   /** startToClose of one status poll. Default 60 s. */
   pollS?: number;
+  /** Longest one await-job activity call waits, polling inside, before the workflow decides again. Default 60 s. */
+  awaitS?: number;
   /** Heartbeat timeout of downloads and assembly: how fast a dead worker is noticed. Default 30 s. */
   heartbeatS?: number;
 }
@@ -382,3 +384,8 @@ export interface JobCallback {
   status: 'completed' | 'failed' | 'cancelled';
 }
 export const jobCallbackSignal = defineSignal<[JobCallback]>('jobCallback');
+
+/** Whether a callback's job id names `jobId`: equal, or fal's request id of a `<endpoint>::<request id>` job id. */
+export function sameJob(jobId: string, calledBack: string): boolean {
+  return jobId === calledBack || jobId.endsWith(`::${calledBack}`);
+}
