@@ -15,6 +15,7 @@ import { ProviderRegistry, type ProviderFactory } from './providers/registry.js'
 import { ClipStore } from './store/clip-store.js';
 import { FileJobLedger } from './store/job-ledger.js';
 import { submitQueue } from './contracts/names.js';
+import { publicBaseFrom } from './webhooks/provider-callback.js';
 
 /** True when this module is the compiled JavaScript in dist/ (the package), false when run from the sources. */
 const COMPILED = !import.meta.url.endsWith('.ts');
@@ -110,6 +111,7 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
   await requireFfmpeg();
   const paths = storePaths(setup.workDir);
   const env = setup.env ?? process.env;
+  publicBaseFrom(env); // a malformed STORYREEL_PUBLIC_URL stops the worker here, not every submit
   const providers = new ProviderRegistry({
     workDir: setup.workDir,
     env,
