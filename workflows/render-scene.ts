@@ -125,10 +125,12 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   };
 
   // Provider callbacks (verified by the API's /v1/hooks routes): job ids whose provider said they finished. A callback
-  // may arrive before the submit returns the job's id, so every one is kept (a few; a flood is not remembered).
+  // may arrive before the submit returns the job's id, so each is kept (the latest 64: a flood cannot grow the state).
   const calledBack = new Set<string>();
   setHandler(jobCallbackSignal, (cb) => {
-    if (cb.provider === scene.provider && calledBack.size < 64) calledBack.add(cb.jobId);
+    if (cb.provider !== scene.provider) return;
+    calledBack.add(cb.jobId);
+    if (calledBack.size > 64) calledBack.delete(calledBack.values().next().value!);
   });
 
   const slotted = scene.settings.maxInFlight !== undefined;
