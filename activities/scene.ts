@@ -10,6 +10,8 @@ import { clipFacts } from '../src/media/fingerprint.js';
 import { probe, ProbeError } from '../src/media/probe.js';
 import { trimHead } from '../src/media/trim.js';
 import { renderSlate, renderStill } from '../src/media/placeholder.js';
+import { MediaVerificationError, verifyClip } from '../src/media/verify-clip.js';
+import { capabilitiesOf } from '../src/providers/catalog.js';
 import { hashOf } from '../src/contracts/hash.js';
 import { ProviderError } from '../src/providers/errors.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
@@ -203,9 +205,10 @@ export function sceneActivities(deps: SceneDeps) {
     },
 
     /**
-     * Streams the output to a temp file, verifies it (a video of the expected length, sha256), and stores it under
-     * the scene's cache key. A truncated or unreadable download is output_corrupt (retried); a gone output is
-     * output_expired (the workflow submits a new job).
+     * Streams the output to a temp file, verifies it (a video of the expected length, sha256; then one full decode
+     * compared with the request: size, frame rate, sound), and stores it under the scene's cache key. A truncated or
+     * unreadable download is output_corrupt (retried); a complete clip that is not what was asked for, or does not
+     * decode, is output_invalid (not retried, never stored); a gone output is output_expired (a new job).
      */
     async downloadClip(input: DownloadInput): Promise<ClipRecord> {
       const existing = await deps.store.get(input.scene.cacheKey);
@@ -243,6 +246,7 @@ export function sceneActivities(deps: SceneDeps) {
             },
           );
         }
+        await verifyArrival(tmp, input, expected);
         let source = tmp;
         if (input.trimStartS) {
           await trimHead(tmp, trimmed, input.trimStartS, input.scene.fps, cancellationSignal());
@@ -275,4 +279,37 @@ export function sceneActivities(deps: SceneDeps) {
       }
     },
   };
+}
+
+/**
+ * Decodes the whole clip as it arrives and compares it with what was requested: the scene's exact pixel size, a frame
+ * rate the provider renders at (or the scene's), an audio track when the model was asked for sound. Heartbeats follow
+ * the decode. A clip that fails is output_invalid with every reason (the same bytes fail the same way: not retried).
+ */
+async function verifyArrival(path: string, input: DownloadInput, durationS: number): Promise<void> {
+  const { scene } = input;
+  const caps = capabilitiesOf(scene.provider, scene.model, input.settings);
+  try {
+    await verifyClip(
+      path,
+      {
+        width: scene.size.width,
+        height: scene.size.height,
+        fps: caps ? [...new Set([scene.fps, ...caps.fps])] : scene.fps,
+        durationS,
+        durationToleranceS: 0.5,
+        ...(caps?.nativeAudio ? { audio: true } : {}),
+      },
+      cancellationSignal(),
+      (fraction) => heartbeat({ step: 'verify', fraction }),
+    );
+  } catch (err) {
+    if (!(err instanceof MediaVerificationError)) throw err;
+    throw new ProviderError(
+      'output_invalid',
+      `scene ${scene.id}: the clip of ${scene.provider} job ${input.jobId} is not what was requested: ${err.problems.join('; ')}. ` +
+        'It was not stored; retry the scene (a new job) or choose another model.',
+      { provider: scene.provider, jobId: input.jobId, cause: err },
+    );
+  }
 }

@@ -41,6 +41,10 @@ export interface Timeouts {
   awaitS?: number;
   /** Heartbeat timeout of downloads and assembly: how fast a dead worker is noticed. Default 30 s. */
   heartbeatS?: number;
+  /** How long a scene waits for the production's budget grant before asking again (5 asks, then it fails unpaid). Default 120 s. */
+  grantWaitS?: number;
+  /** How long a scene waits for a provider slot before renewing its request (a restarted semaphore forgot it). Default 600 s. */
+  slotWaitS?: number;
 }
 
 export interface ProduceInput {

@@ -60,6 +60,12 @@ const CRITICAL_PATH_ORDER = 'critical-path-order';
 const RELEASE_UNSUBMITTED = 'release-unsubmitted-reservation';
 /** Patch: skipping a scene lets the scenes chained to it start from its placeholder instead of staying blocked. */
 const UNBLOCK_ON_SKIP = 'skip-unblocks-dependents';
+/**
+ * Patch (issue 11 item 9): a cancelled production waits for its scenes to close (each cancels its provider job)
+ * before it closes, instead of leaving them to be terminated mid-cancel; an operator's abort cancels the scenes in
+ * flight (and their jobs) instead of waiting for them to finish and be paid for.
+ */
+const CLEAN_UP_CHILDREN = 'cancel-awaits-children';
 
 const STATE_KEY = SEARCH_ATTRIBUTES.state;
 
@@ -104,11 +110,35 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     const key = scene.take > 1 ? `${r.sceneId}/take-${scene.take}` : r.sceneId;
     await getExternalWorkflowHandle(childId(key)).signal(budgetGrantSignal, { take: r.take, jobAttempt: r.jobAttempt, granted });
   });
-  setHandler(decideSceneUpdate, (d) => core.decide(d), { validator: (d) => core.validateDecision(d) });
+  setHandler(
+    decideSceneUpdate,
+    (d) => {
+      const status = core.decide(d);
+      if (d.action === 'abort' && patched(CLEAN_UP_CHILDREN)) for (const scope of children.values()) scope.cancel();
+      return status;
+    },
+    { validator: (d) => core.validateDecision(d) },
+  );
   setHandler(reviewSceneUpdate, (r) => core.review(r), { validator: (r) => core.validateReview(r) });
 
+  /** The scenes in flight: the scope each child runs in (an abort cancels it) and the promise that settles when it closed. */
+  const children = new Map<string, CancellationScope>();
+  const closing = new Map<string, Promise<void>>();
+
   function launch(l: Launch): void {
-    executeChild(renderScene, {
+    const scope = new CancellationScope();
+    children.set(l.childKey, scope);
+    const closed = scope
+      .run(() => runChild(l))
+      .finally(() => {
+        children.delete(l.childKey);
+        closing.delete(l.childKey);
+      });
+    closing.set(l.childKey, closed);
+  }
+
+  function runChild(l: Launch): Promise<void> {
+    return executeChild(renderScene, {
       workflowId: childId(l.childKey),
       args: [
         {
@@ -124,11 +154,21 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     })
       .then((r: SceneResult) => core.rendered(l.sceneId, l.take, r))
       .catch((err: unknown) => {
-        if (isCancellation(err)) return;
+        if (isCancellation(err)) {
+          // Cancelled by an operator's abort: the scene says so (its job was cancelled, not finished and paid for).
+          if (core.aborted)
+            core.failed(l.sceneId, l.take, { kind: 'cancelled', message: 'aborted' }, 'cancelled by the abort; its job was cancelled');
+          return;
+        }
         const details = failureDetails(err) as Parameters<Production['failed']>[2];
         core.failed(l.sceneId, l.take, details, applicationMessage(err) ?? (err as Error).message);
       })
       .finally(() => core.closed(l.sceneId));
+  }
+
+  /** Waits until every scene in flight has closed (each cancels its provider job when it is cancelled). */
+  async function childrenClosed(): Promise<void> {
+    await CancellationScope.nonCancellable(() => Promise.all(closing.values()));
   }
 
   async function placeholders(): Promise<void> {
@@ -170,19 +210,23 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
       });
       if (input.batch) {
         const firstBad = core.firstUnfinished();
-        await getExternalWorkflowHandle(input.batch.workflowId).signal(batchItemDoneSignal, {
-          key: input.batch.itemKey,
-          productionId: plan.productionId,
-          state: final,
-          ...(final === 'completed' || final === 'completed_with_placeholders'
-            ? {}
-            : { stage: stage ?? failedIn ?? (final === 'budget_exhausted' ? 'budget' : 'render') }),
-          ...(firstBad && final !== 'completed' ? { sceneId: firstBad.plan.id } : {}),
-          ...(final !== 'completed' ? { reason: (firstBad?.status.reason?.message ?? why).slice(0, 500) } : {}),
-          ...(assembled ? { outputPath: assembled.path } : {}),
-          costUsd: core.spentUsd(),
-          scenes: { ready: core.countIn('ready'), total: plan.scenes.length },
-        });
+        // Best effort: the batch also notices closed children itself, and a produced video never ends as "failed"
+        // because its batch is gone (terminated, or finished without waiting).
+        await getExternalWorkflowHandle(input.batch.workflowId)
+          .signal(batchItemDoneSignal, {
+            key: input.batch.itemKey,
+            productionId: plan.productionId,
+            state: final,
+            ...(final === 'completed' || final === 'completed_with_placeholders'
+              ? {}
+              : { stage: stage ?? failedIn ?? (final === 'budget_exhausted' ? 'budget' : 'render') }),
+            ...(firstBad && final !== 'completed' ? { sceneId: firstBad.plan.id } : {}),
+            ...(final !== 'completed' ? { reason: (firstBad?.status.reason?.message ?? why).slice(0, 500) } : {}),
+            ...(assembled ? { outputPath: assembled.path } : {}),
+            costUsd: core.spentUsd(),
+            scenes: { ready: core.countIn('ready'), total: plan.scenes.length },
+          })
+          .catch(() => undefined);
       }
       return { manifestPath, lockfilePath };
     });
@@ -257,6 +301,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     };
   } catch (err) {
     if (isCancellation(err)) {
+      if (patched(CLEAN_UP_CHILDREN)) await childrenClosed();
       await finish('cancelled', `cancelled; finished clips are kept. Resume with: storyreel resume ${plan.productionId}`);
     } else if (!(err instanceof ApplicationFailure && (err.type === 'ProductionFailed' || err.type === 'BudgetExhausted'))) {
       await finish('failed', (err as Error).message);

@@ -72,6 +72,13 @@ const CANCEL_JOB_FROM_SUBMIT = 'cancel-job-from-submit';
 const POLL_SLEEPS_AND_CALLBACKS = 'poll-sleeps-and-callbacks';
 /** Shorter pauses than this are left to the activity (workflow timers are coarse); longer ones become timers. */
 const MIN_SLEEP_MS = 1000;
+/**
+ * Patch: waits for a budget grant or a provider slot are bounded and asked again (issue 11 item 7): a budget request
+ * unanswered after GRANT_ASKS waits fails the scene unpaid; a slot request is renewed every SLOT_WAIT (a restarted
+ * semaphore has forgotten it; the slots workflow ignores a request it already holds). Waits: Timeouts.grantWaitS, slotWaitS.
+ */
+const BOUNDED_GRANT_WAITS = 'bounded-grant-waits';
+const GRANT_ASKS = 5;
 
 /** Kinds that mean "this job is lost, a new job may succeed". */
 const RESUBMIT = new Set(['job_failed', 'job_stuck', 'output_expired']);
@@ -80,6 +87,8 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   const { scene, productionId } = input;
   const take = input.take ?? 1;
   const t = input.timeouts ?? {};
+  const grantWaitMs = (t.grantWaitS ?? 120) * 1000;
+  const slotWaitMs = (t.slotWaitS ?? 600) * 1000;
   // Reads and writes of our own disk: quick, safe to retry.
   const local = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
   // One POST per attempt; retries reconcile before posting again. Rate limits come back with nextRetryDelay.
@@ -114,13 +123,26 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   /** Asks the parent (which keeps the ledger) whether this job may be paid for. */
   const mayPay = async (jobAttempt: number): Promise<boolean> => {
     if (!input.budgeted || !parent) return true;
-    await getExternalWorkflowHandle(parent.workflowId).signal(budgetRequestSignal, {
-      sceneId: scene.id,
-      take,
-      jobAttempt,
-      estimatedUsd: scene.estimatedCostUsd,
-    });
-    await condition(() => grants.has(jobAttempt));
+    const ask = () =>
+      getExternalWorkflowHandle(parent.workflowId).signal(budgetRequestSignal, {
+        sceneId: scene.id,
+        take,
+        jobAttempt,
+        estimatedUsd: scene.estimatedCostUsd,
+      });
+    await ask();
+    if (!patched(BOUNDED_GRANT_WAITS)) await condition(() => grants.has(jobAttempt));
+    for (let asked = 1; !grants.has(jobAttempt) && !(await condition(() => grants.has(jobAttempt), grantWaitMs)); asked++) {
+      if (asked >= GRANT_ASKS) {
+        throw ApplicationFailure.create({
+          type: 'budget_unanswered',
+          nonRetryable: true,
+          message: `scene ${scene.id}: not submitted, the production did not answer ${GRANT_ASKS} budget requests (${grantWaitMs / 1000} s each); resume the production`,
+          details: [{ kind: 'budget_unanswered', message: 'no budget grant', attempts }],
+        });
+      }
+      await ask();
+    }
     return grants.get(jobAttempt)!;
   };
 
@@ -140,22 +162,28 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   const acquire = async (jobAttempt: number): Promise<string | undefined> => {
     if (!slotted) return undefined;
     const requestId = `${workflowInfo().workflowId}#${jobAttempt}`;
-    await local.requestSlot({
-      provider: scene.provider,
-      request: {
-        requestId,
-        workflowId: workflowInfo().workflowId,
-        permits: scene.settings.maxInFlight!,
-        leaseMs: (scene.jobDeadlineSeconds + 1800) * 1000,
-      },
-    });
-    await condition(() => granted.has(requestId));
+    const ask = () =>
+      local.requestSlot({
+        provider: scene.provider,
+        request: {
+          requestId,
+          workflowId: workflowInfo().workflowId,
+          permits: scene.settings.maxInFlight!,
+          leaseMs: (scene.jobDeadlineSeconds + 1800) * 1000,
+        },
+      });
+    await ask();
+    if (!patched(BOUNDED_GRANT_WAITS)) await condition(() => granted.has(requestId));
+    while (!granted.has(requestId) && !(await condition(() => granted.has(requestId), slotWaitMs))) await ask();
     return requestId;
   };
   const release = async (requestId: string | undefined) => {
+    // Best effort: a semaphore that is gone (terminated, restarted) holds nothing of ours; its lease frees the slot anyway.
     if (requestId)
       await CancellationScope.nonCancellable(() =>
-        getExternalWorkflowHandle(slotsWorkflowId(workflowInfo().taskQueue, scene.provider)).signal(releaseSlotSignal, { requestId }),
+        getExternalWorkflowHandle(slotsWorkflowId(workflowInfo().taskQueue, scene.provider))
+          .signal(releaseSlotSignal, { requestId })
+          .catch(() => undefined),
       );
   };
 

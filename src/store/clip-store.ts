@@ -1,7 +1,8 @@
 /**
  * The clip store: finished clips, content-addressed by the plan's cache key, shared by every run that uses it.
  * A clip is stored once (atomic rename or conditional write after its sha256 is verified) and never regenerated
- * while it is there. Two implementations: a directory (DirectoryClipStore, below: one machine) and S3-compatible
+ * while it is there; what the store hands out is hashed again first (a clip changed on disk is dropped and made
+ * again, never used). Two implementations: a directory (DirectoryClipStore, below: one machine) and S3-compatible
  * object storage (S3ClipStore in s3-clip-store.ts: workers on any host, each with a bounded local cache).
  *
  * DirectoryClipStore's layout under `root`: clips/<k0k1>/<cacheKey>.mp4 and .json (the record), frames/<name>.png (derived stills).
@@ -83,21 +84,51 @@ export class DirectoryClipStore implements ClipStore {
     return join(this.root, 'frames', `${cacheKey}-${name}.png`);
   }
 
-  /** The record when the clip is present and intact (size matches); undefined otherwise. */
-  async get(cacheKey: string): Promise<ClipRecord | undefined> {
+  /**
+   * The record when the clip is present and intact: its bytes hash to the sha256 stored with it. A clip that does not
+   * (changed on disk, truncated) is dropped here, so the caller makes it again rather than use it. `verify: false`
+   * only compares sizes (listing the store).
+   */
+  async get(cacheKey: string, opts: { verify?: boolean } = {}): Promise<ClipRecord | undefined> {
     let record: ClipRecord;
     try {
       record = JSON.parse(await readFile(this.recordPath(cacheKey), 'utf8')) as ClipRecord;
     } catch {
       return undefined;
     }
+    // The record's own path may be from a store that moved: the clip is where this store keeps it.
+    const path = this.clipPath(cacheKey);
     try {
-      const s = await stat(record.path);
-      if (s.size !== record.bytes) return undefined;
+      const s = await stat(path);
+      if (s.size !== record.bytes) return opts.verify === false ? undefined : await this.drop(cacheKey);
     } catch {
       return undefined;
     }
-    return record;
+    if (opts.verify !== false && (await sha256File(path)).sha256 !== record.sha256) return this.drop(cacheKey);
+    return record.path === path ? record : { ...record, path };
+  }
+
+  /** Removes a clip, its record and its derived stills; true when there was a clip under this key. */
+  async remove(cacheKey: string): Promise<boolean> {
+    const had = await stat(this.recordPath(cacheKey)).then(
+      () => true,
+      () => false,
+    );
+    await rm(this.clipPath(cacheKey), { force: true });
+    await rm(this.recordPath(cacheKey), { force: true });
+    let frames: string[] = [];
+    try {
+      frames = (await readdir(join(this.root, 'frames'))).filter((f) => f.startsWith(`${cacheKey}-`));
+    } catch {
+      // no stills yet
+    }
+    for (const f of frames) await rm(join(this.root, 'frames', f), { force: true });
+    return had;
+  }
+
+  private async drop(cacheKey: string): Promise<undefined> {
+    await this.remove(cacheKey);
+    return undefined;
   }
 
   /**
@@ -135,7 +166,7 @@ export class DirectoryClipStore implements ClipStore {
     for (const shard of shards.sort()) {
       for (const f of (await readdir(join(this.root, 'clips', shard))).sort()) {
         if (!f.endsWith('.json')) continue;
-        const rec = await this.get(f.slice(0, -5));
+        const rec = await this.get(f.slice(0, -5), { verify: false });
         if (rec) out.push(rec);
       }
     }
