@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
 import type { ClipRecord } from '../src/store/clip-store.js';
 import type { FailureDetails } from '../src/contracts/errors.js';
+import type { FailoverRecord } from './failover.js';
 
 /**
  * planned → submitted → rendering → downloaded → (awaiting_review) → ready
@@ -32,10 +33,22 @@ export interface AttemptRecord {
   jobId: string;
   outcome: 'ready' | 'job_failed' | 'job_stuck' | 'output_expired' | 'content_policy' | 'cancelled';
   estimatedCostUsd: number;
+  /** What the provider reported it billed for this job (JobSnapshot.billed), priced in USD where it can be. */
+  billed?: { units: number; usd?: number };
   submittedAt: string;
   finishedAt?: string;
   reconciled: boolean;
   message?: string;
+  /** Who made this job (routed scenes may move between providers). */
+  provider?: string;
+  model?: string;
+  /** Set on the first job after the scene moved to another provider: why it moved. */
+  failover?: FailoverRecord;
+}
+
+/** The cost of an attempt: what the provider reported, else the estimate. */
+export function attemptCostUsd(a: Pick<AttemptRecord, 'estimatedCostUsd' | 'billed'>): number {
+  return a.billed?.usd ?? a.estimatedCostUsd;
 }
 
 /** One take of a scene that was not kept (rejected in review). */
@@ -177,6 +190,8 @@ export interface BudgetRequest {
   take: number;
   jobAttempt: number;
   estimatedUsd: number;
+  /** Earlier reservations of this take that were never paid (nothing was submitted: the scene moved elsewhere). */
+  unusedJobAttempts?: number[];
 }
 
 /** Parent → child: the answer to a BudgetRequest. */
@@ -382,3 +397,41 @@ export interface JobCallback {
   status: 'completed' | 'failed' | 'cancelled';
 }
 export const jobCallbackSignal = defineSignal<[JobCallback]>('jobCallback');
+
+// A provider's circuit breaker (provider-breaker.ts), shared by every worker of a deployment.
+
+/** How a provider's breaker trips: `failures` failed requests within `windowMs` open it for `coolDownMs`. */
+export interface BreakerConfig {
+  failures: number;
+  windowMs: number;
+  coolDownMs: number;
+}
+
+/** Five outage-like failures within a minute leave the provider alone for two minutes. */
+export const DEFAULT_BREAKER: BreakerConfig = { failures: 5, windowMs: 60_000, coolDownMs: 120_000 };
+
+/** A submit's request to the provider failed as an outage does (5xx, reset, no answer); `probeId` when it was the probe. */
+export interface BreakerFailure {
+  reason: string;
+  config: BreakerConfig;
+  probeId?: string;
+}
+
+/** What a submit needs to know before it sends anything to the provider. Times are epoch milliseconds. */
+export interface BreakerView {
+  /** closed: send; open: send nothing until `openUntil`; half_open: the cool-down is over, one probe may go. */
+  state: 'closed' | 'open' | 'half_open';
+  openUntil?: number;
+  /** Failures within the window (closed), so a success knows whether to report itself. */
+  failures: number;
+  /** While half-open: a probe is out until then. */
+  probeUntil?: number;
+  /** The last openings, newest last (tests and operators read them). */
+  openings: { at: number; until: number; reason: string }[];
+}
+
+export const breakerFailureSignal = defineSignal<[BreakerFailure]>('breakerFailure');
+export const breakerSuccessSignal = defineSignal<[{ probeId?: string }]>('breakerSuccess');
+export const breakerStateQuery = defineQuery<BreakerView>('breakerState');
+/** Half-open: the first caller becomes the one request that tests the provider again. */
+export const claimProbeUpdate = defineUpdate<{ granted: boolean }, [{ probeId: string; leaseMs: number }]>('claimProbe');
