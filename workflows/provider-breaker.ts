@@ -38,8 +38,12 @@ export async function providerBreaker(input: BreakerInput): Promise<void> {
 
   for (;;) {
     const seen = version;
-    const changed = await condition(() => version !== seen, IDLE_MS);
-    if (!changed && viewOf(state, Date.now()).state === 'closed') break;
+    // Wake when the cool-down or a probe's lease ends: a query sees the time of the workflow's last task, so the
+    // breaker must have run a task after `openUntil` for readers to see it half-open.
+    const now = Date.now();
+    const next = Math.min(...[state.openUntil, state.probe?.until].filter((t): t is number => t !== undefined && t > now));
+    const changed = await condition(() => version !== seen, Number.isFinite(next) ? Math.max(1, next - now) : IDLE_MS);
+    if (!changed && !Number.isFinite(next) && viewOf(state, Date.now()).state === 'closed') break;
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof providerBreaker>({ provider: input.provider, state });

@@ -222,7 +222,8 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
         outcome = await runJob(jobAttempt);
       } catch (err) {
         // A submit the provider refused for a provider-level reason: nothing was made or paid; the next choice may.
-        const refused = hasNext && !isCancellation(err) ? failureDetails(err) : undefined;
+        // (Only a final refusal: a submit that gave up waiting — its create may have made a job here — never moves.)
+        const refused = hasNext && !isCancellation(err) && isFinal(err) ? failureDetails(err) : undefined;
         if (!refused || !failoverReason(refused, 0, hasNext)) throw err;
         lastFailure = refused;
         unused.push(jobAttempt);
@@ -440,6 +441,14 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
 
 function sum(attempts: AttemptRecord[]): number {
   return Math.round(attempts.reduce((t, a) => t + attemptCostUsd(a), 0) * 10_000) / 10_000;
+}
+
+/** Whether the failure said not to try again (a non-retryable ApplicationFailure), rather than ran out of retries. */
+function isFinal(err: unknown): boolean {
+  for (let cause: unknown = err; cause instanceof Error; cause = (cause as { cause?: unknown }).cause) {
+    if (cause instanceof ApplicationFailure) return cause.nonRetryable === true;
+  }
+  return false;
 }
 
 /** The FailureDetails an activity or child attached, when the error is one of ours. */
