@@ -7,23 +7,15 @@
  * never moves: the same input is not silently sent to another provider (the scene waits for an operator).
  */
 import { hashOf } from '../src/contracts/hash.js';
+import type { FailoverRecord } from '../src/production/types.js';
 import type { ScenePlan } from '../src/storyboard/plan.js';
+
+export type { FailoverRecord };
 
 export const FAILOVER_KINDS: ReadonlySet<string> = new Set(['quota_exhausted', 'auth', 'model_unavailable', 'provider_outage']);
 
 /** Jobs of one choice that pass their deadline before the scene moves to the next choice. */
 export const STUCK_JOBS_BEFORE_FAILOVER = 2;
-
-/** Why a scene left a provider: kept on the first attempt made by the next one, and in the manifest. */
-export interface FailoverRecord {
-  /** `provider/model` it left. */
-  from: string;
-  /** `provider/model` it went to. */
-  to: string;
-  kind: string;
-  message: string;
-  at: string;
-}
 
 /**
  * The scene as each of its choices would make it, in order; the first is the scene as given. A fallback's clip

@@ -26,11 +26,11 @@ import {
   budgetGrantSignal,
   budgetRequestSignal,
   sceneUpdateSignal,
-  attemptCostUsd,
   type AttemptRecord,
   type SceneUpdate,
   type Timeouts,
 } from './definitions.js';
+import { attemptCostUsd } from '../src/production/ledger.js';
 import { canMake, failoverReason, routeOf, type FailoverRecord } from './failover.js';
 import type { FailureDetails } from '../src/contracts/errors.js';
 import type { JobSnapshot } from '../src/contracts/jobs.js';
