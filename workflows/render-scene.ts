@@ -127,12 +127,11 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     return grants.get(jobAttempt)!;
   };
 
-  const slotted = scene.settings.maxInFlight !== undefined;
   const granted = new Set<string>();
   setHandler(slotGrantedSignal, ({ requestId }) => void granted.add(requestId));
   /** Waits for one of the provider's cluster-wide slots (providers with maxInFlight). */
   const acquire = async (jobAttempt: number): Promise<string | undefined> => {
-    if (!slotted) return undefined;
+    if (scene.settings.maxInFlight === undefined) return undefined; // (the choice being tried: a failover may change it)
     const requestId = `${workflowInfo().workflowId}#${jobAttempt}`;
     await local.requestSlot({
       provider: scene.provider,
