@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { catalog } from '../../src/providers/catalog.js';
 import { StoryboardError } from '../../src/storyboard/errors.js';
 import { validateStoryboard } from '../../src/storyboard/parse.js';
+import { routeLines } from '../../src/cli/plan.js';
 import { fitSeconds, planProduction } from '../../src/storyboard/plan.js';
 import type { StoryboardInput } from '../../src/storyboard/schema.js';
 
@@ -136,5 +137,16 @@ describe('routing: ordered provider/model choices', () => {
       path: 'scenes[0].choices',
       message: expect.stringMatching(/either `choices` or `provider`\/`model`/),
     });
+  });
+
+  it('storyreel plan shows every choice with its mapping and cost, and why a choice cannot', () => {
+    const sb = routed(['openai-videos', { provider: 'fal', model: 'fal-ai/kling-video/v2.6/pro' }, 'local']);
+    sb.scenes[1]!.seconds = 6;
+    sb.scenes.push({ id: 'c', prompt: 'the quiet after', seconds: 20 });
+    const lines = routeLines(planOf(sb));
+    expect(lines).toContain('    1. openai-videos/sora-2  picked  1280x720  seconds 6 → 8 (trim 2 s)  $0.80');
+    expect(lines).toContain('    2. fal/fal-ai/kling-video/v2.6/pro  fallback  1920x1080  seconds 6 → 5 (pad 1 s, last frame held)  $0.70');
+    expect(lines.find((l) => l.startsWith('    1. openai-videos/sora-2  cannot: scenes[2].seconds: 20 is not allowed'))).toBeDefined();
+    expect(lines).toContain('    3. local/local-v1  picked  1280x720  20 s  $0.00');
   });
 });
