@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { extractLastFrame, fitImage } from '../src/media/frames.js';
 import { clipFacts } from '../src/media/fingerprint.js';
 import { probe, ProbeError } from '../src/media/probe.js';
-import { trimHead } from '../src/media/trim.js';
+import { fitLength, trimHead } from '../src/media/trim.js';
 import { renderSlate, renderStill } from '../src/media/placeholder.js';
 import { MediaVerificationError, verifyClip } from '../src/media/verify-clip.js';
 import { capabilitiesOf } from '../src/providers/catalog.js';
@@ -55,7 +55,8 @@ export interface AwaitInput extends PollInput {
 
 export interface DownloadInput {
   productionId: string;
-  scene: Pick<ScenePlan, 'id' | 'cacheKey' | 'seconds' | 'fps' | 'size' | 'provider' | 'model' | 'prompt'>;
+  scene: Pick<ScenePlan, 'id' | 'cacheKey' | 'seconds' | 'fps' | 'size' | 'provider' | 'model' | 'prompt'> &
+    Partial<Pick<ScenePlan, 'generateSeconds'>>;
   settings: ProviderSettings;
   jobId: string;
   costUsd: number;
@@ -217,6 +218,7 @@ export function sceneActivities(deps: SceneDeps) {
       await mkdir(deps.tmpDir, { recursive: true });
       const tmp = `${tempPathFor(join(deps.tmpDir, `${input.scene.cacheKey}.mp4`))}.mp4`;
       const trimmed = `${tmp}.trim.mp4`;
+      const fitted = `${tmp}.fit.mp4`;
       try {
         const downloaded = await provider.download(input.jobId, tmp, {
           signal: cancellationSignal(),
@@ -234,7 +236,8 @@ export function sceneActivities(deps: SceneDeps) {
             cause: err,
           });
         }
-        const expected = input.scene.seconds + (input.trimStartS ?? 0);
+        const generated = input.scene.generateSeconds ?? input.scene.seconds;
+        const expected = generated + (input.trimStartS ?? 0);
         // Providers round lengths to their own frame grid; more than half a second off means a truncated file.
         if (Math.abs(facts.videoSeconds - expected) > 0.5) {
           throw new ProviderError(
@@ -252,6 +255,16 @@ export function sceneActivities(deps: SceneDeps) {
           await trimHead(tmp, trimmed, input.trimStartS, input.scene.fps, cancellationSignal());
           facts = clipFacts(await probe(trimmed, { countPackets: true }));
           source = trimmed;
+        }
+        if (needsFit(facts.videoSeconds, input.scene)) {
+          // The edit keeps the scene's length: a length generated longer or shorter, or a model's frame grid (4n+1
+          // frames) that overshoots, is cut or held to exactly the planned frames.
+          await fitLength(source, fitted, input.scene.seconds, input.scene.fps, {
+            signal: cancellationSignal(),
+            onProgress: (f) => heartbeat({ fit: f }),
+          });
+          facts = clipFacts(await probe(fitted, { countPackets: true }));
+          source = fitted;
         }
         return await deps.store.put(
           source,
@@ -276,6 +289,7 @@ export function sceneActivities(deps: SceneDeps) {
       } finally {
         await rm(tmp, { force: true });
         await rm(trimmed, { force: true });
+        await rm(fitted, { force: true });
       }
     },
   };
@@ -312,4 +326,10 @@ async function verifyArrival(path: string, input: DownloadInput, durationS: numb
       { provider: scene.provider, jobId: input.jobId, cause: err },
     );
   }
+}
+
+/** A clip is fitted when its length was planned to differ, or when it is at least one whole frame too long. */
+function needsFit(seconds: number, scene: DownloadInput['scene']): boolean {
+  if (scene.generateSeconds !== undefined && scene.generateSeconds !== scene.seconds) return true;
+  return Math.round(seconds * scene.fps) > Math.round(scene.seconds * scene.fps);
 }

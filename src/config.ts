@@ -19,7 +19,10 @@ const Env = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   XDG_CACHE_HOME: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().min(1).optional(),
-  /** JSON: { "<provider>": { "submitsPerSecond": 2 } } — the same on every worker. */
+  /**
+   * JSON: { "<provider>": { "submitsPerSecond": 2, "breaker": { "failures": 5, "windowMs": 60000, "coolDownMs": 120000 } } }
+   * — the same on every worker.
+   */
   STORYREEL_PROVIDER_LIMITS: z.string().min(2).optional(),
   /** A prebuilt workflow bundle (bundleWorkflowCode output); skips bundling at worker start. */
   STORYREEL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
@@ -65,7 +68,7 @@ export interface Config {
   cacheDir: string;
   /** Non-secret per-provider defaults from the environment (for planning checks). */
   envBaseURL: Record<string, string | undefined>;
-  providerLimits: Record<string, { submitsPerSecond?: number }>;
+  providerLimits: Record<string, { submitsPerSecond?: number; breaker?: { failures?: number; windowMs?: number; coolDownMs?: number } }>;
   workflowBundlePath: string | undefined;
   /** What this worker process runs (worker roles). */
   workerRoles: WorkerRole[];
@@ -82,7 +85,20 @@ export interface Config {
   };
 }
 
-const ProviderLimitsJson = z.record(z.string(), z.strictObject({ submitsPerSecond: z.number().positive().optional() }));
+const ProviderLimitsJson = z.record(
+  z.string(),
+  z.strictObject({
+    submitsPerSecond: z.number().positive().optional(),
+    /** The provider's circuit breaker: `failures` outage-like failures within `windowMs` open it for `coolDownMs`. */
+    breaker: z
+      .strictObject({
+        failures: z.number().int().min(1).max(1000).optional(),
+        windowMs: z.number().int().min(100).max(86_400_000).optional(),
+        coolDownMs: z.number().int().min(100).max(86_400_000).optional(),
+      })
+      .optional(),
+  }),
+);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

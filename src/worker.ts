@@ -52,6 +52,8 @@ export interface ProviderLimits {
    * jitter between the server and the provider. The sustained rate is therefore 0.4·N.
    */
   submitsPerSecond?: number;
+  /** The provider's circuit breaker (workflows/provider-breaker.ts); defaults in workflows/breaker-rules.ts. */
+  breaker?: { failures?: number; windowMs?: number; coolDownMs?: number };
 }
 
 export interface WorkerSetup {
@@ -143,6 +145,9 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
     tmpDir: paths.tmp,
     env,
     workDir: setup.workDir,
+    breakers: Object.fromEntries(
+      Object.entries(setup.providerLimits ?? {}).flatMap(([name, l]) => (l.breaker ? [[name, stripUndefined(l.breaker)]] : [])),
+    ),
   });
   if (setup.deployment) assertDeploymentVersion(setup.deployment);
   const common = {
@@ -199,4 +204,8 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
 /** The server-side queue rate that keeps submits within `perSecond` in every one-second window (see ProviderLimits). */
 export function serverRateFor(perSecond: number): number {
   return perSecond * 0.4;
+}
+
+function stripUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }

@@ -43,7 +43,7 @@ export async function planCommand(
     String(s.index + 1),
     s.id,
     `${s.provider}/${s.model}`,
-    `${s.seconds}s`,
+    s.generateSeconds !== undefined ? `${s.seconds}s (${s.generateSeconds}s made)` : `${s.seconds}s`,
     s.continuity.mode + (s.continuity.reanchored ? ' (re-anchor)' : ''),
     s.dependsOn.join(',') || '-',
     s.transition.type === 'cut' ? 'cut' : `${s.transition.type} ${s.transition.seconds}s`,
@@ -59,6 +59,7 @@ export async function planCommand(
       .trimEnd();
   io.out(line(header));
   for (const r of rows) io.out(line(r));
+  for (const text of routeLines(plan)) io.out(text);
   const toGenerate = plan.scenes.filter((s) => !cached.has(s.id));
   io.out('');
   io.out(
@@ -106,3 +107,29 @@ async function againstCommand(plan: ProductionPlan, against: string, store: Dire
   );
   return EXIT.ok;
 }
+
+/** Lengths fitted to a model, and every choice of a routed scene with its mapping and cost (or why it cannot). */
+export function routeLines(plan: ProductionPlan): string[] {
+  const out: string[] = [];
+  const fit = (asked: number, made: number) =>
+    made === asked
+      ? `${asked} s`
+      : `seconds ${asked} → ${made} (${made > asked ? `trim ${round3(made - asked)} s` : `pad ${round3(asked - made)} s, last frame held`})`;
+  for (const s of plan.scenes) {
+    if (!s.route && s.generateSeconds === undefined) continue;
+    if (!s.route) {
+      out.push(`  ${s.id}: ${fit(s.seconds, s.generateSeconds!)} on ${s.provider}/${s.model}`);
+      continue;
+    }
+    out.push(`  ${s.id}: routed`);
+    s.route.forEach((r, k) => {
+      const head = `    ${k + 1}. ${r.provider}/${r.model}`;
+      if (r.status === 'unusable') out.push(`${head}  cannot: ${(r.reasons ?? []).join('; ')}`);
+      else
+        out.push(`${head}  ${r.status}  ${r.size}  ${fit(r.seconds!.asked, r.seconds!.generated)}  ${formatUsd(r.estimatedCostUsd ?? 0)}`);
+    });
+  }
+  return out.length ? ['', 'routing and lengths:', ...out] : [];
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;

@@ -18,6 +18,9 @@ export const batchProductionId = (batchId: string, key: string) => `${batchId}--
 /** One semaphore per provider per deployment (task queue): every worker of that queue shares it. */
 export const slotsWorkflowId = (taskQueue: string, provider: string) => `storyreel-slots-${taskQueue}-${provider}`;
 
+/** One circuit breaker per provider per deployment (task queue): every worker of that queue reads and feeds it. */
+export const breakerWorkflowId = (taskQueue: string, provider: string) => `storyreel-breaker-${taskQueue}-${provider}`;
+
 /** The task queue that carries a provider's submits (rate-limited by the server for all workers). */
 export const submitQueue = (taskQueue: string, provider: string) => `${taskQueue}-submit-${provider}`;
 
