@@ -8,9 +8,11 @@ import { StoryboardError, type InputIssue } from './errors.js';
 import { hashOf } from '../contracts/hash.js';
 import type { ContinuityMode, Storyboard, Transition, TransitionType } from './schema.js';
 import { zodIssues } from './parse.js';
-import type { Catalog, PixelSize, ProviderCapabilities, SceneAsk, SceneIssue } from '../contracts/capabilities.js';
+import type { Catalog, PixelSize, ProviderCapabilities, SceneAsk, SceneIssue, SecondsSpec } from '../contracts/capabilities.js';
 import type { ImageInput } from '../contracts/jobs.js';
 import type { ProviderSettings, SettingsFiles } from '../contracts/provider-settings.js';
+import type { SceneSpeech } from '../contracts/speech.js';
+import { fitToSpeech, sceneSpeech, sceneSpeechSeconds } from './speech.js';
 
 /** Bump when the meaning of a cache key changes (so old clips are not reused for a different request). */
 export const CACHE_KEY_VERSION = 1;
@@ -78,6 +80,20 @@ export interface ScenePlan {
   narrationAudio?: AudioAsset;
   /** Transition INTO this scene. The first scene's is always a cut. */
   transition: { type: TransitionType; seconds: number };
+  /** What is spoken in this scene and how its length follows it (absent when nothing is spoken). */
+  speech?: ScenePlanSpeech;
+}
+
+export interface ScenePlanSpeech extends SceneSpeech {
+  /** lead + lines + gaps, in seconds: measured (espeak-ng at plan time, or the speech cache) or estimated. */
+  speechS: number;
+  measured: boolean;
+  /** The length the storyboard asked for, before the speech was fitted. */
+  requestedSeconds: number;
+  /** Clip lengths the video model allows (the workflow refits with measured speech and cannot read the catalog). */
+  allowed: SecondsSpec;
+  /** How long the scene lasts in the video: the clip's length, or longer (extend) or shorter (trim). */
+  sceneSeconds: number;
 }
 
 export interface ProductionPlan {
@@ -123,6 +139,8 @@ export interface PlanInput {
   enhancedActions?: Record<string, string>;
   /** Files named by provider settings, as src/load read them: provider → setting path → file. */
   settingsFiles?: Record<string, SettingsFiles>;
+  /** Measured length in seconds of synthesized lines, by line key (src/load: espeak-ng, or the speech cache). */
+  speechSeconds?: Record<string, number>;
 }
 
 const DEFAULT_TRANSITION_SECONDS = 0.5;
@@ -174,15 +192,18 @@ export function planProduction(input: PlanInput): ProductionPlan {
       });
     }
 
-    const seconds = scene.seconds ?? sb.defaults.seconds;
+    const requestedSeconds = scene.seconds ?? sb.defaults.seconds;
     // An extension's length is checked against the extension lengths below (Veo adds 7 s, which no fresh clip has).
     const extending = (scene.continuity ?? sb.defaults.continuity) === 'extend' && i > 0 && !!caps.extend;
-    if (!extending && !secondsAllowed(caps.seconds, seconds)) {
+    if (!extending && !secondsAllowed(caps.seconds, requestedSeconds)) {
       issues.push({
-        path: scene.seconds !== undefined ? at('seconds') : at('seconds'),
-        message: `${seconds}${scene.seconds === undefined ? ' (from defaults.seconds)' : ''} is not allowed by ${providerName}/${model}; allowed: ${describeSeconds(caps.seconds)}`,
+        path: at('seconds'),
+        message: `${requestedSeconds}${scene.seconds === undefined ? ' (from defaults.seconds)' : ''} is not allowed by ${providerName}/${model}; allowed: ${describeSeconds(caps.seconds)}`,
       });
     }
+    const speech = plannedSpeech(sb, i, requestedSeconds, extending && caps.extend ? caps.extend.seconds : caps.seconds, input.speechSeconds ?? {});
+    if (speech?.problem) issues.push({ path: scene.seconds !== undefined ? at('seconds') : at('narration'), message: speech.problem });
+    const seconds = speech ? speech.clipSeconds : requestedSeconds;
     const size = resolveSize(sb, caps, issues);
     const fps = sb.defaults.fps;
 
@@ -372,6 +393,7 @@ export function planProduction(input: PlanInput): ProductionPlan {
       ...(scene.narration ? { narration: scene.narration } : {}),
       ...(scene.narrationAudio ? audioField('narrationAudio', scene.narrationAudio, at('narrationAudio')) : {}),
       transition,
+      ...(speech ? { speech: speech.plan } : {}),
     });
   });
 
@@ -389,7 +411,7 @@ export function planProduction(input: PlanInput): ProductionPlan {
       .sort(),
     settingsFiles: settingsFileHashes(input.settingsFiles),
   });
-  const seconds = round3(scenes.reduce((t, s) => t + s.seconds, 0));
+  const seconds = round3(scenes.reduce((t, s) => t + (s.speech?.sceneSeconds ?? s.seconds), 0));
   const overlaps = scenes.reduce((t, s) => t + s.transition.seconds, 0);
   return {
     planVersion: 1,
@@ -414,6 +436,31 @@ export function planProduction(input: PlanInput): ProductionPlan {
       durationSeconds: round3(seconds - overlaps),
       estimatedCostUsd: round4(scenes.reduce((t, s) => t + s.estimatedCostUsd, 0)),
     },
+  };
+}
+
+/** Scene i's speech with its lengths fitted to the model's clip lengths; undefined when nothing is spoken. */
+function plannedSpeech(
+  sb: Storyboard,
+  i: number,
+  requestedSeconds: number,
+  allowed: SecondsSpec,
+  measured: Record<string, number>,
+): { plan: ScenePlanSpeech; clipSeconds: number; problem?: string } | undefined {
+  const scene = sb.scenes[i]!;
+  const next = sb.scenes[i + 1];
+  const speech = sceneSpeech(sb, scene, {
+    transitionInS: i === 0 ? 0 : resolveTransition(scene.transition ?? sb.defaults.transition).seconds,
+    transitionOutS: next ? resolveTransition(next.transition ?? sb.defaults.transition).seconds : 0,
+  });
+  if (!speech) return undefined;
+  const { speechS, measured: known } = sceneSpeechSeconds(speech, measured);
+  const timing = fitToSpeech({ requested: requestedSeconds, speechS, tailS: speech.tailS, fit: speech.fit, allowed });
+  return {
+    plan: { ...speech, speechS, measured: known, requestedSeconds, allowed, sceneSeconds: timing.sceneSeconds },
+    clipSeconds: timing.clipSeconds,
+    // An estimate (a paid voice not yet synthesized) never fails planning: the workflow refits with the real length.
+    ...(timing.problem && known ? { problem: timing.problem } : {}),
   };
 }
 
