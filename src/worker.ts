@@ -14,6 +14,7 @@ import { requireFfmpeg } from './media/check-ffmpeg.js';
 import { ProviderRegistry, type ProviderFactory } from './providers/registry.js';
 import { ClipStore } from './store/clip-store.js';
 import { FileJobLedger } from './store/job-ledger.js';
+import { SpeechRegistry, type SpeechFactory } from './speech/registry.js';
 import { submitQueue } from './contracts/names.js';
 
 /** True when this module is the compiled JavaScript in dist/ (the package), false when run from the sources. */
@@ -65,6 +66,8 @@ export interface WorkerSetup {
   maxConcurrentActivities?: number;
   maxCachedWorkflows?: number;
   providerFactories?: Record<string, ProviderFactory>;
+  /** Speech providers by name, replacing the built-in ones (tests point them at mocks). */
+  speechFactories?: Record<string, SpeechFactory>;
   providerLimits?: Record<string, ProviderLimits>;
   identity?: string;
   /** Extra options for the main worker (shutdown grace, tuning). */
@@ -122,6 +125,7 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
     tmpDir: paths.tmp,
     env,
     workDir: setup.workDir,
+    speech: new SpeechRegistry(env, setup.speechFactories ?? {}),
   });
   const common = {
     connection: setup.connection,

@@ -58,7 +58,19 @@ export async function voicedSpans(path: string, signal?: AbortSignal): Promise<V
   const total = await audioSeconds(path, signal);
   const { stderr } = await run(
     FFMPEG,
-    ['-hide_banner', '-nostdin', '-protocol_whitelist', INPUT_PROTOCOLS, '-i', path, '-af', 'silencedetect=n=-40dB:d=0.08', '-f', 'null', '-'],
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-protocol_whitelist',
+      INPUT_PROTOCOLS,
+      '-i',
+      path,
+      '-af',
+      'silencedetect=n=-40dB:d=0.08',
+      '-f',
+      'null',
+      '-',
+    ],
     { maxBuffer: 8 * 1024 * 1024, ...(signal ? { signal } : {}) },
   );
   return spansFromSilences(parseSilences(stderr), total);
@@ -101,7 +113,10 @@ export async function placeSpeech(
 ): Promise<void> {
   const tmp = tempPathFor(output);
   const graph = [
-    ...parts.map((p, i) => `[${i}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=delays=${Math.round(p.offsetS * 1000)}:all=1[p${i}]`),
+    ...parts.map(
+      (p, i) =>
+        `[${i}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=delays=${Math.round(p.offsetS * 1000)}:all=1[p${i}]`,
+    ),
     `${parts.map((_, i) => `[p${i}]`).join('')}amix=inputs=${parts.length}:duration=longest:dropout_transition=0:normalize=0,apad=whole_dur=${totalS.toFixed(6)},atrim=end=${totalS.toFixed(6)}[out]`,
   ].join(';\n');
   await writeFile(scratchGraph, graph);

@@ -30,6 +30,7 @@ export function espeakArgs(voice: VoiceSettings, dest: string): string[] {
 
 export class EspeakSpeech implements SpeechProvider {
   readonly name = 'espeak-ng';
+  readonly local = true;
 
   async synthesize(req: SynthesisRequest): Promise<SynthesisResult> {
     const args = espeakArgs(req.voice, req.dest);
@@ -46,7 +47,10 @@ export class EspeakSpeech implements SpeechProvider {
         });
       }
       const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
-      throw new ProviderError('invalid_request', `espeak-ng failed${stderr ? `: ${stderr.split('\n')[0]}` : ''}`, { provider: 'espeak-ng', cause: err });
+      throw new ProviderError('invalid_request', `espeak-ng failed${stderr ? `: ${stderr.split('\n')[0]}` : ''}`, {
+        provider: 'espeak-ng',
+        cause: err,
+      });
     }
     return { path: req.dest, costUsd: 0 };
   }

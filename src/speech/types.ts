@@ -25,6 +25,8 @@ export interface SynthesisResult {
 
 export interface SpeechProvider {
   readonly name: string;
+  /** Runs on this machine for free: `plan` may synthesize with it to measure lengths exactly. */
+  readonly local: boolean;
   /** Exactly one request to the provider (SDK retries off); a retry is the caller's decision. */
   synthesize(req: SynthesisRequest): Promise<SynthesisResult>;
   /** What one synthesis of `text` costs in USD (0 for local voices). */

@@ -5,7 +5,14 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { speechLength, type SceneSpeech, type SpeechLine, type VoicedLine, type VoicedScene } from '../contracts/speech.js';
+import {
+  speechLength,
+  type VoiceSettings,
+  type SceneSpeech,
+  type SpeechLine,
+  type VoicedLine,
+  type VoicedScene,
+} from '../contracts/speech.js';
 import { placeSpeech, toHouseWav, voicedSpans } from '../media/speech-audio.js';
 import { tempPathFor } from '../store/files.js';
 import type { SpeechStore } from '../store/speech-store.js';
@@ -14,8 +21,8 @@ import { estimateWordTimings } from './word-timings.js';
 
 export interface VoiceDeps {
   store: SpeechStore;
-  /** The provider for a voice's provider name (throws for one that is not configured). */
-  provider: (name: string) => SpeechProvider;
+  /** The provider that speaks in a voice (throws for one that is not configured). */
+  provider: (voice: VoiceSettings) => SpeechProvider;
   /** Scratch space for the provider's raw audio before conversion. */
   scratchDir: string;
   signal?: AbortSignal;
@@ -24,13 +31,26 @@ export interface VoiceDeps {
 export async function voiceLine(line: SpeechLine, deps: VoiceDeps): Promise<VoicedLine> {
   const cached = await deps.store.get(line.key);
   if (cached) {
-    return { key: line.key, path: cached.path, durationS: cached.durationS, words: cached.words, wordTimings: cached.wordTimings, costUsd: 0, cached: true };
+    return {
+      key: line.key,
+      path: cached.path,
+      durationS: cached.durationS,
+      words: cached.words,
+      wordTimings: cached.wordTimings,
+      costUsd: 0,
+      cached: true,
+    };
   }
-  const provider = deps.provider(line.voice.provider);
+  const provider = deps.provider(line.voice);
   await mkdir(deps.scratchDir, { recursive: true });
   const raw = join(deps.scratchDir, `${line.key}.${Math.random().toString(36).slice(2, 8)}.raw`);
   try {
-    const result = await provider.synthesize({ text: line.text, voice: line.voice, dest: raw, ...(deps.signal ? { signal: deps.signal } : {}) });
+    const result = await provider.synthesize({
+      text: line.text,
+      voice: line.voice,
+      dest: raw,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
     const path = await deps.store.prepare(line.key);
     const durationS = await toHouseWav(result.path, path, deps.signal);
     const words = result.words ?? estimateWordTimings(line.text, await voicedSpans(path, deps.signal), durationS);
@@ -64,20 +84,31 @@ export async function voiceScene(sceneId: string, speech: SceneSpeech, deps: Voi
   }
   const voiced: VoicedLine[] = [];
   for (const line of speech.lines) voiced.push(await voiceLine(line, deps));
-  const speechS = speechLength(speech, voiced.map((v) => v.durationS));
+  const speechS = speechLength(
+    speech,
+    voiced.map((v) => v.durationS),
+  );
   const words: VoicedScene['words'] = [];
   const parts: { path: string; offsetS: number }[] = [];
   let at = speech.leadS;
   voiced.forEach((v, i) => {
     parts.push({ path: v.path, offsetS: at });
-    for (const w of v.words) words.push({ text: w.text, startS: round3(at + w.startS), endS: round3(at + w.endS), speaker: speech.lines[i]!.speaker });
+    for (const w of v.words)
+      words.push({ text: w.text, startS: round3(at + w.startS), endS: round3(at + w.endS), speaker: speech.lines[i]!.speaker });
     at += v.durationS + speech.gapS;
   });
   const path = await deps.store.prepare(speech.key);
   await mkdir(deps.scratchDir, { recursive: true });
   await placeSpeech(parts, speechS, path, tempPathFor(join(deps.scratchDir, `${speech.key}.graph`)), deps.signal);
   const costUsd = round6(voiced.reduce((t, v) => t + v.costUsd, 0));
-  await deps.store.put({ key: speech.key, durationS: speechS, words, wordTimings: voiced.every((v) => v.wordTimings === 'provider') ? 'provider' : 'estimated', provider: 'scene', costUsd });
+  await deps.store.put({
+    key: speech.key,
+    durationS: speechS,
+    words,
+    wordTimings: voiced.every((v) => v.wordTimings === 'provider') ? 'provider' : 'estimated',
+    provider: 'scene',
+    costUsd,
+  });
   return { sceneId, key: speech.key, path, speechS, words, costUsd, synthesized: voiced.filter((v) => !v.cached).length };
 }
 

@@ -79,7 +79,11 @@ export function estimateWordTimings(text: string, spans: readonly { startS: numb
     }
     return totalS;
   };
-  return spread(words, 0, totalVoiced).map((w) => ({ text: w.text, startS: round3(toTime(w.startS, true)), endS: round3(toTime(w.endS, false)) }));
+  return spread(words, 0, totalVoiced).map((w) => ({
+    text: w.text,
+    startS: round3(toTime(w.startS, true)),
+    endS: round3(toTime(w.endS, false)),
+  }));
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;

@@ -201,7 +201,13 @@ export function planProduction(input: PlanInput): ProductionPlan {
         message: `${requestedSeconds}${scene.seconds === undefined ? ' (from defaults.seconds)' : ''} is not allowed by ${providerName}/${model}; allowed: ${describeSeconds(caps.seconds)}`,
       });
     }
-    const speech = plannedSpeech(sb, i, requestedSeconds, extending && caps.extend ? caps.extend.seconds : caps.seconds, input.speechSeconds ?? {});
+    const speech = plannedSpeech(
+      sb,
+      i,
+      requestedSeconds,
+      extending && caps.extend ? caps.extend.seconds : caps.seconds,
+      input.speechSeconds ?? {},
+    );
     if (speech?.problem) issues.push({ path: scene.seconds !== undefined ? at('seconds') : at('narration'), message: speech.problem });
     const seconds = speech ? speech.clipSeconds : requestedSeconds;
     const size = resolveSize(sb, caps, issues);

@@ -322,7 +322,8 @@ export const Storyboard = StoryboardShape.superRefine((sb, ctx) => {
   }
   for (const list of ['locations', 'props'] as const) {
     sb[list].forEach((entry, i) => {
-      if (entry.voice) ctx.addIssue({ code: 'custom', path: [list, i, 'voice'], message: 'only characters speak; move `voice` to a character' });
+      if (entry.voice)
+        ctx.addIssue({ code: 'custom', path: [list, i, 'voice'], message: 'only characters speak; move `voice` to a character' });
     });
   }
   const refCheck = (list: 'characters' | 'locations' | 'props', id: string, path: (string | number)[]) => {

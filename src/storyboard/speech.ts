@@ -60,7 +60,22 @@ export function sceneSpeech(
   const tailS = round3(placement.transitionOutS + TAIL_S);
   const setting = scene.speechFit ?? sb.defaults.speechFit;
   const fit: SpeechFit = setting === 'auto' ? (scene.seconds !== undefined ? 'fail' : 'lengthen') : setting;
-  return { lines, leadS, gapS: GAP_S, tailS, fit, key: hashOf({ v: SPEECH_KEY_VERSION, lines: lines.map((l) => l.key), leadS, gapS: GAP_S }) };
+  return {
+    lines,
+    leadS,
+    gapS: GAP_S,
+    tailS,
+    fit,
+    key: hashOf({ v: SPEECH_KEY_VERSION, lines: lines.map((l) => l.key), leadS, gapS: GAP_S }),
+  };
+}
+
+/** Every line the storyboard speaks (deduplicated by key), for measuring before planning. */
+export function spokenLines(sb: Storyboard): SpeechLine[] {
+  const out = new Map<string, SpeechLine>();
+  for (const scene of sb.scenes)
+    for (const l of sceneSpeech(sb, scene, { transitionInS: 0, transitionOutS: 0 })?.lines ?? []) out.set(l.key, l);
+  return [...out.values()];
 }
 
 /** Speaking rate when nothing was measured: characters per second at speed 1 (about 165 words a minute). */
@@ -93,7 +108,13 @@ export interface SpeechTiming {
  * The clip and scene lengths for a scene whose speech (lead + lines + gaps) lasts `speechS` and must be followed by
  * `tailS` of room. `requested` is the length the storyboard asked for; `allowed` the video model's lengths.
  */
-export function fitToSpeech(args: { requested: number; speechS: number; tailS: number; fit: SpeechFit; allowed: SecondsSpec }): SpeechTiming {
+export function fitToSpeech(args: {
+  requested: number;
+  speechS: number;
+  tailS: number;
+  fit: SpeechFit;
+  allowed: SecondsSpec;
+}): SpeechTiming {
   const need = round3(args.speechS + args.tailS);
   if (need <= args.requested + 1e-9) return { clipSeconds: args.requested, sceneSeconds: args.requested };
   switch (args.fit) {
