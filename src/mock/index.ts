@@ -27,6 +27,10 @@ export const MOCKS: Readonly<Record<string, MockEntry>> = {
     load: () => import('./google/main.js'),
   },
   kling: { summary: 'Kling video API (text2video, image2video; JWT auth, external_task_id)', load: () => import('./kling/main.js') },
+  'openai-speech': {
+    summary: 'OpenAI-compatible speech (/v1/audio/speech: every model, voice, response_format, speed, sse)',
+    load: () => import('./openai-speech/main.js'),
+  },
   'openai-videos': { summary: 'OpenAI Videos API (/v1/videos, Sora 2 contract)', load: () => import('./openai-videos/main.js') },
   replicate: {
     summary: 'Replicate predictions API (/v1/predictions, official models and versions)',

@@ -5,6 +5,7 @@
 import type { VoiceSettings } from '../contracts/speech.js';
 import { ProviderError } from '../providers/errors.js';
 import { EspeakSpeech } from './espeak-ng.js';
+import { OpenAISpeech } from './openai-speech.js';
 import type { SpeechProvider } from './types.js';
 
 export type SpeechFactory = (voice: VoiceSettings, env: Readonly<Record<string, string | undefined>>) => SpeechProvider;
@@ -33,4 +34,10 @@ export class SpeechRegistry {
 
 const DEFAULT_FACTORIES: Record<string, SpeechFactory> = {
   'espeak-ng': () => new EspeakSpeech(),
+  'openai-speech': (voice, env) =>
+    new OpenAISpeech({
+      env,
+      ...(voice.baseURL ? { baseURL: voice.baseURL } : {}),
+      ...(voice.apiKeyEnv ? { apiKeyEnv: voice.apiKeyEnv } : {}),
+    }),
 };

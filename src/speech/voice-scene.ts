@@ -15,6 +15,7 @@ import {
 } from '../contracts/speech.js';
 import { placeSpeech, toHouseWav, voicedSpans } from '../media/speech-audio.js';
 import { tempPathFor } from '../store/files.js';
+import { ProviderError } from '../providers/errors.js';
 import type { SpeechStore } from '../store/speech-store.js';
 import type { SpeechProvider } from './types.js';
 import { estimateWordTimings } from './word-timings.js';
@@ -52,7 +53,19 @@ export async function voiceLine(line: SpeechLine, deps: VoiceDeps): Promise<Voic
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
     const path = await deps.store.prepare(line.key);
-    const durationS = await toHouseWav(result.path, path, deps.signal);
+    const durationS = await toHouseWav(result.path, path, deps.signal).catch((err: unknown) => {
+      if (deps.signal?.aborted) throw err;
+      // Delivered (and paid for) but unreadable: not requested again automatically.
+      throw new ProviderError(
+        'output_corrupt',
+        `${provider.name}: the audio it returned cannot be read (${(err as Error).message.slice(0, 200)})`,
+        {
+          provider: provider.name,
+          retryable: false,
+          cause: err,
+        },
+      );
+    });
     const words = result.words ?? estimateWordTimings(line.text, await voicedSpans(path, deps.signal), durationS);
     const record = await deps.store.put({
       key: line.key,
