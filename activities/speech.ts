@@ -33,12 +33,18 @@ export function speechActivities(deps: SpeechDeps) {
     /** The scene's speech track: path, length, scene-relative word timings, and what was paid now (0 from the cache). */
     async voiceScene(input: VoiceSceneInput): Promise<VoicedScene> {
       heartbeat({ sceneId: input.sceneId });
-      return voiceScene(input.sceneId, input.speech, {
-        store,
-        provider: (voice) => registry.forVoice(voice),
-        scratchDir: join(deps.tmpDir, 'speech'),
-        signal: cancellationSignal(),
-      });
+      // A provider may take a while to answer: keep heartbeating so a dead worker is noticed, a slow voice is not.
+      const beat = setInterval(() => heartbeat({ sceneId: input.sceneId }), 5_000);
+      try {
+        return await voiceScene(input.sceneId, input.speech, {
+          store,
+          provider: (voice) => registry.forVoice(voice),
+          scratchDir: join(deps.tmpDir, 'speech'),
+          signal: cancellationSignal(),
+        });
+      } finally {
+        clearInterval(beat);
+      }
     },
   };
 }

@@ -46,6 +46,7 @@ import {
 } from './definitions.js';
 import { buildLockfile, buildManifest } from './manifest.js';
 import { failureDetails, renderScene, type SceneResult } from './render-scene.js';
+import { voiceScenes } from './voice-scenes.js';
 
 /** Patch: new runs start the scene with the longest remaining dependency path first (src/production/schedule.ts). */
 const CRITICAL_PATH_ORDER = 'critical-path-order';
@@ -62,8 +63,9 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   const order = patched(CRITICAL_PATH_ORDER) ? 'critical-path' : 'plan';
   const releaseUnsubmitted = patched(RELEASE_UNSUBMITTED);
   const unblockOnSkip = patched(UNBLOCK_ON_SKIP);
-  const plan = await resolvePlan(input);
   const heartbeatTimeout = `${input.timeouts?.heartbeatS ?? 30}s`;
+  // Scenes that speak are voiced first and the plan refitted to the speech, before any clip is requested.
+  const { plan, voiced } = await voiceScenes(await resolvePlan(input), heartbeatTimeout);
   // Assembly re-encodes audio (and video when needed): minutes for long productions; heartbeats carry progress.
   const media = proxyActivities<Activities>({
     startToCloseTimeout: '2 hours',
@@ -208,6 +210,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
         transition: s.transition,
         ...(s.narration ? { narration: s.narration } : {}),
         ...(s.narrationAudio ? { narrationAudio: s.narrationAudio.path } : {}),
+        ...(voiced[s.id] ? { narrationAudio: voiced[s.id]!.path, words: voiced[s.id]!.words } : {}),
       })),
     });
     core.assemblyFraction = 1;
