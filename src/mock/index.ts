@@ -21,6 +21,10 @@ export interface MockEntry {
 
 export const MOCKS: Readonly<Record<string, MockEntry>> = {
   comfyui: { summary: 'ComfyUI server API (/prompt, /history, /view, /upload/image, /ws)', load: () => import('./comfyui/main.js') },
+  elevenlabs: {
+    summary: 'ElevenLabs text to speech (/v1/text-to-speech/{voice}[/with-timestamps]: character alignment, output formats)',
+    load: () => import('./elevenlabs/main.js'),
+  },
   fal: { summary: 'fal queue API (queue.fal.run) and its storage uploads', load: () => import('./fal/main.js') },
   google: {
     summary: 'Google video APIs: Veo (Gemini API and Vertex), Gemini Omni (Interactions API), Files API, token exchange',

@@ -4,6 +4,7 @@
  */
 import type { VoiceSettings } from '../contracts/speech.js';
 import { ProviderError } from '../providers/errors.js';
+import { ElevenLabsSpeech } from './elevenlabs.js';
 import { EspeakSpeech } from './espeak-ng.js';
 import { OpenAISpeech } from './openai-speech.js';
 import type { SpeechProvider } from './types.js';
@@ -34,6 +35,12 @@ export class SpeechRegistry {
 
 const DEFAULT_FACTORIES: Record<string, SpeechFactory> = {
   'espeak-ng': () => new EspeakSpeech(),
+  elevenlabs: (voice, env) =>
+    new ElevenLabsSpeech({
+      env,
+      ...(voice.baseURL ? { baseURL: voice.baseURL } : {}),
+      ...(voice.apiKeyEnv ? { apiKeyEnv: voice.apiKeyEnv } : {}),
+    }),
   'openai-speech': (voice, env) =>
     new OpenAISpeech({
       env,

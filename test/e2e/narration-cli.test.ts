@@ -24,7 +24,11 @@ const BIN = join(ROOT, 'bin/storyreel.js');
 const WINDOW_S = 0.01;
 
 async function cli(args: string[], env: Record<string, string>) {
-  const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 32 << 20 });
+  const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    maxBuffer: 32 << 20,
+  });
   return { stdout, stderr };
 }
 
@@ -92,7 +96,18 @@ describe('the lighthouse demo speaks', () => {
       scenes: { id: string; seconds: number; timing?: { frames: number } }[];
     };
     expect(manifest.scenes.find((s) => s.id === 'the-lamp')!.seconds).toBe(3.5);
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', final]);
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-count_frames',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=nb_read_frames',
+      '-of',
+      'csv=p=0',
+      final,
+    ]);
     const transitions = 0.5 + 1; // crossfade into the-climb, fadeblack into ship-safe
     const expectedFrames = Math.round((plan.scenes.reduce((t, s) => t + s.seconds, 0) - transitions) * 24);
     expect(Number(stdout.trim())).toBe(expectedFrames);
@@ -112,7 +127,9 @@ describe('the lighthouse demo speaks', () => {
       while (onset < at(c.endS) && levels[onset]! < SPEECH_DB) onset++;
       const onsetS = onset * WINDOW_S;
       const peak = Math.max(...levels.slice(at(c.startS), at(c.endS)));
-      report.push(`${c.startS.toFixed(2)}s cue, speech at ${onsetS.toFixed(2)}s (${Math.round((onsetS - c.startS) * 1000)} ms), peak ${peak.toFixed(1)} dB`);
+      report.push(
+        `${c.startS.toFixed(2)}s cue, speech at ${onsetS.toFixed(2)}s (${Math.round((onsetS - c.startS) * 1000)} ms), peak ${peak.toFixed(1)} dB`,
+      );
       expect(Math.abs(onsetS - c.startS)).toBeLessThan(0.1);
       expect(peak).toBeGreaterThan(-35);
     }
