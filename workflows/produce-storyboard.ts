@@ -76,6 +76,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   const local = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } });
 
   const core = new Production(plan, { now: () => new Date().toISOString(), order, releaseUnsubmitted, unblockOnSkip });
+  for (const v of Object.values(voiced)) if (v.costUsd > 0) core.ledger.recordSpeech(v.sceneId, v.costUsd, v.key, new Date().toISOString());
   const childId = (key: string) => sceneWorkflowId(info.workflowId, key);
 
   setHandler(progressQuery, () => core.progress());

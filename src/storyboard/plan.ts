@@ -462,6 +462,14 @@ function plannedSpeech(
   if (!speech) return undefined;
   const { speechS, measured: known } = sceneSpeechSeconds(speech, measured);
   const timing = fitToSpeech({ requested: requestedSeconds, speechS, tailS: speech.tailS, fit: speech.fit, allowed });
+  if ((speech.fit === 'extend' || speech.fit === 'trim') && timing.sceneSeconds !== timing.clipSeconds) {
+    // Holding a last frame or cutting a clip's tail at assembly is not built yet: refuse rather than cut the speech.
+    return {
+      plan: { ...speech, speechS, measured: known, requestedSeconds, allowed, sceneSeconds: timing.clipSeconds },
+      clipSeconds: timing.clipSeconds,
+      problem: `speechFit "${speech.fit}" is not supported yet (the speech needs ${(speechS + speech.tailS).toFixed(2)} s); use "lengthen" (a longer clip) or "fail"`,
+    };
+  }
   return {
     plan: { ...speech, speechS, measured: known, requestedSeconds, allowed, sceneSeconds: timing.sceneSeconds },
     clipSeconds: timing.clipSeconds,

@@ -32,7 +32,14 @@ export function retimeForSpeech(plan: ProductionPlan, speechS: Readonly<Record<s
         allowed: s.speech.allowed,
       });
       if (timing.problem) problems.push({ sceneId: s.id, message: `scene ${s.id}: ${timing.problem}` });
-      next = { ...s, speech: { ...s.speech, speechS: measured, measured: true, sceneSeconds: timing.sceneSeconds } };
+      else if (timing.sceneSeconds !== timing.clipSeconds) {
+        problems.push({
+          sceneId: s.id,
+          message: `scene ${s.id}: speechFit "${s.speech.fit}" is not supported yet; use "lengthen" or "fail"`,
+        });
+      }
+      const same = s.speech.measured && s.speech.speechS === measured && s.speech.sceneSeconds === timing.sceneSeconds;
+      if (!same) next = { ...s, speech: { ...s.speech, speechS: measured, measured: true, sceneSeconds: timing.sceneSeconds } };
       if (timing.clipSeconds !== s.seconds) {
         changed.push({ sceneId: s.id, from: s.seconds, to: timing.clipSeconds });
         next = {
