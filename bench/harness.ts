@@ -53,6 +53,7 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
       const activities = {
         ...createActivities({
           store: new DirectoryClipStore(paths.store),
+          speechRoot: paths.store,
           jobs: new FileJobLedger(paths.jobs),
           providers,
           tmpDir: paths.tmp,

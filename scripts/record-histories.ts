@@ -226,6 +226,18 @@ await produce('replay-failover', {
 });
 openai.setFaults([]);
 
+// After patch voice-scenes: the scenes are voiced (espeak-ng) before any clip is requested, and the plan (made with
+// estimated speech lengths) is refitted to the measured ones; the chained scene follows its lengthened predecessor.
+await produce('replay-speech', {
+  title: 'Replay speech',
+  defaults: { provider: 'local', size: '320x180', seconds: 1, voice: 'en-us' },
+  providers: { local: { pollIntervalMs: 50 } },
+  scenes: [
+    { id: 'a', prompt: 'first', narration: 'The storm came in at dusk.' },
+    { id: 'b', prompt: 'second', continuity: 'chain', narration: 'One hundred and twelve steps.' },
+  ],
+});
+
 await stop();
 await bench.close();
 await openai.close();

@@ -12,9 +12,11 @@ import { createActivities } from '../activities/index.js';
 import { requireFfmpeg } from './media/check-ffmpeg.js';
 import { ProviderRegistry, type ProviderFactory } from './providers/registry.js';
 import { openStorage, storageRoots, type Storage } from './store/storage.js';
+import { DirectoryClipStore } from './store/clip-store.js';
 import { assemblyQueue, submitQueue, type WorkerRole } from './contracts/names.js';
 import { assertDeploymentVersion, type DeploymentVersion } from './temporal/deployments.js';
 import { publicBaseFrom } from './webhooks/provider-callback.js';
+import { SpeechRegistry, type SpeechFactory } from './speech/registry.js';
 
 /** True when this module is the compiled JavaScript in dist/ (the package), false when run from the sources. */
 const COMPILED = !import.meta.url.endsWith('.ts');
@@ -67,6 +69,8 @@ export interface WorkerSetup {
   maxConcurrentActivities?: number;
   maxCachedWorkflows?: number;
   providerFactories?: Record<string, ProviderFactory>;
+  /** Speech providers by name, replacing the built-in ones (tests point them at mocks). */
+  speechFactories?: Record<string, SpeechFactory>;
   providerLimits?: Record<string, ProviderLimits>;
   identity?: string;
   /** Extra options for the main worker (shutdown grace, tuning). */
@@ -139,6 +143,7 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
   });
   const activities = createActivities({
     store: storage.clips,
+    speechRoot: storage.clips instanceof DirectoryClipStore ? storage.clips.root : paths.store,
     jobs: storage.jobs,
     outputs: storage.outputs,
     providers,
@@ -148,6 +153,7 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
     breakers: Object.fromEntries(
       Object.entries(setup.providerLimits ?? {}).flatMap(([name, l]) => (l.breaker ? [[name, stripUndefined(l.breaker)]] : [])),
     ),
+    speech: new SpeechRegistry(env, setup.speechFactories ?? {}),
   });
   if (setup.deployment) assertDeploymentVersion(setup.deployment);
   const common = {

@@ -53,6 +53,7 @@ import {
 } from './definitions.js';
 import { buildLockfile, buildManifest } from './manifest.js';
 import { failureDetails, renderScene, type SceneResult } from './render-scene.js';
+import { voiceScenes } from './voice-scenes.js';
 
 /** Patch: new runs start the scene with the longest remaining dependency path first (src/production/schedule.ts). */
 const CRITICAL_PATH_ORDER = 'critical-path-order';
@@ -75,8 +76,9 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   const order = patched(CRITICAL_PATH_ORDER) ? 'critical-path' : 'plan';
   const releaseUnsubmitted = patched(RELEASE_UNSUBMITTED);
   const unblockOnSkip = patched(UNBLOCK_ON_SKIP);
-  const plan = await resolvePlan(input);
   const heartbeatTimeout = `${input.timeouts?.heartbeatS ?? 30}s`;
+  // Scenes that speak are voiced first and the plan refitted to the speech, before any clip is requested.
+  const { plan, voiced } = await voiceScenes(await resolvePlan(input), heartbeatTimeout);
   // Assembly re-encodes audio (and video when needed): minutes for long productions; heartbeats carry progress.
   const media = proxyActivities<Activities>({
     startToCloseTimeout: '2 hours',
@@ -99,6 +101,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   const outputs = () => (patched(ASSEMBLY_QUEUE) ? assembly : { media, writes: local });
 
   const core = new Production(plan, { now: () => new Date().toISOString(), order, releaseUnsubmitted, unblockOnSkip });
+  for (const v of Object.values(voiced)) if (v.costUsd > 0) core.ledger.recordSpeech(v.sceneId, v.costUsd, v.key, new Date().toISOString());
   const childId = (key: string) => sceneWorkflowId(info.workflowId, key);
 
   setHandler(progressQuery, () => core.progress());
@@ -277,6 +280,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
         transition: s.transition,
         ...(s.narration ? { narration: s.narration } : {}),
         ...(s.narrationAudio ? { narrationAudio: s.narrationAudio.path } : {}),
+        ...(voiced[s.id] ? { narrationAudio: voiced[s.id]!.path, words: voiced[s.id]!.words } : {}),
       })),
     });
     core.assemblyFraction = 1;

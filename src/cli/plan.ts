@@ -43,14 +43,15 @@ export async function planCommand(
     String(s.index + 1),
     s.id,
     `${s.provider}/${s.model}`,
-    s.generateSeconds !== undefined ? `${s.seconds}s (${s.generateSeconds}s made)` : `${s.seconds}s`,
+    clipLength(s),
+    s.speech ? `${s.speech.measured ? '' : '~'}${s.speech.speechS.toFixed(2)}s` : '-',
     s.continuity.mode + (s.continuity.reanchored ? ' (re-anchor)' : ''),
     s.dependsOn.join(',') || '-',
     s.transition.type === 'cut' ? 'cut' : `${s.transition.type} ${s.transition.seconds}s`,
     cached.has(s.id) ? 'cached' : formatUsd(s.estimatedCostUsd),
     s.cacheKey.slice(0, 12),
   ]);
-  const header = ['#', 'scene', 'provider/model', 'len', 'continuity', 'after', 'transition', 'cost', 'cache key'];
+  const header = ['#', 'scene', 'provider/model', 'len', 'speech', 'continuity', 'after', 'transition', 'cost', 'cache key'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) =>
     r
@@ -62,10 +63,24 @@ export async function planCommand(
   for (const text of routeLines(plan)) io.out(text);
   const toGenerate = plan.scenes.filter((s) => !cached.has(s.id));
   io.out('');
+  if (plan.scenes.some((s) => s.speech)) {
+    io.out('speech: lead + lines + gaps as synthesized (~ estimated: a paid voice not yet in the speech cache; the run measures it');
+    io.out('        and refits before the clip is requested). len: the clip requested, "3s→5s" when the speech needed a longer one.');
+  }
   io.out(
     `would generate ${toGenerate.length} of ${plan.scenes.length} scenes, est. ${formatUsd(toGenerate.reduce((t, s) => t + s.estimatedCostUsd, 0))} (${cached.size} from the clip store)`,
   );
   return EXIT.ok;
+}
+
+/** The clip length, with what the storyboard asked for when the speech changed it, and the scene length for extend/trim. */
+function clipLength(s: ProductionPlan['scenes'][number]): string {
+  const sp = s.speech;
+  const made = s.generateSeconds !== undefined ? ` (${s.generateSeconds}s made)` : '';
+  if (!sp) return `${s.seconds}s${made}`;
+  const asked = sp.requestedSeconds !== s.seconds ? `${sp.requestedSeconds}s→` : '';
+  const shown = sp.sceneSeconds !== s.seconds ? ` (${sp.fit}: scene ${sp.sceneSeconds}s)` : '';
+  return `${asked}${s.seconds}s${made}${shown}`;
 }
 
 export async function validateCommand(file: string, opts: { json?: boolean; strict?: boolean }, io: Io): Promise<number> {

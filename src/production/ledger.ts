@@ -83,6 +83,20 @@ export class BudgetLedger {
     }
   }
 
+  /** Speech synthesized for a scene before its clip (paid once; a cached line costs nothing and gets no line). */
+  recordSpeech(sceneId: string, usd: number, speechKey: string, at: string): void {
+    this.lines.push({
+      sceneId,
+      take: 1,
+      jobAttempt: 0,
+      jobId: `speech:${speechKey.slice(0, 16)}`,
+      estimatedUsd: usd,
+      actualUsd: usd,
+      outcome: 'ready',
+      at,
+    });
+  }
+
   /** The take's clip is in: its job's line says so. */
   settleReady(sceneId: string, take: number, jobId: string): void {
     for (const l of this.lines) if (l.sceneId === sceneId && l.take === take && l.jobId === jobId) l.outcome = 'ready';

@@ -11,6 +11,8 @@ import { zodIssues } from './parse.js';
 import type { Catalog, PixelSize, ProviderCapabilities, SceneAsk, SceneIssue, SecondsSpec } from '../contracts/capabilities.js';
 import type { ImageInput } from '../contracts/jobs.js';
 import type { ProviderSettings, SettingsFiles } from '../contracts/provider-settings.js';
+import type { SceneSpeech } from '../contracts/speech.js';
+import { fitToSpeech, sceneSpeech, sceneSpeechSeconds } from './speech.js';
 
 /** Bump when the meaning of a cache key changes (so old clips are not reused for a different request). */
 export const CACHE_KEY_VERSION = 1;
@@ -94,7 +96,22 @@ export interface ScenePlan {
   narrationAudio?: AudioAsset;
   /** Transition INTO this scene. The first scene's is always a cut. */
   transition: { type: TransitionType; seconds: number };
+  /** What is spoken in this scene and how its length follows it (absent when nothing is spoken). */
+  speech?: ScenePlanSpeech;
 }
+
+export interface ScenePlanSpeech extends SceneSpeech {
+  /** lead + lines + gaps, in seconds: measured (espeak-ng at plan time, or the speech cache) or estimated. */
+  speechS: number;
+  measured: boolean;
+  /** The length the storyboard asked for, before the speech was fitted. */
+  requestedSeconds: number;
+  /** Clip lengths the video model allows (the workflow refits with measured speech and cannot read the catalog). */
+  allowed: SecondsSpec;
+  /** How long the scene lasts in the video: the clip's length, or longer (extend) or shorter (trim). */
+  sceneSeconds: number;
+}
+
 
 /** A choice of a routed scene as `storyreel plan` shows it. */
 export interface RouteChoice {
@@ -177,6 +194,8 @@ export interface PlanInput {
   enhancedActions?: Record<string, string>;
   /** Files named by provider settings, as src/load read them: provider → setting path → file. */
   settingsFiles?: Record<string, SettingsFiles>;
+  /** Measured length in seconds of synthesized lines, by line key (src/load: espeak-ng, or the speech cache). */
+  speechSeconds?: Record<string, number>;
 }
 
 const DEFAULT_TRANSITION_SECONDS = 0.5;
@@ -201,7 +220,7 @@ export function planProduction(input: PlanInput): ProductionPlan {
   sb.scenes.forEach((scene, i) => {
     const at = (field: string) => `scenes[${i}]${field ? `.${field}` : ''}`;
     const mode = scene.continuity ?? sb.defaults.continuity;
-    const seconds = scene.seconds ?? sb.defaults.seconds;
+    const requestedSeconds = scene.seconds ?? sb.defaults.seconds;
     chainLinks = mode === 'chain' ? chainLinks + 1 : 0;
     const prevPlan = i > 0 ? scenes[i - 1] : undefined;
 
@@ -238,6 +257,16 @@ export function planProduction(input: PlanInput): ProductionPlan {
 
       // An extension's length is checked against the extension lengths below (Veo adds 7 s, which no fresh clip has).
       const extending = mode === 'extend' && i > 0 && !!caps.extend;
+      const speech = plannedSpeech(
+        sb,
+        i,
+        requestedSeconds,
+        extending && caps.extend ? caps.extend.seconds : caps.seconds,
+        input.speechSeconds ?? {},
+      );
+      if (speech?.problem) issues.push({ path: scene.seconds !== undefined ? at('seconds') : at('narration'), message: speech.problem });
+      // A spoken scene's clip is as long as its speech needs (already one of the model's allowed lengths).
+      const seconds = speech ? speech.clipSeconds : requestedSeconds;
       const fit = extending ? { generate: seconds, action: 'exact' as const } : fitSeconds(caps.seconds, seconds);
       if (!fit) {
         issues.push({
@@ -436,6 +465,7 @@ export function planProduction(input: PlanInput): ProductionPlan {
         ...(scene.narration ? { narration: scene.narration } : {}),
         ...(scene.narrationAudio ? audioField('narrationAudio', scene.narrationAudio, at('narrationAudio')) : {}),
         transition,
+        ...(speech ? { speech: speech.plan } : {}),
       };
       return { plan, issues };
     };
@@ -469,7 +499,7 @@ export function planProduction(input: PlanInput): ProductionPlan {
       .sort(),
     settingsFiles: settingsFileHashes(input.settingsFiles),
   });
-  const seconds = round3(scenes.reduce((t, s) => t + s.seconds, 0));
+  const seconds = round3(scenes.reduce((t, s) => t + (s.speech?.sceneSeconds ?? s.seconds), 0));
   const overlaps = scenes.reduce((t, s) => t + s.transition.seconds, 0);
   return {
     planVersion: 1,
@@ -494,6 +524,39 @@ export function planProduction(input: PlanInput): ProductionPlan {
       durationSeconds: round3(seconds - overlaps),
       estimatedCostUsd: round4(scenes.reduce((t, s) => t + s.estimatedCostUsd, 0)),
     },
+  };
+}
+
+/** Scene i's speech with its lengths fitted to the model's clip lengths; undefined when nothing is spoken. */
+function plannedSpeech(
+  sb: Storyboard,
+  i: number,
+  requestedSeconds: number,
+  allowed: SecondsSpec,
+  measured: Record<string, number>,
+): { plan: ScenePlanSpeech; clipSeconds: number; problem?: string } | undefined {
+  const scene = sb.scenes[i]!;
+  const next = sb.scenes[i + 1];
+  const speech = sceneSpeech(sb, scene, {
+    transitionInS: i === 0 ? 0 : resolveTransition(scene.transition ?? sb.defaults.transition).seconds,
+    transitionOutS: next ? resolveTransition(next.transition ?? sb.defaults.transition).seconds : 0,
+  });
+  if (!speech) return undefined;
+  const { speechS, measured: known } = sceneSpeechSeconds(speech, measured);
+  const timing = fitToSpeech({ requested: requestedSeconds, speechS, tailS: speech.tailS, fit: speech.fit, allowed });
+  if ((speech.fit === 'extend' || speech.fit === 'trim') && timing.sceneSeconds !== timing.clipSeconds) {
+    // Holding a last frame or cutting a clip's tail at assembly is not built yet: refuse rather than cut the speech.
+    return {
+      plan: { ...speech, speechS, measured: known, requestedSeconds, allowed, sceneSeconds: timing.clipSeconds },
+      clipSeconds: timing.clipSeconds,
+      problem: `speechFit "${speech.fit}" is not supported yet (the speech needs ${(speechS + speech.tailS).toFixed(2)} s); use "lengthen" (a longer clip) or "fail"`,
+    };
+  }
+  return {
+    plan: { ...speech, speechS, measured: known, requestedSeconds, allowed, sceneSeconds: timing.sceneSeconds },
+    clipSeconds: timing.clipSeconds,
+    // An estimate (a paid voice not yet synthesized) never fails planning: the workflow refits with the real length.
+    ...(timing.problem && known ? { problem: timing.problem } : {}),
   };
 }
 
