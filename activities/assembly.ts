@@ -2,6 +2,7 @@
  * Assembly and output activities: the final video (verified before it is put in place), the manifest.
  */
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
+import { metrics } from './telemetry.js';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -58,6 +59,7 @@ export function assemblyActivities(deps: AssemblyDeps) {
       const output = join(input.outDir, input.plan.output.filename);
       await mkdir(input.outDir, { recursive: true });
       let verification: Verification | undefined;
+      const started = performance.now();
       const result = await assemble({
         clips: input.clips,
         house: input.plan.house,
@@ -94,6 +96,7 @@ export function assemblyActivities(deps: AssemblyDeps) {
           if (!verification.ok) throw new VerificationError(`the assembled video failed verification: ${verification.problems.join('; ')}`);
         },
       });
+      metrics.assemblySeconds((performance.now() - started) / 1000);
       return { ...result, verification: verification! };
     },
 

@@ -21,6 +21,7 @@ import type { VideoProvider } from '../src/providers/types.js';
 import { sha256File } from '../src/store/files.js';
 import type { JobLedger, LedgerJob } from '../src/store/job-ledger.js';
 import { pauseProvider } from './slots.js';
+import { metrics } from './telemetry.js';
 
 export interface SubmitDeps {
   providers: ProviderRegistry;
@@ -63,6 +64,7 @@ export function submitActivities(deps: SubmitDeps) {
       const provider = deps.providers.get(input.provider, input.settings);
       provider.assertAvailable(input.request.model);
       const info = activityInfo();
+      metrics.submitQueueWait(input.provider, (Date.now() - info.currentAttemptScheduledTimestampMs) / 1000);
       const deadline = attemptDeadline(info.startToCloseTimeoutMs, info.currentAttemptScheduledTimestampMs);
       const ctx = { signal: deadline.signal };
       const fingerprint = await requestFingerprint(input);
@@ -71,6 +73,7 @@ export function submitActivities(deps: SubmitDeps) {
       const adopted = input.cacheKey ? await adoptKnownJob(deps.jobs, provider, input, fingerprint, known, ctx) : undefined;
       if (adopted) {
         log.info('adopted a job this clip already paid for', { clientRef: input.request.clientRef, jobId: adopted.jobId });
+        metrics.jobReconciled(input.provider, 'adopted');
         return { jobId: adopted.jobId, snapshot: adopted, reconciled: true };
       }
       if (info.attempt > 1 && (await mayHaveCreated(deps.jobs, input))) {
@@ -78,6 +81,7 @@ export function submitActivities(deps: SubmitDeps) {
         if (found) {
           log.info('reconciled an earlier submission', { clientRef: input.request.clientRef, jobId: found.jobId, attempt: info.attempt });
           await record(deps.jobs, input, fingerprint, found);
+          metrics.jobReconciled(input.provider, 'reconciled');
           return { jobId: found.jobId, snapshot: found, reconciled: true };
         }
       }
@@ -114,6 +118,7 @@ export function submitActivities(deps: SubmitDeps) {
         deadline.clear();
       }
       log.info('submitted', { clientRef: input.request.clientRef, provider: input.provider, jobId: snapshot.jobId });
+      metrics.jobCreated(input.provider);
       await record(deps.jobs, input, fingerprint, snapshot);
       return { jobId: snapshot.jobId, snapshot, reconciled: false };
     },

@@ -15,6 +15,7 @@ import { ProviderRegistry, type ProviderFactory } from './providers/registry.js'
 import { ClipStore } from './store/clip-store.js';
 import { FileJobLedger } from './store/job-ledger.js';
 import { submitQueue } from './contracts/names.js';
+import { activityTelemetryInterceptor } from '../activities/telemetry.js';
 
 /** True when this module is the compiled JavaScript in dist/ (the package), false when run from the sources. */
 const COMPILED = !import.meta.url.endsWith('.ts');
@@ -67,6 +68,13 @@ export interface WorkerSetup {
   providerFactories?: Record<string, ProviderFactory>;
   providerLimits?: Record<string, ProviderLimits>;
   identity?: string;
+  /**
+   * How long a stopping worker lets in-flight activities finish before cancelling them; a cancelled attempt fails
+   * as retryable and runs again on another worker. Default 10 s.
+   */
+  shutdownGraceMs?: number;
+  /** Activity interceptors added after storyreel's own (log ids); e.g. OpenTelemetry's (src/telemetry/tracing.ts). */
+  activityInterceptors?: NonNullable<NonNullable<WorkerOptions['interceptors']>['activity']>;
   /** Extra options for the main worker (shutdown grace, tuning). */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -123,11 +131,15 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
     env,
     workDir: setup.workDir,
   });
+  const interceptors: WorkerOptions['interceptors'] = {
+    activity: [() => activityTelemetryInterceptor(), ...(setup.activityInterceptors ?? [])],
+  };
   const common = {
     connection: setup.connection,
     namespace: setup.namespace ?? 'default',
     activities,
-    shutdownGraceTime: '10s',
+    shutdownGraceTime: setup.shutdownGraceMs ?? '10s',
+    interceptors,
     ...(setup.identity ? { identity: setup.identity } : {}),
   } as const;
   const code = workflowCode(setup.workflowBundle);
