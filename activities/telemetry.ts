@@ -16,19 +16,25 @@
  *   storyreel_submit_queue_wait_seconds{provider}     histogram: a submit's wait in the provider's rate-limited queue
  *   storyreel_assembly_seconds                        histogram: how long an assembly (with its verification) took
  */
-import { Context, log, metricMeter } from '@temporalio/activity';
+import { activityInfo, Context, log, metricMeter } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptors, ActivityOutboundCallsInterceptor } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
+import type { FailureDetails } from '../src/contracts/errors.js';
+import { parseSceneWorkflowId } from '../src/contracts/names.js';
 import { ProviderError } from '../src/providers/errors.js';
 
-/** The ids worth putting on a log line, as an activity input names them. */
-export function logIds(input: unknown): Record<string, string> {
-  if (input === null || typeof input !== 'object') return {};
-  const i = input as Record<string, unknown>;
+/**
+ * The ids worth putting on a log line, as an activity input names them; the production and scene also from the
+ * scene workflow's id (`<production>/scene/<scene>`) for activities whose input does not carry them.
+ */
+export function logIds(input: unknown, workflowId?: string): Record<string, string> {
+  const fromWorkflow = workflowId ? parseSceneWorkflowId(workflowId) : undefined;
+  const i = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   const scene = (i.scene ?? {}) as Record<string, unknown>;
   const request = (i.request ?? {}) as Record<string, unknown>;
   const ids: Record<string, unknown> = {
-    productionId: i.productionId,
-    sceneId: i.sceneId ?? scene.id,
+    productionId: i.productionId ?? fromWorkflow?.productionId,
+    sceneId: i.sceneId ?? scene.id ?? fromWorkflow?.sceneId,
     jobId: i.jobId,
     provider: i.provider ?? scene.provider,
     clientRef: request.clientRef,
@@ -41,13 +47,12 @@ export function activityTelemetryInterceptor(): ActivityInterceptors {
   let ids: Record<string, string> = {};
   const inbound: ActivityInboundCallsInterceptor = {
     async execute(input, next) {
-      ids = logIds(input.args[0]);
+      ids = logIds(input.args[0], activityInfo().workflowExecution?.workflowId);
       try {
         return await next(input);
       } catch (err) {
-        if (err instanceof ProviderError && err.requestId) {
-          log.warn('provider request failed', { kind: err.kind, providerRequestId: err.requestId, error: err.message });
-        }
+        const failed = providerFailure(err);
+        if (failed) log.warn('provider request failed', failed);
         throw err;
       }
     },
@@ -56,6 +61,17 @@ export function activityTelemetryInterceptor(): ActivityInterceptors {
     getLogAttributes: (attrs, next) => next({ ...attrs, ...ids }),
   };
   return { inbound, outbound };
+}
+
+/** A provider error's kind, message and request id, as thrown (ProviderError) or translated (ApplicationFailure details). */
+function providerFailure(err: unknown): { kind: string; providerRequestId: string; error: string } | undefined {
+  if (err instanceof ProviderError && err.requestId) return { kind: err.kind, providerRequestId: err.requestId, error: err.message };
+  if (err instanceof ApplicationFailure) {
+    const details = err.details?.[0] as Partial<FailureDetails> | undefined;
+    if (details?.requestId)
+      return { kind: details.kind ?? err.type ?? 'unknown', providerRequestId: details.requestId, error: err.message };
+  }
+  return undefined;
 }
 
 function meter() {
