@@ -16,6 +16,7 @@ import { startTemporalServer, type FrontendTls, type TemporalServer } from '../.
 import { startCliWorker, type CliWorker } from '../helpers/cli-worker.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { streamsOf } from '../helpers/media.js';
+import { within } from './within.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -127,16 +128,21 @@ describe('a Temporal frontend that requires mutual TLS', () => {
   it('runs a production: the worker from TEMPORAL_TLS_* variables, the client from a TOML profile', async () => {
     const work = join(dir, 'work');
     const taskQueue = 'storyreel-tls';
-    worker = await startCliWorker({
-      TEMPORAL_ADDRESS: server.address,
-      TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca,
-      TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert,
-      TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey,
-      TEMPORAL_TLS_SERVER_NAME: 'localhost',
-      STORYREEL_TASK_QUEUE: taskQueue,
-      STORYREEL_WORK_DIR: work,
-      STORYREEL_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-    });
+    // Bounded: a worker that does not speak TLS to this server would retry its connection for minutes.
+    worker = await within(
+      90_000,
+      'the worker connecting over mTLS',
+      startCliWorker({
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca,
+        TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert,
+        TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey,
+        TEMPORAL_TLS_SERVER_NAME: 'localhost',
+        STORYREEL_TASK_QUEUE: taskQueue,
+        STORYREEL_WORK_DIR: work,
+        STORYREEL_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+      }),
+    );
     expect(worker.stderr()).toContain(`${server.address} (mTLS)`);
 
     const profile = join(dir, 'temporal.toml');
@@ -172,6 +178,7 @@ describe('a Temporal frontend that requires mutual TLS', () => {
       cwd: ROOT,
       env,
       maxBuffer: 16 << 20,
+      timeout: 300_000,
     });
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { state: string; outputPath: string };
     console.log(`submit over mTLS: ${result.state}, ${result.outputPath}`);
