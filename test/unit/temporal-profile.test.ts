@@ -57,9 +57,9 @@ describe('Temporal profile', () => {
     });
     expect(p.address).toBe('env:7233');
     expect(p.namespace).toBe('from-file');
-    const tls = p.connection!.tls as { serverNameOverride?: string; clientCertPair?: { crt: Buffer; key: Buffer } };
+    const tls = p.connection!.tls as { serverNameOverride?: string; clientCertPair?: { crt: Uint8Array; key: Uint8Array } };
     expect(tls.serverNameOverride).toBe('temporal.internal');
-    expect(tls.clientCertPair?.crt.toString()).toBe('CERT');
+    expect(Buffer.from(tls.clientCertPair!.crt).toString()).toBe('CERT');
     expect(describeConnection(p.connection!)).toBe('env:7233 (mTLS)');
   });
 
