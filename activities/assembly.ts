@@ -2,6 +2,7 @@
  * Assembly and output activities: the final video (verified before it is put in place), the manifest.
  */
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
+import { metrics } from './telemetry.js';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -95,6 +96,7 @@ export function assemblyActivities(deps: AssemblyDeps) {
       await mkdir(input.outDir, { recursive: true });
       let verification: Verification | undefined;
       const local = deps.store ? await acquireClips(deps.store, input.clips) : { clips: input.clips, release() {} };
+      const started = performance.now();
       const result = await assemble({
         clips: local.clips,
         house: input.plan.house,
@@ -131,6 +133,7 @@ export function assemblyActivities(deps: AssemblyDeps) {
           if (!verification.ok) throw new VerificationError(`the assembled video failed verification: ${verification.problems.join('; ')}`);
         },
       }).finally(local.release);
+      metrics.assemblySeconds((performance.now() - started) / 1000);
       const uri = await publishAll(deps.outputs ?? localOutputs, input.productionId, [result.path, ...sidecars(result)]);
       return { ...result, verification: verification!, ...(uri ? { uri } : {}) };
     },

@@ -20,6 +20,7 @@ import { sha256File, tempPathFor } from '../src/store/files.js';
 import type { FrameSource, ScenePlan } from '../src/storyboard/plan.js';
 import type { ImageInput, JobSnapshot } from '../src/contracts/jobs.js';
 import type { ProviderSettings } from '../src/contracts/provider-settings.js';
+import { metrics } from './telemetry.js';
 
 export interface SceneDeps {
   store: ClipStore;
@@ -131,6 +132,7 @@ export function sceneActivities(deps: SceneDeps) {
       const until = Date.now() + input.maxWaitMs;
       for (;;) {
         const snap = await provider.poll(input.jobId, { signal });
+        if (snap.state === 'failed') metrics.jobFailed(input.provider, snap.failure?.kind ?? 'job_failed');
         if (snap.state === 'succeeded' || snap.state === 'failed' || snap.state === 'canceled') return snap;
         heartbeat({ jobId: input.jobId, state: snap.state, progress: snap.progress ?? 0 });
         const interval = input.settings.pollIntervalMs ?? snap.pollAfterMs ?? input.pollIntervalMs;
@@ -266,7 +268,7 @@ export function sceneActivities(deps: SceneDeps) {
           facts = clipFacts(await probe(fitted, { countPackets: true }));
           source = fitted;
         }
-        return await deps.store.put(
+        const stored = await deps.store.put(
           source,
           {
             cacheKey: input.scene.cacheKey,
@@ -286,6 +288,8 @@ export function sceneActivities(deps: SceneDeps) {
           },
           source === tmp ? { sha256: downloaded.sha256, bytes: downloaded.bytes } : undefined,
         );
+        metrics.clipCost(input.scene.provider, input.costUsd);
+        return stored;
       } finally {
         await rm(tmp, { force: true });
         await rm(trimmed, { force: true });

@@ -24,6 +24,7 @@ import { providerCallbackUrl } from '../src/webhooks/provider-callback.js';
 import type { BreakerConfig } from '../workflows/definitions.js';
 import { breakerFor, type Gate } from './breaker.js';
 import { pauseProvider } from './slots.js';
+import { metrics } from './telemetry.js';
 
 export interface SubmitDeps {
   providers: ProviderRegistry;
@@ -78,6 +79,7 @@ export function submitActivities(deps: SubmitDeps) {
     async submitScene(input: SubmitInput): Promise<SubmitResult> {
       deps.providers.get(input.provider, input.settings).assertAvailable(input.request.model);
       const info = activityInfo();
+      metrics.submitQueueWait(input.provider, (Date.now() - info.currentAttemptScheduledTimestampMs) / 1000);
       const breaker = breakerFor(input.taskQueue, input.provider, deps.breakers?.[input.provider]);
       const gate = await breaker.gate(`${input.request.clientRef}#${info.attempt}`, info.startToCloseTimeoutMs ?? 120_000);
       if (!gate.send) throw await refusedByBreaker(deps.jobs, input, gate, info.attempt);
@@ -104,6 +106,7 @@ export function submitActivities(deps: SubmitDeps) {
     const adopted = input.cacheKey ? await adoptKnownJob(deps.jobs, provider, input, fingerprint, known, ctx) : undefined;
     if (adopted) {
       log.info('adopted a job this clip already paid for', { clientRef: input.request.clientRef, jobId: adopted.jobId });
+      metrics.jobReconciled(input.provider, 'adopted');
       return { jobId: adopted.jobId, snapshot: adopted, reconciled: true };
     }
     if (info.attempt > 1 && (await mayHaveCreated(deps.jobs, input))) {
@@ -111,6 +114,7 @@ export function submitActivities(deps: SubmitDeps) {
       if (found) {
         log.info('reconciled an earlier submission', { clientRef: input.request.clientRef, jobId: found.jobId, attempt: info.attempt });
         await record(deps.jobs, input, fingerprint, found);
+        metrics.jobReconciled(input.provider, 'reconciled');
         return { jobId: found.jobId, snapshot: found, reconciled: true };
       }
     }
@@ -150,6 +154,7 @@ export function submitActivities(deps: SubmitDeps) {
       deadline.clear();
     }
     log.info('submitted', { clientRef: input.request.clientRef, provider: input.provider, jobId: snapshot.jobId });
+    metrics.jobCreated(input.provider);
     await record(deps.jobs, input, fingerprint, snapshot);
     return { jobId: snapshot.jobId, snapshot, reconciled: false };
   }

@@ -7,6 +7,9 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { WorkerRole } from './contracts/names.js';
+import { loadTemporalProfile, TemporalProfileError, type TemporalConnectionOptions } from './temporal/profile.js';
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:]+):\d{1,5}$/;
 
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -46,6 +49,16 @@ const Env = z.object({
   /** 1: callback URLs may reach loopback/private addresses (receivers on this machine or network). */
   STORYREEL_WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).default('0'),
   /** Seconds between delivery attempts, comma-separated (default: Standard Webhooks' schedule over a day). */
+  /** Log level of server processes (worker, serve): trace, debug, info, warn, error. */
+  STORYREEL_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).optional(),
+  /** host:port for the Prometheus endpoint (Temporal SDK metrics and storyreel's own); unset: no endpoint. */
+  STORYREEL_METRICS_ADDRESS: z.string().regex(HOST_PORT, 'must be host:port, e.g. 127.0.0.1:9464').optional(),
+  /** host:port of the worker's /healthz and /readyz; unset: no health server. Port 0 picks a free one (logged). */
+  STORYREEL_HEALTH_ADDRESS: z.string().regex(HOST_PORT, 'must be host:port, e.g. 127.0.0.1:9465').optional(),
+  /** Seconds a stopping worker lets in-flight activities finish before cancelling them (they are then retried elsewhere). */
+  STORYREEL_SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(86_400).default(30),
+  /** OpenTelemetry traces: none (default), otlp (OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318) or console. */
+  OTEL_TRACES_EXPORTER: z.enum(['none', 'otlp', 'console']).default('none'),
   STORYREEL_WEBHOOK_RETRY_SCHEDULE: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'must be seconds separated by commas, e.g. 5,300,1800')
@@ -53,8 +66,13 @@ const Env = z.object({
 });
 
 export interface Config {
-  /** undefined: start an embedded dev server (storyreel run). */
+  /** From the Temporal profile (TOML file or TEMPORAL_ADDRESS); undefined: start an embedded dev server (storyreel run). */
   temporalAddress: string | undefined;
+  /**
+   * The profile's connection options (TLS, mTLS, API key) for temporalAddress. A function, so the secrets in it
+   * never appear when a config is printed or serialized.
+   */
+  temporalConnection: () => TemporalConnectionOptions | undefined;
   namespace: string;
   taskQueue: string;
   /** Absolute; clip store, local provider jobs, the embedded server's database, scratch. */
@@ -74,6 +92,13 @@ export interface Config {
   workerRoles: WorkerRole[];
   /** Worker Versioning: this worker's deployment version, when both variables are set. */
   deployment: { deploymentName: string; buildId: string } | undefined;
+  telemetry: {
+    logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | undefined;
+    metricsAddress: string | undefined;
+    healthAddress: { host: string; port: number } | undefined;
+    shutdownGraceMs: number;
+    tracesExporter: 'none' | 'otlp' | 'console';
+  };
   api: {
     host: string;
     port: number;
@@ -111,9 +136,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }
   const e = parsed.data;
+  let profile;
+  try {
+    profile = loadTemporalProfile(env);
+  } catch (err) {
+    if (err instanceof TemporalProfileError) throw new ConfigError(err.message);
+    throw err;
+  }
+  const connection = profile.connection;
   return {
-    temporalAddress: e.TEMPORAL_ADDRESS,
-    namespace: e.TEMPORAL_NAMESPACE,
+    temporalAddress: profile.address,
+    temporalConnection: () => connection,
+    namespace: profile.namespace ?? e.TEMPORAL_NAMESPACE,
     taskQueue: e.STORYREEL_TASK_QUEUE,
     workDir: resolve(cwd, e.STORYREEL_WORK_DIR),
     outDir: resolve(cwd, e.STORYREEL_OUT_DIR),
@@ -126,6 +160,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     workflowBundlePath: e.STORYREEL_WORKFLOW_BUNDLE,
     workerRoles: [...new Set(e.STORYREEL_WORKER_ROLES.split(','))] as WorkerRole[],
     deployment: deploymentOf(e.STORYREEL_DEPLOYMENT_NAME, e.STORYREEL_BUILD_ID),
+    telemetry: {
+      logLevel: e.STORYREEL_LOG_LEVEL,
+      metricsAddress: e.STORYREEL_METRICS_ADDRESS,
+      healthAddress: e.STORYREEL_HEALTH_ADDRESS ? splitHostPort(e.STORYREEL_HEALTH_ADDRESS) : undefined,
+      shutdownGraceMs: Math.round(e.STORYREEL_SHUTDOWN_GRACE_S * 1000),
+      tracesExporter: e.OTEL_TRACES_EXPORTER,
+    },
     api: {
       host: e.STORYREEL_API_HOST,
       port: e.STORYREEL_API_PORT,
@@ -143,6 +184,13 @@ function deploymentOf(deploymentName: string | undefined, buildId: string | unde
   if (!deploymentName || !buildId)
     throw new ConfigError('STORYREEL_DEPLOYMENT_NAME and STORYREEL_BUILD_ID go together: set both for a versioned worker, or neither');
   return { deploymentName, buildId };
+}
+
+function splitHostPort(text: string): { host: string; port: number } {
+  const i = text.lastIndexOf(':');
+  const port = Number(text.slice(i + 1));
+  if (port > 65_535) throw new ConfigError(`${text}: port must be at most 65535`);
+  return { host: text.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 function parseLimits(text: string | undefined): Config['providerLimits'] {

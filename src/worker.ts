@@ -17,6 +17,7 @@ import { assemblyQueue, submitQueue, type WorkerRole } from './contracts/names.j
 import { assertDeploymentVersion, type DeploymentVersion } from './temporal/deployments.js';
 import { publicBaseFrom } from './webhooks/provider-callback.js';
 import { SpeechRegistry, type SpeechFactory } from './speech/registry.js';
+import { activityTelemetryInterceptor } from '../activities/telemetry.js';
 
 /** True when this module is the compiled JavaScript in dist/ (the package), false when run from the sources. */
 const COMPILED = !import.meta.url.endsWith('.ts');
@@ -73,6 +74,13 @@ export interface WorkerSetup {
   speechFactories?: Record<string, SpeechFactory>;
   providerLimits?: Record<string, ProviderLimits>;
   identity?: string;
+  /**
+   * How long a stopping worker lets in-flight activities finish before cancelling them; a cancelled attempt fails
+   * as retryable and runs again on another worker. Default 10 s.
+   */
+  shutdownGraceMs?: number;
+  /** Activity interceptors added after storyreel's own (log ids); e.g. OpenTelemetry's (src/telemetry/tracing.ts). */
+  activityInterceptors?: NonNullable<NonNullable<WorkerOptions['interceptors']>['activity']>;
   /** Extra options for the main worker (shutdown grace, tuning). */
   workerOptions?: Partial<WorkerOptions>;
   /**
@@ -156,11 +164,15 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
     speech: new SpeechRegistry(env, setup.speechFactories ?? {}),
   });
   if (setup.deployment) assertDeploymentVersion(setup.deployment);
+  const interceptors: WorkerOptions['interceptors'] = {
+    activity: [() => activityTelemetryInterceptor(), ...(setup.activityInterceptors ?? [])],
+  };
   const common = {
     connection: setup.connection,
     namespace: setup.namespace ?? 'default',
     activities,
-    shutdownGraceTime: '10s',
+    shutdownGraceTime: setup.shutdownGraceMs ?? '10s',
+    interceptors,
     ...(setup.identity ? { identity: setup.identity } : {}),
     // Pinned: a production runs to its end on the build that started it (its workflow code never changes under it).
     ...(setup.deployment

@@ -6,7 +6,8 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@tempor
 import { join } from 'node:path';
 import { BatchConflictError, checkedId, ProductionConflictError, StoryreelClient } from '../client/index.js';
 import { planFile } from '../load/load-storyboard.js';
-import { createWorker, storePaths, type StoryreelWorker } from '../worker.js';
+import { createWorker, storePaths, type StoryreelWorker, type WorkerSetup } from '../worker.js';
+import type { TemporalConnectionOptions } from '../temporal/profile.js';
 import type { SpeechLine } from '../contracts/speech.js';
 import { SpeechRegistry } from '../speech/registry.js';
 import { voiceLine } from '../speech/voice-scene.js';
@@ -115,7 +116,7 @@ export async function connect(cfg: Config, opts: { embedded: boolean; ui?: boole
     );
   }
   const client = await StoryreelClient.connect({
-    address,
+    ...(server ? { address } : temporalConnection(cfg, address)),
     namespace: cfg.namespace,
     taskQueue: cfg.taskQueue,
     outDir: cfg.outDir,
@@ -160,10 +161,21 @@ export async function localWorker(cfg: Config, conn: Connected, io: Io): Promise
   };
 }
 
+/** The profile's connection options (TLS, API key) when `address` is the configured server, else plain. */
+export function temporalConnection(cfg: Config, address: string): TemporalConnectionOptions {
+  const profile = cfg.temporalConnection();
+  return profile && profile.address === address ? profile : { address };
+}
+
 /** A worker for this process, configured from the environment (limits, prebuilt bundle, concurrency). */
-export async function workerFromConfig(cfg: Config, address: string): Promise<{ worker: StoryreelWorker; close(): Promise<void> }> {
-  const native = await NativeConnection.connect({ address });
+export async function workerFromConfig(
+  cfg: Config,
+  address: string,
+  extra: Pick<WorkerSetup, 'shutdownGraceMs' | 'activityInterceptors'> = {},
+): Promise<{ worker: StoryreelWorker; connection: NativeConnection; close(): Promise<void> }> {
+  const native = await NativeConnection.connect(temporalConnection(cfg, address));
   const worker = await createWorker({
+    ...extra,
     connection: native,
     namespace: cfg.namespace,
     taskQueue: cfg.taskQueue,
@@ -175,7 +187,7 @@ export async function workerFromConfig(cfg: Config, address: string): Promise<{ 
     ...(cfg.deployment ? { deployment: cfg.deployment } : {}),
     ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : {}),
   });
-  return { worker, close: () => native.close() };
+  return { worker, connection: native, close: () => native.close() };
 }
 
 /** Maps an error to an exit code and a message for the user. */

@@ -8,7 +8,7 @@
  *   const { productionId } = await client.submit(plan);
  *   const result = await client.result(productionId);
  */
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type TLSConfig, type WorkflowHandle } from '@temporalio/client';
 import { join, resolve } from 'node:path';
 import type {
   BatchFollowState,
@@ -51,6 +51,15 @@ import { listProductions, searchAttributesRegistered, taskQueueHasPollers, type 
 export interface ConnectOptions {
   /** host:port of the Temporal frontend. */
   address: string;
+  /**
+   * TLS: true for the system's CAs, or certificates (mTLS: clientCertPair). The same fields as a Temporal
+   * environment profile gives: `loadClientConnectConfig().connectionOptions` from @temporalio/envconfig fits here.
+   */
+  tls?: TLSConfig | boolean | null | undefined;
+  /** An API key (Temporal Cloud); sent as a bearer token, so it implies TLS unless tls says otherwise. */
+  apiKey?: string | undefined;
+  /** Extra gRPC metadata on every call. */
+  metadata?: Record<string, string> | undefined;
   /** Default `default`. */
   namespace?: string;
   /** The task queue storyreel workers poll. Default `storyreel`. */
@@ -85,7 +94,12 @@ export class StoryreelClient {
   }
 
   static async connect(opts: ConnectOptions): Promise<StoryreelClient> {
-    const connection = await Connection.connect({ address: opts.address });
+    const connection = await Connection.connect({
+      address: opts.address,
+      ...(opts.tls !== undefined && opts.tls !== null ? { tls: opts.tls } : opts.apiKey ? { tls: true } : {}),
+      ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+      ...(opts.metadata ? { metadata: opts.metadata } : {}),
+    });
     const client = new Client({ connection, namespace: opts.namespace ?? 'default' });
     return new StoryreelClient(client, connection, opts);
   }

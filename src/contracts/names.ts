@@ -12,6 +12,14 @@ export const productionWorkflowId = (productionId: string) => productionId;
 /** One child workflow per scene (and per take) under its production. */
 export const sceneWorkflowId = (productionWorkflowId: string, sceneId: string) => `${productionWorkflowId}/scene/${sceneId}`;
 
+/** The production and scene a scene workflow's id names (the inverse of sceneWorkflowId); undefined for other ids. */
+export function parseSceneWorkflowId(workflowId: string): { productionId: string; sceneId: string } | undefined {
+  const i = workflowId.lastIndexOf('/scene/');
+  if (i <= 0) return undefined;
+  const sceneId = workflowId.slice(i + '/scene/'.length);
+  return sceneId && !sceneId.includes('/') ? { productionId: workflowId.slice(0, i), sceneId } : undefined;
+}
+
 export const batchWorkflowId = (batchId: string) => `batch-${batchId}`;
 export const batchProductionId = (batchId: string, key: string) => `${batchId}--${key}`;
 
