@@ -80,7 +80,13 @@ export function sceneActivities(deps: SceneDeps) {
           if (!input.predecessor) throw new Error(`scene ${scene.id}: predecessor clip for its first frame is missing`);
           const dest = deps.store.framePath(input.predecessor.cacheKey, `last-${size.width}x${size.height}`);
           await mkdir(join(dest, '..'), { recursive: true });
-          await extractLastFrame(input.predecessor.path, dest, size, cancellationSignal());
+          // The predecessor may have been rendered on another host: its bytes come through the store.
+          const held = await deps.store.acquire([input.predecessor]);
+          try {
+            await extractLastFrame(held.paths[0]!, dest, size, cancellationSignal());
+          } finally {
+            held.release();
+          }
           return { kind: 'file', path: dest, mime: 'image/png' };
         }
         const { sha256 } = await sha256File(src.path).catch((err: unknown) => {
@@ -156,8 +162,14 @@ export function sceneActivities(deps: SceneDeps) {
           title: scene.title,
           reason: input.reason,
         };
-        if (input.kind === 'last-frame' && input.still) await renderStill(spec, input.still.path, tmp, cancellationSignal());
-        else await renderSlate(spec, tmp, cancellationSignal());
+        if (input.kind === 'last-frame' && input.still) {
+          const held = await deps.store.acquire([input.still]);
+          try {
+            await renderStill(spec, held.paths[0]!, tmp, cancellationSignal());
+          } finally {
+            held.release();
+          }
+        } else await renderSlate(spec, tmp, cancellationSignal());
         const facts = clipFacts(await probe(tmp, { countPackets: true }));
         return await deps.store.put(tmp, {
           cacheKey,

@@ -63,7 +63,10 @@ export interface ProductionResult {
   estimatedCostUsd: number;
   ledger: LedgerEntry[];
   lockfilePath?: string;
+  /** On the host that assembled it. */
   outputPath?: string;
+  /** Where the final video was published (s3://bucket/prefix/outputs/<production id>/…) with an object store. */
+  outputUri?: string;
   manifestPath: string;
   durationS?: number;
   costUsd: number;

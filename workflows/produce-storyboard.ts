@@ -28,7 +28,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, AssembleOutput } from '../activities/index.js';
-import { SEARCH_ATTRIBUTES, sceneWorkflowId } from '../src/contracts/names.js';
+import { assemblyQueue, SEARCH_ATTRIBUTES, sceneWorkflowId } from '../src/contracts/names.js';
+
+/**
+ * Patch: assembly and output writes go to the assembly queue, so a deployment can run them on hosts of their own
+ * (worker roles, issue 15 item 3). Decided when first needed, so a production that started before the deploy and
+ * has not assembled yet moves too; one that already wrote its outputs replays them on the main queue.
+ */
+const ASSEMBLY_QUEUE = 'assembly-queue';
 import { Production, type Launch } from '../src/production/production.js';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
 import {
@@ -72,6 +79,18 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   });
   // Small writes and renders on this worker's disk.
   const local = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } });
+  // The same, on the assembly queue (the assembling host writes the outputs it publishes).
+  const onAssemblyQueue = { taskQueue: assemblyQueue(info.taskQueue) };
+  const assembly = {
+    media: proxyActivities<Activities>({
+      ...onAssemblyQueue,
+      startToCloseTimeout: '2 hours',
+      heartbeatTimeout,
+      retry: { initialInterval: '5s', maximumAttempts: 3 },
+    }),
+    writes: proxyActivities<Activities>({ ...onAssemblyQueue, startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } }),
+  };
+  const outputs = () => (patched(ASSEMBLY_QUEUE) ? assembly : { media, writes: local });
 
   const core = new Production(plan, { now: () => new Date().toISOString(), order, releaseUnsubmitted, unblockOnSkip });
   const childId = (key: string) => sceneWorkflowId(info.workflowId, key);
@@ -141,8 +160,14 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     setState(final);
     const manifest = buildManifest(plan, core.progress(), assembled);
     return CancellationScope.nonCancellable(async () => {
-      const manifestPath = await local.writeManifest({ outDir: input.outDir, manifest });
-      const lockfilePath = await local.writeLockfile({ outDir: input.outDir, lock: buildLockfile(plan, core.progress(), info.runId) });
+      const { writes } = outputs();
+      const productionId = plan.productionId;
+      const manifestPath = await writes.writeManifest({ outDir: input.outDir, manifest, productionId });
+      const lockfilePath = await writes.writeLockfile({
+        outDir: input.outDir,
+        lock: buildLockfile(plan, core.progress(), info.runId),
+        productionId,
+      });
       if (input.batch) {
         const firstBad = core.firstUnfinished();
         await getExternalWorkflowHandle(input.batch.workflowId).signal(batchItemDoneSignal, {
@@ -197,7 +222,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     }
 
     core.state = 'assembling';
-    const assembled = await media.assembleVideo({
+    const assembled = await outputs().media.assembleVideo({
       productionId: plan.productionId,
       plan,
       outDir: input.outDir,
@@ -222,6 +247,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
       state: core.state,
       estimatedCostUsd: plan.totals.estimatedCostUsd,
       outputPath: assembled.path,
+      ...(assembled.uri ? { outputUri: assembled.uri } : {}),
       manifestPath,
       lockfilePath,
       durationS: assembled.durationS,

@@ -144,6 +144,8 @@ export async function workerFromConfig(cfg: Config, address: string): Promise<{ 
     maxConcurrentActivities: cfg.maxConcurrentActivities,
     maxCachedWorkflows: cfg.maxCachedWorkflows,
     providerLimits: cfg.providerLimits,
+    roles: cfg.workerRoles,
+    ...(cfg.deployment ? { deployment: cfg.deployment } : {}),
     ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : {}),
   });
   return { worker, close: () => native.close() };
