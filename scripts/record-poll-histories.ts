@@ -1,6 +1,7 @@
 /**
  * Records the histories of the wait loop's sleeps and provider callbacks (issue 11 item 6, issue 14 item 6) for the
- * determinism guard (test/workflows/replay.test.ts). Writes only its own files; never re-records the others:
+ * determinism guard (test/workflows/replay.test.ts). Like record-histories.ts, it never overwrites a history: a
+ * scenario already recorded is skipped and files are written with O_EXCL:
  *
  *   node --import tsx scripts/record-poll-histories.ts
  *
@@ -9,6 +10,7 @@
  * - replay-callback-await: polls inside the await activity; a callback while it runs cancels it and polls at once.
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -19,8 +21,11 @@ const OUT = new URL('../test/fixtures/histories/', import.meta.url);
 const bench = await openBench();
 const { stop } = await bench.startWorker();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const recorded = (name: string) => existsSync(new URL(`${name}.json`, OUT));
+const save = (id: string, json: string) => writeFile(new URL(`${id.replaceAll('/', '__')}.json`, OUT), json, { flag: 'wx' });
 
 async function produce(name: string, local: Record<string, unknown>, steer?: (id: string) => Promise<void>) {
+  if (recorded(name)) return console.log(`${name}: recorded already: skipped`);
   const dir = join(bench.workDir, name);
   await mkdir(dir, { recursive: true });
   const sb = {
@@ -36,7 +41,7 @@ async function produce(name: string, local: Record<string, unknown>, steer?: (id
   await bench.client.result(name);
   for (const id of [name, `${name}/scene/a`]) {
     const history = await bench.temporal.workflow.getHandle(id).fetchHistory();
-    await writeFile(new URL(`${id.replaceAll('/', '__')}.json`, OUT), historyToJSON(history));
+    await save(id, historyToJSON(history));
   }
   console.log(`${name}: 2 histories`);
 }
@@ -63,6 +68,7 @@ await produce('replay-callback', { pollIntervalMs: 30_000, latencyMs: 2000 }, as
 // Polled inside the activity (250 ms hint, await calls of up to 60 s): the callback arrives while it runs.
 await (async () => {
   const name = 'replay-callback-await';
+  if (recorded(name)) return console.log(`${name}: recorded already: skipped`);
   const dir = join(bench.workDir, name);
   await mkdir(dir, { recursive: true });
   await writeFile(
@@ -82,7 +88,7 @@ await (async () => {
   await bench.client.result(name);
   for (const id of [name, `${name}/scene/a`]) {
     const history = await bench.temporal.workflow.getHandle(id).fetchHistory();
-    await writeFile(new URL(`${id.replaceAll('/', '__')}.json`, OUT), historyToJSON(history));
+    await save(id, historyToJSON(history));
   }
   console.log(`${name}: 2 histories`);
 })();

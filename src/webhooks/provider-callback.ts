@@ -22,10 +22,12 @@ export function publicBaseFrom(env: Readonly<Record<string, string | undefined>>
   try {
     url = new URL(raw);
   } catch {
-    throw new PublicUrlError(`${PUBLIC_URL_ENV} must be an absolute http(s) URL such as https://storyreel.example.com`);
+    throw new PublicUrlError(`${PUBLIC_URL_ENV} must be an absolute https:// URL such as https://storyreel.example.com`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new PublicUrlError(`${PUBLIC_URL_ENV} must start with https:// (or http://), got ${url.protocol}`);
+  // Replicate takes only HTTPS webhook URLs (a create with another would be refused): plain http only on this machine.
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new PublicUrlError(`${PUBLIC_URL_ENV} must be an https:// URL (http:// only for localhost), got ${url.protocol}//${url.host}`);
   if (url.username || url.password || url.search || url.hash)
     throw new PublicUrlError(`${PUBLIC_URL_ENV} must not carry credentials, a query or a fragment: give the base address only`);
   return url;

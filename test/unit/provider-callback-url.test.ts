@@ -49,6 +49,8 @@ describe('the callback URL', () => {
     expect(providerCallbackUrl({ STORYREEL_PUBLIC_URL: '' }, 'fal', 'prod-1/scene/s1')).toBeUndefined();
     expect(() => publicBaseFrom({ STORYREEL_PUBLIC_URL: 'reel.example.com' })).toThrow(/STORYREEL_PUBLIC_URL must be an absolute/);
     expect(() => publicBaseFrom({ STORYREEL_PUBLIC_URL: 'https://u:p@reel.example.com' })).toThrow(/STORYREEL_PUBLIC_URL must not carry/);
+    expect(() => publicBaseFrom({ STORYREEL_PUBLIC_URL: 'http://reel.example.com' })).toThrow(/must be an https:\/\/ URL/);
+    expect(publicBaseFrom({ STORYREEL_PUBLIC_URL: 'http://127.0.0.1:8787' })?.host).toBe('127.0.0.1:8787');
   });
 
   it('replicate: sent as webhook with only completed events', async () => {
