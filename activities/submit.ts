@@ -22,6 +22,7 @@ import { sha256File } from '../src/store/files.js';
 import type { JobLedger, LedgerJob } from '../src/store/job-ledger.js';
 import type { BreakerConfig } from '../workflows/definitions.js';
 import { breakerFor, type Gate } from './breaker.js';
+import { providerCallbackUrl } from '../src/webhooks/provider-callback.js';
 import { pauseProvider } from './slots.js';
 
 export interface SubmitDeps {
@@ -29,6 +30,8 @@ export interface SubmitDeps {
   jobs: JobLedger;
   /** Circuit breaker thresholds per provider (the worker's config); defaults in workflows/breaker-rules.ts. */
   breakers?: Record<string, Partial<BreakerConfig>>;
+  /** STORYREEL_PUBLIC_URL: when set, creates ask providers with webhooks to call the API back (provider-callback.ts). */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface SubmitInput {
@@ -112,13 +115,16 @@ export function submitActivities(deps: SubmitDeps) {
       }
     }
     let snapshot: JobSnapshot;
+    // The provider calls the API back when the job ends; the API signals this scene's workflow (polling stays).
+    const sceneWorkflowId = info.workflowExecution?.workflowId;
+    const callbackUrl = sceneWorkflowId ? providerCallbackUrl(deps.env, input.provider, sceneWorkflowId) : undefined;
     await deps.jobs.recordCreate(input.provider, input.request.clientRef, {
       attempt: info.attempt,
       state: 'sent',
       at: new Date().toISOString(),
     });
     try {
-      snapshot = await provider.submit(input.request, ctx);
+      snapshot = await provider.submit(input.request, callbackUrl ? { ...ctx, callbackUrl } : ctx);
     } catch (err) {
       // The adapter's contract: any ProviderError but ambiguous_submit means the server created nothing.
       if (err instanceof ProviderError && err.kind !== 'ambiguous_submit' && !deadline.expired()) {

@@ -5,3 +5,5 @@ export { produceBatch } from './produce-batch.js';
 export { providerSlots } from './provider-slots.js';
 export { followProduction } from './follow-production.js';
 export { providerBreaker } from './provider-breaker.js';
+
+export { followBatch } from './follow-batch.js';

@@ -25,7 +25,9 @@ import {
   slotGrantedSignal,
   budgetGrantSignal,
   budgetRequestSignal,
+  jobCallbackSignal,
   sceneUpdateSignal,
+  sameJob,
   type AttemptRecord,
   type SceneUpdate,
   type Timeouts,
@@ -69,6 +71,22 @@ type JobOutcome = { done: true; final?: JobSnapshot } | { done: false; kind: str
 /** Patch: a cancellation during the submit waits for it and cancels the job it created (issue 11 item 9). */
 const CANCEL_JOB_FROM_SUBMIT = 'cancel-job-from-submit';
 
+/**
+ * Patch: the wait sleeps (a timer a provider callback can interrupt) when the await activity returns before the next
+ * poll is due, instead of calling it again at once; a provider callback for the awaited job cuts a wait short (issue
+ * 11 item 6, issue 14 item 6).
+ */
+const POLL_SLEEPS_AND_CALLBACKS = 'poll-sleeps-and-callbacks';
+/** Shorter pauses than this are left to the activity (workflow timers are coarse); longer ones become timers. */
+const MIN_SLEEP_MS = 1000;
+/**
+ * Patch: waits for a budget grant or a provider slot are bounded and asked again (issue 11 item 7): a budget request
+ * unanswered after GRANT_ASKS waits fails the scene unpaid; a slot request is renewed every SLOT_WAIT (a restarted
+ * semaphore has forgotten it; the slots workflow ignores a request it already holds). Waits: Timeouts.grantWaitS, slotWaitS.
+ */
+const BOUNDED_GRANT_WAITS = 'bounded-grant-waits';
+const GRANT_ASKS = 5;
+
 /** Kinds that mean "this job is lost, a new job may succeed". */
 const RESUBMIT = new Set(['job_failed', 'job_stuck', 'output_expired']);
 
@@ -79,6 +97,8 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   const route = routeOf(input.scene, take);
   let scene = route[0]!;
   const t = input.timeouts ?? {};
+  const grantWaitMs = (t.grantWaitS ?? 120) * 1000;
+  const slotWaitMs = (t.slotWaitS ?? 600) * 1000;
   // Reads and writes of our own disk: quick, safe to retry.
   const local = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
   // One POST per attempt; retries reconcile before posting again. Rate limits come back with nextRetryDelay.
@@ -92,7 +112,7 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   // Waits on a job with idempotent GETs, up to a minute per call, heartbeating each poll; retried freely.
   // The job deadline (job_stuck) bounds the whole wait.
   const poll = proxyActivities<Activities>({
-    startToCloseTimeout: `${60 + (t.pollS ?? 60)}s`,
+    startToCloseTimeout: `${(t.awaitS ?? 60) + (t.pollS ?? 60)}s`,
     heartbeatTimeout: `${Math.max(t.heartbeatS ?? 30, 15)}s`,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
   });
@@ -116,16 +136,38 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   /** Asks the parent (which keeps the ledger) whether this job may be paid for. */
   const mayPay = async (jobAttempt: number): Promise<boolean> => {
     if (!input.budgeted || !parent) return true;
-    await getExternalWorkflowHandle(parent.workflowId).signal(budgetRequestSignal, {
-      sceneId: scene.id,
-      take,
-      jobAttempt,
-      estimatedUsd: scene.estimatedCostUsd,
-      ...(unused.length ? { unusedJobAttempts: [...unused] } : {}),
-    });
-    await condition(() => grants.has(jobAttempt));
+    const ask = () =>
+      getExternalWorkflowHandle(parent.workflowId).signal(budgetRequestSignal, {
+        sceneId: scene.id,
+        take,
+        jobAttempt,
+        estimatedUsd: scene.estimatedCostUsd,
+        ...(unused.length ? { unusedJobAttempts: [...unused] } : {}),
+      });
+    await ask();
+    if (!patched(BOUNDED_GRANT_WAITS)) await condition(() => grants.has(jobAttempt));
+    for (let asked = 1; !grants.has(jobAttempt) && !(await condition(() => grants.has(jobAttempt), grantWaitMs)); asked++) {
+      if (asked >= GRANT_ASKS) {
+        throw ApplicationFailure.create({
+          type: 'budget_unanswered',
+          nonRetryable: true,
+          message: `scene ${scene.id}: not submitted, the production did not answer ${GRANT_ASKS} budget requests (${grantWaitMs / 1000} s each); resume the production`,
+          details: [{ kind: 'budget_unanswered', message: 'no budget grant', attempts }],
+        });
+      }
+      await ask();
+    }
     return grants.get(jobAttempt)!;
   };
+
+  // Provider callbacks (verified by the API's /v1/hooks routes): job ids whose provider said they finished. A callback
+  // may arrive before the submit returns the job's id, so each is kept (the latest 64: a flood cannot grow the state).
+  const calledBack = new Set<string>();
+  setHandler(jobCallbackSignal, (cb) => {
+    if (cb.provider !== scene.provider) return;
+    calledBack.add(cb.jobId);
+    if (calledBack.size > 64) calledBack.delete(calledBack.values().next().value!);
+  });
 
   const granted = new Set<string>();
   setHandler(slotGrantedSignal, ({ requestId }) => void granted.add(requestId));
@@ -133,22 +175,28 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   const acquire = async (jobAttempt: number): Promise<string | undefined> => {
     if (scene.settings.maxInFlight === undefined) return undefined; // (the choice being tried: a failover may change it)
     const requestId = `${workflowInfo().workflowId}#${jobAttempt}`;
-    await local.requestSlot({
-      provider: scene.provider,
-      request: {
-        requestId,
-        workflowId: workflowInfo().workflowId,
-        permits: scene.settings.maxInFlight!,
-        leaseMs: (scene.jobDeadlineSeconds + 1800) * 1000,
-      },
-    });
-    await condition(() => granted.has(requestId));
+    const ask = () =>
+      local.requestSlot({
+        provider: scene.provider,
+        request: {
+          requestId,
+          workflowId: workflowInfo().workflowId,
+          permits: scene.settings.maxInFlight!,
+          leaseMs: (scene.jobDeadlineSeconds + 1800) * 1000,
+        },
+      });
+    await ask();
+    if (!patched(BOUNDED_GRANT_WAITS)) await condition(() => granted.has(requestId));
+    while (!granted.has(requestId) && !(await condition(() => granted.has(requestId), slotWaitMs))) await ask();
     return requestId;
   };
   const release = async (requestId: string | undefined) => {
+    // Best effort: a semaphore that is gone (terminated, restarted) holds nothing of ours; its lease frees the slot anyway.
     if (requestId)
       await CancellationScope.nonCancellable(() =>
-        getExternalWorkflowHandle(slotsWorkflowId(workflowInfo().taskQueue, scene.provider)).signal(releaseSlotSignal, { requestId }),
+        getExternalWorkflowHandle(slotsWorkflowId(workflowInfo().taskQueue, scene.provider))
+          .signal(releaseSlotSignal, { requestId })
+          .catch(() => undefined),
       );
   };
 
@@ -385,10 +433,20 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     return patched(CANCEL_JOB_FROM_SUBMIT) ? CancellationScope.nonCancellable(() => submit.submitScene(s)) : submit.submitScene(s);
   }
 
-  /** Waits until the job finishes or passes its deadline. Never submits. */
+  /**
+   * Waits until the job finishes or passes its deadline. Never submits. The await activity polls inside (short
+   * intervals); when the next poll is further off than its call may wait (a long interval, a provider's hint, the
+   * deadline close), the workflow sleeps on a timer. A provider callback for this job ends a sleep or an await at once
+   * and the job is polled right away; polling stays the fallback when no callback comes.
+   */
   async function waitForJob(first: JobSnapshot): Promise<JobOutcome> {
     const deadline = Date.now() + scene.jobDeadlineSeconds * 1000;
-    let snap = first;
+    const sleeps = patched(POLL_SLEEPS_AND_CALLBACKS);
+    const heard = () => [...calledBack].some((id) => sameJob(first.jobId, id));
+    const consume = () => {
+      for (const id of calledBack) if (sameJob(first.jobId, id)) calledBack.delete(id);
+    };
+    let snap: JobSnapshot & { nextPollInMs?: number } = first;
     let lastReported = -1;
     for (;;) {
       if (snap.state === 'succeeded') return { done: true, final: snap };
@@ -427,13 +485,39 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
           },
         };
       }
-      snap = await poll.awaitJob({
+      const args = {
         provider: scene.provider,
         settings: scene.settings,
         jobId: snap.jobId,
-        maxWaitMs: Math.max(100, Math.min(60_000, remaining)),
+        maxWaitMs: Math.max(100, Math.min((t.awaitS ?? 60) * 1000, remaining)),
         pollIntervalMs: 10_000,
-      });
+      };
+      if (!sleeps) {
+        snap = await poll.awaitJob(args);
+        continue;
+      }
+      if (heard()) {
+        consume(); // the provider says it finished: one poll now (then the download)
+        snap = await poll.awaitJob({ ...args, maxWaitMs: 0 });
+        continue;
+      }
+      const due = snap.nextPollInMs ?? 0;
+      if (due >= MIN_SLEEP_MS) {
+        await condition(heard, Math.min(due, remaining));
+        snap = { ...snap, nextPollInMs: 0 };
+        continue; // the deadline is checked again before the next poll
+      }
+      snap = (await awaitUnlessCalledBack(args, heard)) ?? snap;
+    }
+  }
+
+  /** The await activity, cut short (cancelled) when a callback for the job arrives first: then undefined. */
+  async function awaitUnlessCalledBack(args: Parameters<Activities['awaitJob']>[0], heard: () => boolean) {
+    const scope = new CancellationScope();
+    try {
+      return await scope.run(() => Promise.race([poll.awaitJob(args), condition(heard).then(() => undefined)]));
+    } finally {
+      scope.cancel(); // whichever is still pending: the activity (a callback came) or the condition (no command)
     }
   }
 }

@@ -1,5 +1,5 @@
 /** `storyreel plan <storyboard>` and `storyreel validate <storyboard>`: nothing is generated or started. */
-import { ClipStore } from '../store/clip-store.js';
+import { DirectoryClipStore } from '../store/clip-store.js';
 import { storePaths } from '../worker.js';
 import { config, connect, EXIT, formatUsd, planStoryboard, type Io } from './common.js';
 import { diffPlans } from '../storyboard/diff.js';
@@ -26,7 +26,7 @@ export async function planCommand(
   const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id });
   const warnings = lintStoryboard(loaded.storyboard, plan);
   reportLint(file, warnings, opts.strict, io);
-  const store = new ClipStore(storePaths(cfg.workDir).store);
+  const store = new DirectoryClipStore(storePaths(cfg.workDir).store);
   const cached = new Set<string>();
   for (const s of plan.scenes) if (await store.get(s.cacheKey)) cached.add(s.id);
   if (opts.against) return againstCommand(plan, opts.against, store, opts.json, io);
@@ -82,7 +82,7 @@ export async function validateCommand(file: string, opts: { json?: boolean; stri
 }
 
 /** `plan --against <id>`: what would be generated compared with that production, why, and what it would cost. */
-async function againstCommand(plan: ProductionPlan, against: string, store: ClipStore, json: boolean | undefined, io: Io): Promise<number> {
+async function againstCommand(plan: ProductionPlan, against: string, store: DirectoryClipStore, json: boolean | undefined, io: Io): Promise<number> {
   const conn = await connect(config(), { embedded: true, ui: false, io });
   let previous: ProductionPlan;
   try {

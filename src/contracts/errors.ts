@@ -21,6 +21,7 @@ export const ERROR_KINDS = [
   'output_expired', // the output is gone: submit a new job
   'source_expired', // a remix/extension's source video is gone: a fresh create (remix), or re-make the source (extend)
   'output_corrupt', // a download was truncated or is not a video: download again
+  'output_invalid', // a complete clip that is not what was requested (size, frame rate, sound) or does not decode: never stored
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
@@ -45,6 +46,7 @@ export const ERROR_KIND_DEFAULTS: Record<ErrorKind, { retryable: boolean; scope:
   output_expired: { retryable: false, scope: 'job' },
   source_expired: { retryable: false, scope: 'request' },
   output_corrupt: { retryable: true, scope: 'request' },
+  output_invalid: { retryable: false, scope: 'job' },
 };
 
 /** Details attached to every failure that crosses Temporal: small, JSON, free of secrets. */

@@ -40,6 +40,9 @@ export class BudgetLedger {
       const unused = l.sceneId === r.sceneId && l.take === r.take && !l.jobId && l.outcome === 'reserved';
       if (unused && r.unusedJobAttempts?.includes(l.jobAttempt)) l.outcome = 'released';
     }
+    // A scene asks again when no answer reached it (a bounded wait): it gets the same answer, reserved once.
+    const asked = this.lines.find((l) => l.sceneId === r.sceneId && l.take === r.take && l.jobAttempt === r.jobAttempt);
+    if (asked) return asked.outcome !== 'denied';
     const fits = open && !this.exhausted && this.spentUsd() + r.estimatedUsd <= (this.capUsd ?? Infinity) + 1e-9;
     this.lines.push({
       sceneId: r.sceneId,
