@@ -290,8 +290,8 @@ export interface BreakerConfig {
   coolDownMs: number;
 }
 
-/** Five outage-like failures within a minute leave the provider alone for two minutes. */
-export const DEFAULT_BREAKER: BreakerConfig = { failures: 5, windowMs: 60_000, coolDownMs: 120_000 };
+/** Ten outage-like failures (with no success between) within a minute leave the provider alone for a minute. */
+export const DEFAULT_BREAKER: BreakerConfig = { failures: 10, windowMs: 60_000, coolDownMs: 60_000 };
 
 /** A submit's request to the provider failed as an outage does (5xx, reset, no answer); `probeId` when it was the probe. */
 export interface BreakerFailure {
