@@ -299,6 +299,12 @@ export function sceneActivities(deps: SceneDeps) {
   };
 }
 
+/** A clip is fitted when its length was planned to differ, or when it is at least one whole frame too long. */
+function needsFit(seconds: number, scene: DownloadInput['scene']): boolean {
+  if (scene.generateSeconds !== undefined && scene.generateSeconds !== scene.seconds) return true;
+  return Math.round(seconds * scene.fps) > Math.round(scene.seconds * scene.fps);
+}
+
 /**
  * Decodes the whole clip as it arrives and compares it with what was requested: the scene's exact pixel size, a frame
  * rate the provider renders at (or the scene's), an audio track when the model was asked for sound. Heartbeats follow
@@ -330,10 +336,4 @@ async function verifyArrival(path: string, input: DownloadInput, durationS: numb
       { provider: scene.provider, jobId: input.jobId, cause: err },
     );
   }
-}
-
-/** A clip is fitted when its length was planned to differ, or when it is at least one whole frame too long. */
-function needsFit(seconds: number, scene: DownloadInput['scene']): boolean {
-  if (scene.generateSeconds !== undefined && scene.generateSeconds !== scene.seconds) return true;
-  return Math.round(seconds * scene.fps) > Math.round(scene.seconds * scene.fps);
 }

@@ -23,7 +23,7 @@ const Env = z.object({
   XDG_CACHE_HOME: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().min(1).optional(),
   /**
-   * JSON: { "<provider>": { "submitsPerSecond": 2, "breaker": { "failures": 5, "windowMs": 60000, "coolDownMs": 120000 } } }
+   * JSON: { "<provider>": { "submitsPerSecond": 2, "breaker": { "failures": 10, "windowMs": 60000, "coolDownMs": 60000 } } }
    * — the same on every worker.
    */
   STORYREEL_PROVIDER_LIMITS: z.string().min(2).optional(),

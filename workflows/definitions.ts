@@ -281,6 +281,44 @@ export interface JobCallback {
 }
 export const jobCallbackSignal = defineSignal<[JobCallback]>('jobCallback');
 
+// A provider's circuit breaker (provider-breaker.ts), shared by every worker of a deployment.
+
+/** How a provider's breaker trips: `failures` failed requests within `windowMs` open it for `coolDownMs`. */
+export interface BreakerConfig {
+  failures: number;
+  windowMs: number;
+  coolDownMs: number;
+}
+
+/** Ten outage-like failures (with no success between) within a minute leave the provider alone for a minute. */
+export const DEFAULT_BREAKER: BreakerConfig = { failures: 10, windowMs: 60_000, coolDownMs: 60_000 };
+
+/** A submit's request to the provider failed as an outage does (5xx, reset, no answer); `probeId` when it was the probe. */
+export interface BreakerFailure {
+  reason: string;
+  config: BreakerConfig;
+  probeId?: string;
+}
+
+/** What a submit needs to know before it sends anything to the provider. Times are epoch milliseconds. */
+export interface BreakerView {
+  /** closed: send; open: send nothing until `openUntil`; half_open: the cool-down is over, one probe may go. */
+  state: 'closed' | 'open' | 'half_open';
+  openUntil?: number;
+  /** Failures within the window (closed), so a success knows whether to report itself. */
+  failures: number;
+  /** While half-open: a probe is out until then. */
+  probeUntil?: number;
+  /** The last openings, newest last (tests and operators read them). */
+  openings: { at: number; until: number; reason: string }[];
+}
+
+export const breakerFailureSignal = defineSignal<[BreakerFailure]>('breakerFailure');
+export const breakerSuccessSignal = defineSignal<[{ probeId?: string }]>('breakerSuccess');
+export const breakerStateQuery = defineQuery<BreakerView>('breakerState');
+/** Half-open: the first caller becomes the one request that tests the provider again. */
+export const claimProbeUpdate = defineUpdate<{ granted: boolean }, [{ probeId: string; leaseMs: number }]>('claimProbe');
+
 /** Whether a callback's job id names `jobId`: equal, or fal's request id of a `<endpoint>::<request id>` job id. */
 export function sameJob(jobId: string, calledBack: string): boolean {
   return jobId === calledBack || jobId.endsWith(`::${calledBack}`);
@@ -343,41 +381,3 @@ export interface BatchFollowState {
 
 /** The batch follower's events after `seq` (0: all) and its deliveries. */
 export const batchFollowStateQuery = defineQuery<BatchFollowState, [number]>('batchFollowState');
-
-// A provider's circuit breaker (provider-breaker.ts), shared by every worker of a deployment.
-
-/** How a provider's breaker trips: `failures` failed requests within `windowMs` open it for `coolDownMs`. */
-export interface BreakerConfig {
-  failures: number;
-  windowMs: number;
-  coolDownMs: number;
-}
-
-/** Five outage-like failures within a minute leave the provider alone for two minutes. */
-export const DEFAULT_BREAKER: BreakerConfig = { failures: 5, windowMs: 60_000, coolDownMs: 120_000 };
-
-/** A submit's request to the provider failed as an outage does (5xx, reset, no answer); `probeId` when it was the probe. */
-export interface BreakerFailure {
-  reason: string;
-  config: BreakerConfig;
-  probeId?: string;
-}
-
-/** What a submit needs to know before it sends anything to the provider. Times are epoch milliseconds. */
-export interface BreakerView {
-  /** closed: send; open: send nothing until `openUntil`; half_open: the cool-down is over, one probe may go. */
-  state: 'closed' | 'open' | 'half_open';
-  openUntil?: number;
-  /** Failures within the window (closed), so a success knows whether to report itself. */
-  failures: number;
-  /** While half-open: a probe is out until then. */
-  probeUntil?: number;
-  /** The last openings, newest last (tests and operators read them). */
-  openings: { at: number; until: number; reason: string }[];
-}
-
-export const breakerFailureSignal = defineSignal<[BreakerFailure]>('breakerFailure');
-export const breakerSuccessSignal = defineSignal<[{ probeId?: string }]>('breakerSuccess');
-export const breakerStateQuery = defineQuery<BreakerView>('breakerState');
-/** Half-open: the first caller becomes the one request that tests the provider again. */
-export const claimProbeUpdate = defineUpdate<{ granted: boolean }, [{ probeId: string; leaseMs: number }]>('claimProbe');

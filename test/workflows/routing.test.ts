@@ -136,7 +136,7 @@ describe('failover: provider A runs out of quota after the second scene', () => 
 
     const final = await streamsOf(result.outputPath!);
     expect([final.width, final.height, final.frames]).toEqual([1280, 720, 4 * 4 * 24]);
-  });
+  }, 400_000);
 });
 
 describe('circuit breaker: provider A answers 503 to everything', () => {
@@ -190,7 +190,7 @@ describe('circuit breaker: provider A answers 503 to everything', () => {
     // The tripping scenes stayed on A (their first creates may have made jobs) and paid exactly once each.
     expect(tripped.scenes.map((s) => s.attempts.at(-1)!.provider)).toEqual(trip.map(() => 'openai-videos'));
     expect(aCreates(logA).filter(ok)).toHaveLength(3);
-  });
+  }, 400_000);
 });
 
 /** The exact last frame of a clip, scaled to w×h (RGB24), as prepareInputs fits it for a provider of that size. */
