@@ -118,9 +118,11 @@ export function sceneActivities(deps: SceneDeps) {
     /**
      * Polls until the job is finished or `maxWaitMs` passed, whichever is first, and returns the last snapshot.
      * Never submits. Heartbeats carry `{ jobId, state, progress }`; short intervals happen here rather than as
-     * workflow timers (which the server rounds up to about a second) so fast jobs finish fast.
+     * workflow timers (which the server rounds up to about a second) so fast jobs finish fast. A job still running
+     * comes back with `nextPollInMs`, when its next poll is due: the workflow sleeps that long rather than calling
+     * again at once (an interval or a provider's hint longer than `maxWaitMs`, a deadline close by).
      */
-    async awaitJob(input: AwaitInput): Promise<JobSnapshot> {
+    async awaitJob(input: AwaitInput): Promise<JobSnapshot & { nextPollInMs?: number }> {
       const provider = deps.providers.get(input.provider, input.settings);
       const signal = cancellationSignal();
       const until = Date.now() + input.maxWaitMs;
@@ -129,7 +131,7 @@ export function sceneActivities(deps: SceneDeps) {
         if (snap.state === 'succeeded' || snap.state === 'failed' || snap.state === 'canceled') return snap;
         heartbeat({ jobId: input.jobId, state: snap.state, progress: snap.progress ?? 0 });
         const interval = input.settings.pollIntervalMs ?? snap.pollAfterMs ?? input.pollIntervalMs;
-        if (Date.now() + interval > until) return snap;
+        if (Date.now() + interval > until) return { ...snap, nextPollInMs: interval };
         await sleep(interval);
       }
     },

@@ -20,11 +20,14 @@ import type { ProviderRegistry } from '../src/providers/registry.js';
 import type { VideoProvider } from '../src/providers/types.js';
 import { sha256File } from '../src/store/files.js';
 import type { JobLedger, LedgerJob } from '../src/store/job-ledger.js';
+import { providerCallbackUrl } from '../src/webhooks/provider-callback.js';
 import { pauseProvider } from './slots.js';
 
 export interface SubmitDeps {
   providers: ProviderRegistry;
   jobs: JobLedger;
+  /** STORYREEL_PUBLIC_URL: when set, creates ask providers with webhooks to call the API back (provider-callback.ts). */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface SubmitInput {
@@ -82,13 +85,16 @@ export function submitActivities(deps: SubmitDeps) {
         }
       }
       let snapshot: JobSnapshot;
+      // The provider calls the API back when the job ends; the API signals this scene's workflow (polling stays).
+      const sceneWorkflowId = info.workflowExecution?.workflowId;
+      const callbackUrl = sceneWorkflowId ? providerCallbackUrl(deps.env, input.provider, sceneWorkflowId) : undefined;
       await deps.jobs.recordCreate(input.provider, input.request.clientRef, {
         attempt: info.attempt,
         state: 'sent',
         at: new Date().toISOString(),
       });
       try {
-        snapshot = await provider.submit(input.request, ctx);
+        snapshot = await provider.submit(input.request, callbackUrl ? { ...ctx, callbackUrl } : ctx);
       } catch (err) {
         // The adapter's contract: any ProviderError but ambiguous_submit means the server created nothing.
         if (err instanceof ProviderError && err.kind !== 'ambiguous_submit' && !deadline.expired()) {

@@ -14,6 +14,7 @@ import { ProviderRegistry, type ProviderFactory } from './providers/registry.js'
 import { openStorage, storageRoots, type Storage } from './store/storage.js';
 import { assemblyQueue, submitQueue, type WorkerRole } from './contracts/names.js';
 import { assertDeploymentVersion, type DeploymentVersion } from './temporal/deployments.js';
+import { publicBaseFrom } from './webhooks/provider-callback.js';
 
 /** True when this module is the compiled JavaScript in dist/ (the package), false when run from the sources. */
 const COMPILED = !import.meta.url.endsWith('.ts');
@@ -127,6 +128,7 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
   const paths = storePaths(setup.workDir);
   const env = setup.env ?? process.env;
   const roles = new Set(setup.roles ?? ['scenes', 'assembly']);
+  publicBaseFrom(env); // a malformed STORYREEL_PUBLIC_URL stops the worker here, not every submit
   const storage = setup.storage ?? (await openStorage(env, setup.workDir));
   const providers = new ProviderRegistry({
     workDir: setup.workDir,

@@ -20,6 +20,7 @@ import type { BatchItem } from '../src/storyboard/batch.js';
 import {
   batchItemDoneSignal,
   batchProgressQuery,
+  batchRowsQuery,
   type BatchInput,
   type BatchProgress,
   type BatchRow,
@@ -76,6 +77,7 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
     };
   };
   setHandler(batchProgressQuery, progress);
+  setHandler(batchRowsQuery, (from) => rows.slice(Math.max(0, from)));
   setHandler(batchItemDoneSignal, (row) => {
     if (finalKeys.has(row.key)) return;
     inFlight.delete(row.key);

@@ -25,7 +25,9 @@ import {
   slotGrantedSignal,
   budgetGrantSignal,
   budgetRequestSignal,
+  jobCallbackSignal,
   sceneUpdateSignal,
+  sameJob,
   type AttemptRecord,
   type SceneUpdate,
   type Timeouts,
@@ -62,6 +64,15 @@ type JobOutcome = { done: true } | { done: false; kind: string; details: Failure
 /** Patch: a cancellation during the submit waits for it and cancels the job it created (issue 11 item 9). */
 const CANCEL_JOB_FROM_SUBMIT = 'cancel-job-from-submit';
 
+/**
+ * Patch: the wait sleeps (a timer a provider callback can interrupt) when the await activity returns before the next
+ * poll is due, instead of calling it again at once; a provider callback for the awaited job cuts a wait short (issue
+ * 11 item 6, issue 14 item 6).
+ */
+const POLL_SLEEPS_AND_CALLBACKS = 'poll-sleeps-and-callbacks';
+/** Shorter pauses than this are left to the activity (workflow timers are coarse); longer ones become timers. */
+const MIN_SLEEP_MS = 1000;
+
 /** Kinds that mean "this job is lost, a new job may succeed". */
 const RESUBMIT = new Set(['job_failed', 'job_stuck', 'output_expired']);
 
@@ -81,7 +92,7 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   // Waits on a job with idempotent GETs, up to a minute per call, heartbeating each poll; retried freely.
   // The job deadline (job_stuck) bounds the whole wait.
   const poll = proxyActivities<Activities>({
-    startToCloseTimeout: `${60 + (t.pollS ?? 60)}s`,
+    startToCloseTimeout: `${(t.awaitS ?? 60) + (t.pollS ?? 60)}s`,
     heartbeatTimeout: `${Math.max(t.heartbeatS ?? 30, 15)}s`,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
   });
@@ -112,6 +123,15 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     await condition(() => grants.has(jobAttempt));
     return grants.get(jobAttempt)!;
   };
+
+  // Provider callbacks (verified by the API's /v1/hooks routes): job ids whose provider said they finished. A callback
+  // may arrive before the submit returns the job's id, so each is kept (the latest 64: a flood cannot grow the state).
+  const calledBack = new Set<string>();
+  setHandler(jobCallbackSignal, (cb) => {
+    if (cb.provider !== scene.provider) return;
+    calledBack.add(cb.jobId);
+    if (calledBack.size > 64) calledBack.delete(calledBack.values().next().value!);
+  });
 
   const slotted = scene.settings.maxInFlight !== undefined;
   const granted = new Set<string>();
@@ -310,10 +330,20 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     return patched(CANCEL_JOB_FROM_SUBMIT) ? CancellationScope.nonCancellable(() => submit.submitScene(s)) : submit.submitScene(s);
   }
 
-  /** Waits until the job finishes or passes its deadline. Never submits. */
+  /**
+   * Waits until the job finishes or passes its deadline. Never submits. The await activity polls inside (short
+   * intervals); when the next poll is further off than its call may wait (a long interval, a provider's hint, the
+   * deadline close), the workflow sleeps on a timer. A provider callback for this job ends a sleep or an await at once
+   * and the job is polled right away; polling stays the fallback when no callback comes.
+   */
   async function waitForJob(first: JobSnapshot): Promise<JobOutcome> {
     const deadline = Date.now() + scene.jobDeadlineSeconds * 1000;
-    let snap = first;
+    const sleeps = patched(POLL_SLEEPS_AND_CALLBACKS);
+    const heard = () => [...calledBack].some((id) => sameJob(first.jobId, id));
+    const consume = () => {
+      for (const id of calledBack) if (sameJob(first.jobId, id)) calledBack.delete(id);
+    };
+    let snap: JobSnapshot & { nextPollInMs?: number } = first;
     let lastReported = -1;
     for (;;) {
       if (snap.state === 'succeeded') return { done: true };
@@ -352,13 +382,39 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
           },
         };
       }
-      snap = await poll.awaitJob({
+      const args = {
         provider: scene.provider,
         settings: scene.settings,
         jobId: snap.jobId,
-        maxWaitMs: Math.max(100, Math.min(60_000, remaining)),
+        maxWaitMs: Math.max(100, Math.min((t.awaitS ?? 60) * 1000, remaining)),
         pollIntervalMs: 10_000,
-      });
+      };
+      if (!sleeps) {
+        snap = await poll.awaitJob(args);
+        continue;
+      }
+      if (heard()) {
+        consume(); // the provider says it finished: one poll now (then the download)
+        snap = await poll.awaitJob({ ...args, maxWaitMs: 0 });
+        continue;
+      }
+      const due = snap.nextPollInMs ?? 0;
+      if (due >= MIN_SLEEP_MS) {
+        await condition(heard, Math.min(due, remaining));
+        snap = { ...snap, nextPollInMs: 0 };
+        continue; // the deadline is checked again before the next poll
+      }
+      snap = (await awaitUnlessCalledBack(args, heard)) ?? snap;
+    }
+  }
+
+  /** The await activity, cut short (cancelled) when a callback for the job arrives first: then undefined. */
+  async function awaitUnlessCalledBack(args: Parameters<Activities['awaitJob']>[0], heard: () => boolean) {
+    const scope = new CancellationScope();
+    try {
+      return await scope.run(() => Promise.race([poll.awaitJob(args), condition(heard).then(() => undefined)]));
+    } finally {
+      scope.cancel(); // whichever is still pending: the activity (a callback came) or the condition (no command)
     }
   }
 }

@@ -9,31 +9,10 @@
  */
 import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ClipRecord } from '../contracts/clips.js';
 import { sha256File, writeJsonAtomic } from './files.js';
 
-export interface ClipRecord {
-  cacheKey: string;
-  /**
-   * Absolute path of the clip on the host that stored or last opened it. Another host must not read it directly:
-   * code that reads a clip's bytes gets a local path from ClipStore.acquire().
-   */
-  path: string;
-  sha256: string;
-  bytes: number;
-  durationS: number;
-  width: number;
-  height: number;
-  fps: number;
-  hasAudio: boolean;
-  provider: string;
-  model: string;
-  jobId: string;
-  prompt: string;
-  productionId: string;
-  sceneId: string;
-  costUsd: number;
-  createdAt: string;
-}
+export type { ClipRecord };
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -62,7 +62,17 @@ export const LedgerLine = z
     jobId: z.string().optional(),
     estimatedUsd: z.number(),
     actualUsd: z.number().optional(),
-    outcome: z.enum(['reserved', 'denied', 'ready', 'job_failed', 'job_stuck', 'output_expired', 'content_policy', 'cancelled']),
+    outcome: z.enum([
+      'reserved',
+      'denied',
+      'released',
+      'ready',
+      'job_failed',
+      'job_stuck',
+      'output_expired',
+      'content_policy',
+      'cancelled',
+    ]),
     at: z.string(),
   })
   .meta({ id: 'LedgerEntry' }) satisfies z.ZodType<LedgerEntry>;
