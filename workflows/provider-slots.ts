@@ -5,7 +5,15 @@
  * A rate-limit answer from the provider pauses new grants for everyone (pauseProvider).
  * One long-lived workflow per provider (id `storyreel-slots-<provider>`), continued as new to bound its history.
  */
-import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  setHandler,
+  setWorkflowOptions,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { acquireSlotSignal, pauseProviderSignal, releaseSlotSignal, slotGrantedSignal, type SlotRequest } from './definitions.js';
 
 export interface SlotsState {
@@ -64,3 +72,8 @@ export async function providerSlots(state: SlotsState): Promise<void> {
     else await condition(() => version !== seen);
   }
 }
+
+// Under Worker Versioning (docs/deploy.md) productions are pinned to their build, but this semaphore outlives every
+// build: it moves to the deployment's current version at its next workflow task, so stopping a drained old build
+// never strands it. Its code must therefore stay replay-compatible across builds (patched(), as everywhere).
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, providerSlots);

@@ -58,7 +58,7 @@ export async function openStorage(env: Readonly<Record<string, string | undefine
       `${where}: the object store cannot be used (${(err as Error).name}: ${(err as Error).message}); check STORYREEL_STORE, AWS_ENDPOINT_URL_S3 and the credentials`,
     );
   }
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+  const endpoint = originOf(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
   return {
     clips: new S3ClipStore(objects, new LocalFileCache(roots.cache, maxBytes), join(roots.cache, 'frames')),
     jobs: new S3JobLedger(objects),
@@ -66,4 +66,14 @@ export async function openStorage(env: Readonly<Record<string, string | undefine
     description: `${where} (${endpoint ? `endpoint ${endpoint}, ` : ''}local cache ${(maxBytes / 1e9).toFixed(1)} GB)`,
     close: () => s3.destroy(),
   };
+}
+
+/** The endpoint without user info, path or query (nothing that could carry a credential) for descriptions. */
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(unparsable endpoint)';
+  }
 }
