@@ -4,7 +4,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   progressQuery,
   type ProduceInput,
@@ -14,7 +15,10 @@ import {
 } from '../../workflows/definitions.js';
 import type { produceStoryboard } from '../../workflows/produce-storyboard.js';
 import { productionWorkflowId, SEARCH_ATTRIBUTES } from '../contracts/names.js';
+import { carryLastRun, type LastScene } from '../production/carry.js';
+import { catalog } from '../providers/catalog.js';
 import type { ProductionPlan } from '../storyboard/plan.js';
+import { replanScene } from '../storyboard/replan.js';
 import type { ClientContext } from './context.js';
 import { ProductionFailedError } from './errors.js';
 import { lastPlan } from './history.js';
@@ -23,6 +27,8 @@ export interface SubmitOptions {
   /** Output directory for this production (default <outDir>/<production id>). */
   outDir?: string;
   timeouts?: Timeouts;
+  /** Start a new run even after a completed one (resuming a production that completed with placeholders). */
+  afterCompletion?: boolean;
 }
 
 export interface Submitted {
@@ -34,6 +40,8 @@ export interface Submitted {
   /** Temporal execution status at submission (RUNNING, COMPLETED, ...). */
   state: string;
   outDir: string;
+  /** resume: what the new run carries from the last one (edited prompts, switches, approved takes), per scene. */
+  carried?: string[];
 }
 
 export interface ResumeOptions {
@@ -72,7 +80,8 @@ export async function submitProduction(ctx: ClientContext, plan: ProductionPlan,
       throw err;
     });
   // Running: attach. Completed: it was produced already; nothing is started twice.
-  if (existing && !RESTARTABLE.has(existing.status.name)) return attached(existing.runId, existing.status.name);
+  const restartable = RESTARTABLE.has(existing?.status.name ?? '') || (opts.afterCompletion && existing?.status.name === 'COMPLETED');
+  if (existing && !restartable) return attached(existing.runId, existing.status.name);
   const input: ProduceInput = { plan, outDir, ...(opts.timeouts ? { timeouts: opts.timeouts } : {}) };
   try {
     const handle = await ctx.temporal.workflow.start<typeof produceStoryboard>('produceStoryboard', {
@@ -80,7 +89,7 @@ export async function submitProduction(ctx: ClientContext, plan: ProductionPlan,
       taskQueue: ctx.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      workflowIdReusePolicy: opts.afterCompletion ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
       ...((await ctx.searchAttributesRegistered())
         ? {
             typedSearchAttributes: [
@@ -192,20 +201,55 @@ export async function watchProduction(
 }
 
 /**
- * Starts a new run of a production that failed, was cancelled, terminated or ran out of budget, with the plan of
- * its latest run. Every finished clip comes from the store; only what is missing is generated.
+ * Starts a new run of a production that failed, was cancelled, terminated, ran out of budget or completed with
+ * placeholders, with the last effective plan: the operator's edited prompts and provider/model switches and the
+ * approved takes of the last run carry over (src/production/carry.ts). Every finished clip comes from the store;
+ * only what is missing (placeholders included) is generated.
  */
 export async function resumeProduction(ctx: ClientContext, productionId: string, opts: ResumeOptions = {}): Promise<Submitted> {
   const desc = await productionHandle(ctx, productionId).describe();
   if (desc.status.name === 'RUNNING') throw new Error(`production ${productionId} is still running; nothing to resume`);
-  if (desc.status.name === 'COMPLETED') throw new Error(`production ${productionId} completed; nothing to resume`);
+  const lastRun = await productionStatus(ctx, productionId);
+  const completed = desc.status.name === 'COMPLETED';
+  if (completed && lastRun.state !== 'completed_with_placeholders')
+    throw new Error(`production ${productionId} completed; nothing to resume`);
   const { plan: last, input } = await lastPlan(ctx, productionId);
+  const scenes: readonly LastScene[] = lastRun.scenes.length ? lastRun.scenes : await lockfileScenes(input.outDir);
+  const { plan: carried, notes } = carryLastRun(last, scenes, (scene, provider, model) =>
+    replanScene({ scene, provider, model, catalog, ...settingsFor(last, provider) }),
+  );
   const plan: ProductionPlan = {
-    ...last,
+    ...carried,
     ...(opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : {}),
     ...(opts.operatorWaitSeconds !== undefined ? { operatorWaitSeconds: opts.operatorWaitSeconds } : {}),
   };
-  return submitProduction(ctx, plan, { outDir: input.outDir, ...(input.timeouts ? { timeouts: input.timeouts } : {}) });
+  const submitted = await submitProduction(ctx, plan, {
+    outDir: input.outDir,
+    ...(input.timeouts ? { timeouts: input.timeouts } : {}),
+    ...(completed ? { afterCompletion: true } : {}),
+  });
+  return { ...submitted, carried: notes };
+}
+
+/** A provider's settings in this plan (from a scene that uses it), for re-planning a switch to it. */
+function settingsFor(plan: ProductionPlan, provider: string) {
+  const settings = plan.scenes.find((s) => s.provider === provider)?.settings;
+  return settings ? { settings } : {};
+}
+
+/**
+ * The scenes of the last run from its lockfile, when the run left no progress behind (a cancelled or terminated
+ * run). No lockfile: nothing to carry.
+ */
+async function lockfileScenes(outDir: string): Promise<LastScene[]> {
+  try {
+    const lock = JSON.parse(await readFile(join(outDir, 'storyreel.lock.json'), 'utf8')) as {
+      scenes: (Omit<LastScene, 'clip'> & { clipCacheKey?: string | null })[];
+    };
+    return lock.scenes.map(({ clipCacheKey, ...s }) => ({ ...s, ...(clipCacheKey ? { clip: { cacheKey: clipCacheKey } } : {}) }));
+  } catch {
+    return [];
+  }
 }
 
 /** The progress a closed production attached to its failure (details[0].progress), if any. */
