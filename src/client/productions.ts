@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -20,7 +21,7 @@ import { catalog } from '../providers/catalog.js';
 import type { ProductionPlan } from '../storyboard/plan.js';
 import { replanScene } from '../storyboard/replan.js';
 import type { ClientContext } from './context.js';
-import { ProductionFailedError } from './errors.js';
+import { ProductionConflictError, ProductionFailedError } from './errors.js';
 import { lastPlan } from './history.js';
 
 export interface SubmitOptions {
@@ -29,6 +30,11 @@ export interface SubmitOptions {
   timeouts?: Timeouts;
   /** Start a new run even after a completed one (resuming a production that completed with placeholders). */
   afterCompletion?: boolean;
+  /**
+   * This client sees the workers' files (the CLI's `run`): a completed production whose final.mp4 is no longer where
+   * it was delivered is delivered again into `outDir` from the clip store, with a budget of $0 so nothing is paid.
+   */
+  redeliverMissingOutput?: boolean;
 }
 
 export interface Submitted {
@@ -42,6 +48,8 @@ export interface Submitted {
   outDir: string;
   /** resume: what the new run carries from the last one (edited prompts, switches, approved takes), per scene. */
   carried?: string[];
+  /** A completed production's output was gone: a new run is assembling it again from the clip store, paying nothing. */
+  redelivered?: { missingPath: string };
 }
 
 export interface ResumeOptions {
@@ -79,17 +87,39 @@ export async function submitProduction(ctx: ClientContext, plan: ProductionPlan,
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     });
-  // Running: attach. Completed: it was produced already; nothing is started twice.
-  const restartable = RESTARTABLE.has(existing?.status.name ?? '') || (opts.afterCompletion && existing?.status.name === 'COMPLETED');
-  if (existing && !restartable) return attached(existing.runId, existing.status.name);
-  const input: ProduceInput = { plan, outDir, ...(opts.timeouts ? { timeouts: opts.timeouts } : {}) };
+  // Running: attach. Completed: it was produced already; nothing is started twice. Either way only for the same
+  // content: the id is the production's identity, and its content hash (memo) is what it was made from.
+  // (A resume of a production that completed with placeholders starts a new run after the completed one.)
+  let redeliver: { missingPath: string } | undefined;
+  const again = opts.afterCompletion === true && existing?.status.name === 'COMPLETED';
+  if (existing && !RESTARTABLE.has(existing.status.name)) {
+    const made = existing.memo?.contentSha256;
+    if (typeof made === 'string' && made !== plan.contentSha256) {
+      throw new ProductionConflictError(
+        `production ${plan.productionId} already exists (${existing.status.name.toLowerCase()}) and was made from different content ` +
+          `(the storyboard or a file it names changed since: ${made.slice(0, 12)} then, ${plan.contentSha256.slice(0, 12)} now). ` +
+          'Give this version another --id, or leave --id out (the default id follows the content).',
+      );
+    }
+    redeliver =
+      existing.status.name === 'COMPLETED' && opts.redeliverMissingOutput ? await missingOutput(ctx, plan.productionId) : undefined;
+    if (!redeliver && !again) return attached(existing.runId, existing.status.name);
+  }
+  const input: ProduceInput = {
+    plan,
+    outDir,
+    ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+    // Re-delivery assembles from the clip store: a $0 budget stops it rather than pay for a clip that is gone.
+    ...(redeliver ? { budgetUsd: 0 } : {}),
+  };
   try {
     const handle = await ctx.temporal.workflow.start<typeof produceStoryboard>('produceStoryboard', {
       workflowId,
       taskQueue: ctx.taskQueue,
       args: [input],
+      memo: { contentSha256: plan.contentSha256 },
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: opts.afterCompletion ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
+      workflowIdReusePolicy: redeliver || again ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
       ...((await ctx.searchAttributesRegistered())
         ? {
             typedSearchAttributes: [
@@ -100,12 +130,29 @@ export async function submitProduction(ctx: ClientContext, plan: ProductionPlan,
           }
         : {}),
     });
-    return { productionId: plan.productionId, workflowId, runId: handle.firstExecutionRunId, attached: false, state: 'RUNNING', outDir };
+    return {
+      productionId: plan.productionId,
+      workflowId,
+      runId: handle.firstExecutionRunId,
+      attached: false,
+      state: 'RUNNING',
+      outDir,
+      ...(redeliver ? { redelivered: redeliver } : {}),
+    };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const desc = await productionHandle(ctx, plan.productionId).describe();
     return attached(desc.runId, desc.status.name);
   }
+}
+
+/** The final.mp4 a completed production delivered, when it is no longer there (deleted or moved). */
+async function missingOutput(ctx: ClientContext, productionId: string): Promise<{ missingPath: string } | undefined> {
+  const r = await productionHandle(ctx, productionId)
+    .result()
+    .catch(() => undefined);
+  if (!r?.outputPath) return undefined;
+  return existsSync(r.outputPath) ? undefined : { missingPath: r.outputPath };
 }
 
 /**
