@@ -164,7 +164,7 @@ export interface SlotRequest {
   requestId: string;
   /** The workflow waiting for the grant (it receives slotGranted). */
   workflowId: string;
-  /** The cap this requester was configured with; the latest request's value applies. */
+  /** The cap (maxInFlight) this requester was configured with; the smallest among live requesters applies. */
   permits: number;
   /** Free the slot after this long even if it is never released. */
   leaseMs: number;

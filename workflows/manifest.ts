@@ -150,6 +150,8 @@ export function buildLockfile(plan: ProductionPlan, progress: ProductionProgress
         placeholder: st?.placeholder ?? null,
         jobIds: (st?.attempts ?? []).map((a) => a.jobId),
         clipSha256: st?.clip?.sha256 ?? null,
+        /** The key the take's clip is stored under (differs from cacheKey after a retake): resume carries it. */
+        clipCacheKey: st?.clip?.cacheKey ?? null,
         costUsd: st?.costUsd ?? 0,
       };
     }),

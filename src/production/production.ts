@@ -572,4 +572,5 @@ const clipView = (c: ClipRecord): NonNullable<SceneStatus['clip']> => ({
   bytes: c.bytes,
   durationS: c.durationS,
   jobId: c.jobId,
+  cacheKey: c.cacheKey,
 });

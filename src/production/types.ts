@@ -101,7 +101,8 @@ export interface SceneStatus {
   costUsd: number;
   startedAt?: string;
   finishedAt?: string;
-  clip?: Pick<ClipRecord, 'path' | 'sha256' | 'bytes' | 'durationS' | 'jobId'>;
+  /** The take's clip; `cacheKey` is the key it is stored under (a resume carries a ready take by it). */
+  clip?: Pick<ClipRecord, 'path' | 'sha256' | 'bytes' | 'durationS' | 'jobId'> & { cacheKey?: string };
 }
 
 export interface ProductionProgress {
