@@ -31,5 +31,5 @@ export type { AssembleInput, AssembleOutput } from './assembly.js';
 export type { AwaitInput, DownloadInput, PollInput, PreparedInputs, PrepareInput } from './scene.js';
 export type { SubmitInput, SubmitResult } from './submit.js';
 export type { PlannedItem } from './batch.js';
-export type { DeliverInput, ObserveInput } from './follow.js';
+export type { DeliverInput, ObserveBatchInput, ObserveInput } from './follow.js';
 export type { BatchItem } from '../src/storyboard/batch.js';

@@ -1,21 +1,36 @@
 /**
  * Records the workflow histories the determinism guard replays (test/workflows/replay.test.ts).
- * Run after a deliberate, compatible workflow change — or when a change is meant to break running
- * productions (then also version it with patched()):
  *
- *   node --import tsx scripts/record-histories.ts
+ *   node --import tsx scripts/record-histories.ts [scenario ...]
+ *
+ * A recorded history is NEVER overwritten: a scenario whose history exists is skipped, and files are written with
+ * O_EXCL. Add a scenario (a new name) to cover a new path; a workflow change that breaks an existing history is
+ * fixed with patched(), never by recording again. With names, only those scenarios run.
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { openBench } from '../bench/harness.js';
+import { startOpenAIMock } from '../src/mock/openai-videos/server.js';
 
 const OUT = new URL('../test/fixtures/histories/', import.meta.url);
+const wanted = process.argv.slice(2);
+/** Runs a scenario unless its production's history exists already (or it was not asked for). */
+const shouldRecord = (name: string) =>
+  (wanted.length === 0 || wanted.includes(name)) && !existsSync(new URL(`${name.replaceAll('/', '__')}.json`, OUT));
+const save = (id: string, json: string) => writeFile(new URL(`${id.replaceAll('/', '__')}.json`, OUT), json, { flag: 'wx' });
+
+// The budget scenario prices its jobs: sora-2 on the OpenAI-compatible mock ($0.10 per second).
+const OPENAI_KEY = 'sk-record-histories';
+process.env.OPENAI_API_KEY = OPENAI_KEY;
+const openai = await startOpenAIMock({ apiKey: OPENAI_KEY, timing: { queuedMs: 30, msPerVideoSecond: 40 }, pollAfterMs: 50 });
 const bench = await openBench();
 const { stop } = await bench.startWorker();
 
 async function produce(name: string, sb: Record<string, unknown>, steer?: (id: string) => Promise<void>) {
+  if (!shouldRecord(name)) return console.log(`${name}: not asked for, or recorded already: skipped`);
   const dir = join(bench.workDir, name);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'sb.yaml'), stringify(sb));
@@ -27,7 +42,7 @@ async function produce(name: string, sb: Record<string, unknown>, steer?: (id: s
   for await (const w of bench.temporal.workflow.list({ query: `WorkflowId STARTS_WITH '${name}/'` })) ids.push(w.workflowId);
   for (const id of ids) {
     const history = await bench.temporal.workflow.getHandle(id).fetchHistory();
-    await writeFile(new URL(`${id.replaceAll('/', '__')}.json`, OUT), historyToJSON(history));
+    await save(id, historyToJSON(history));
   }
   console.log(`${name}: ${ids.length} histories`);
 }
@@ -84,7 +99,7 @@ await produce(
   },
 );
 // A small batch: one good item, one invalid item.
-{
+if (shouldRecord('batch-replay-batch')) {
   const dir = join(bench.workDir, 'replay-batch');
   await mkdir(join(dir, 'stories'), { recursive: true });
   await writeFile(
@@ -102,11 +117,116 @@ await produce(
   await bench.client.batchResult('replay-batch');
   for (const id of ['batch-replay-batch', 'replay-batch--good']) {
     const history = await bench.temporal.workflow.getHandle(id).fetchHistory();
-    await writeFile(new URL(`${id}.json`, OUT), historyToJSON(history));
+    await save(id, historyToJSON(history));
   }
   console.log('replay-batch: 2 histories');
 }
 
+// A budgeted production on a priced provider: one scene's create is refused (its reservation is released, so the
+// next scene still fits), the last scene is denied and the production ends budget_exhausted. Serial, so the order
+// of the ledger is fixed. (patch release-unsubmitted-reservation)
+openai.setFaults([
+  {
+    match: { method: 'POST', path: '/v1/videos', nth: 2 },
+    action: { type: 'http', status: 400, code: 'invalid_value', message: 'Invalid prompt.' },
+  },
+]);
+await produce('replay-budget', {
+  title: 'Replay budget',
+  defaults: { provider: 'openai-videos', size: '1280x720', seconds: 4, maxParallelScenes: 1 },
+  output: { captions: false },
+  budget: { maxUsd: 1 },
+  providers: { 'openai-videos': { baseURL: openai.baseURL, pollIntervalMs: 30 } },
+  scenes: [
+    { id: 'a', prompt: 'Paid and kept' },
+    { id: 'b', prompt: 'Refused at create' },
+    { id: 'c', prompt: 'Fits after the release' },
+    { id: 'd', prompt: 'Over the cap' },
+  ],
+});
+
+// Cancelled while a submit is in flight (it fails transiently and is retried): with patch cancel-job-from-submit the
+// cancellation waits for the submit and cancels the job it created before the production closes as cancelled.
+await produce(
+  'replay-cancel',
+  {
+    title: 'Replay cancel',
+    defaults: { provider: 'local', size: '320x180', seconds: 1 },
+    providers: { local: { pollIntervalMs: 50, latencyMs: 20_000, faults: [{ scene: 'b', on: 'submit', kind: 'transient', times: 2 }] } },
+    scenes: [
+      { id: 'a', prompt: 'rendering when cancelled' },
+      { id: 'b', prompt: 'submitting when cancelled' },
+    ],
+  },
+  async (id) => {
+    // a's job exists; b's first submit attempt has failed and its retry waits 2 s: cancel now.
+    await until(id, (p) => p.scenes[0]!.jobId !== undefined && p.scenes[1]!.startedAt !== undefined && p.scenes[1]!.state === 'planned');
+    await bench.temporal.workflow.getHandle(id).cancel();
+  },
+);
+
+// A failed scene skipped with the last frame of the scene before it. Scheduled by the critical path (x waits behind
+// the chain). Recorded before patch skip-unblocks-dependents: the scene chained to the skipped one stays blocked
+// and the production fails (replay-skip-chain records the same story after the patch).
+await produce(
+  'replay-placeholder',
+  {
+    title: 'Replay placeholder',
+    defaults: { provider: 'local', size: '320x180', seconds: 1, maxParallelScenes: 1 },
+    operator: { waitSeconds: 300 },
+    providers: { local: { pollIntervalMs: 50, faults: [{ scene: 'b', on: 'job', kind: 'job_failed', times: 0 }] } },
+    scenes: [
+      { id: 'x', prompt: 'independent shot' },
+      { id: 'a', prompt: 'first of the chain' },
+      { id: 'b', prompt: 'fails, skipped', continuity: 'chain' },
+      { id: 'c', prompt: 'after the placeholder', continuity: 'chain' },
+    ],
+  },
+  async (id) => {
+    await until(id, (p) => p.state === 'waiting_for_operator');
+    await bench.client.decide(id, { sceneId: 'b', action: 'skip', placeholder: 'last-frame' });
+  },
+);
+
+// After patch skip-unblocks-dependents: the scene chained to the skipped one starts from its last-frame placeholder
+// and the production ends completed_with_placeholders.
+await produce(
+  'replay-skip-chain',
+  {
+    title: 'Replay skip chain',
+    defaults: { provider: 'local', size: '320x180', seconds: 1, maxParallelScenes: 1 },
+    operator: { waitSeconds: 300 },
+    providers: { local: { pollIntervalMs: 50, faults: [{ scene: 'b', on: 'job', kind: 'job_failed', times: 0 }] } },
+    scenes: [
+      { id: 'a', prompt: 'first of the chain' },
+      { id: 'b', prompt: 'fails, skipped', continuity: 'chain' },
+      { id: 'c', prompt: 'after the placeholder', continuity: 'chain' },
+    ],
+  },
+  async (id) => {
+    await until(id, (p) => p.state === 'waiting_for_operator');
+    await bench.client.decide(id, { sceneId: 'b', action: 'skip', placeholder: 'last-frame' });
+  },
+);
+
+// Routing: the first scene is made by its first choice; every later create there answers quota_exhausted, so the
+// chained scene moves to its next choice (budget asked again, the refused reservation released, its first frame
+// prepared again at the new choice's size).
+openai.setFaults([{ match: { method: 'POST', path: '/v1/videos', nth: 2, times: -1 }, action: { type: 'quota' } }]);
+await produce('replay-failover', {
+  title: 'Replay failover',
+  defaults: { choices: ['openai-videos', 'local'], aspect: '16:9', seconds: 4, maxParallelScenes: 1 },
+  output: { captions: false },
+  budget: { maxUsd: 5 },
+  providers: { 'openai-videos': { baseURL: openai.baseURL, pollIntervalMs: 30 }, local: { pollIntervalMs: 50 } },
+  scenes: [
+    { id: 'a', prompt: 'Made by the first choice' },
+    { id: 'b', prompt: 'Moved to the next choice', continuity: 'chain' },
+  ],
+});
+openai.setFaults([]);
+
 await stop();
 await bench.close();
+await openai.close();
 process.exit(0);

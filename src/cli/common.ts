@@ -4,7 +4,7 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { join } from 'node:path';
-import { BatchConflictError, checkedId, StoryreelClient } from '../client/index.js';
+import { BatchConflictError, checkedId, ProductionConflictError, StoryreelClient } from '../client/index.js';
 import { planFile } from '../load/load-storyboard.js';
 import { createWorker, type StoryreelWorker, type WorkerSetup } from '../worker.js';
 import type { TemporalConnectionOptions } from '../temporal/profile.js';
@@ -156,6 +156,8 @@ export async function workerFromConfig(
     maxConcurrentActivities: cfg.maxConcurrentActivities,
     maxCachedWorkflows: cfg.maxCachedWorkflows,
     providerLimits: cfg.providerLimits,
+    roles: cfg.workerRoles,
+    ...(cfg.deployment ? { deployment: cfg.deployment } : {}),
     ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : {}),
   });
   return { worker, connection: native, close: () => native.close() };
@@ -163,7 +165,12 @@ export async function workerFromConfig(
 
 /** Maps an error to an exit code and a message for the user. */
 export function reportError(err: unknown, io: Io): number {
-  if (err instanceof StoryboardError || err instanceof UsageError || err instanceof BatchConflictError) {
+  if (
+    err instanceof StoryboardError ||
+    err instanceof UsageError ||
+    err instanceof BatchConflictError ||
+    err instanceof ProductionConflictError
+  ) {
     io.err(err.message);
     return EXIT.usage;
   }

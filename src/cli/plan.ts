@@ -1,5 +1,5 @@
 /** `storyreel plan <storyboard>` and `storyreel validate <storyboard>`: nothing is generated or started. */
-import { ClipStore } from '../store/clip-store.js';
+import { DirectoryClipStore } from '../store/clip-store.js';
 import { storePaths } from '../worker.js';
 import { config, connect, EXIT, formatUsd, planStoryboard, type Io } from './common.js';
 import { diffPlans } from '../storyboard/diff.js';
@@ -26,7 +26,7 @@ export async function planCommand(
   const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id });
   const warnings = lintStoryboard(loaded.storyboard, plan);
   reportLint(file, warnings, opts.strict, io);
-  const store = new ClipStore(storePaths(cfg.workDir).store);
+  const store = new DirectoryClipStore(storePaths(cfg.workDir).store);
   const cached = new Set<string>();
   for (const s of plan.scenes) if (await store.get(s.cacheKey)) cached.add(s.id);
   if (opts.against) return againstCommand(plan, opts.against, store, opts.json, io);
@@ -43,7 +43,7 @@ export async function planCommand(
     String(s.index + 1),
     s.id,
     `${s.provider}/${s.model}`,
-    `${s.seconds}s`,
+    s.generateSeconds !== undefined ? `${s.seconds}s (${s.generateSeconds}s made)` : `${s.seconds}s`,
     s.continuity.mode + (s.continuity.reanchored ? ' (re-anchor)' : ''),
     s.dependsOn.join(',') || '-',
     s.transition.type === 'cut' ? 'cut' : `${s.transition.type} ${s.transition.seconds}s`,
@@ -59,6 +59,7 @@ export async function planCommand(
       .trimEnd();
   io.out(line(header));
   for (const r of rows) io.out(line(r));
+  for (const text of routeLines(plan)) io.out(text);
   const toGenerate = plan.scenes.filter((s) => !cached.has(s.id));
   io.out('');
   io.out(
@@ -81,7 +82,7 @@ export async function validateCommand(file: string, opts: { json?: boolean; stri
 }
 
 /** `plan --against <id>`: what would be generated compared with that production, why, and what it would cost. */
-async function againstCommand(plan: ProductionPlan, against: string, store: ClipStore, json: boolean | undefined, io: Io): Promise<number> {
+async function againstCommand(plan: ProductionPlan, against: string, store: DirectoryClipStore, json: boolean | undefined, io: Io): Promise<number> {
   const conn = await connect(config(), { embedded: true, ui: false, io });
   let previous: ProductionPlan;
   try {
@@ -106,3 +107,29 @@ async function againstCommand(plan: ProductionPlan, against: string, store: Clip
   );
   return EXIT.ok;
 }
+
+/** Lengths fitted to a model, and every choice of a routed scene with its mapping and cost (or why it cannot). */
+export function routeLines(plan: ProductionPlan): string[] {
+  const out: string[] = [];
+  const fit = (asked: number, made: number) =>
+    made === asked
+      ? `${asked} s`
+      : `seconds ${asked} → ${made} (${made > asked ? `trim ${round3(made - asked)} s` : `pad ${round3(asked - made)} s, last frame held`})`;
+  for (const s of plan.scenes) {
+    if (!s.route && s.generateSeconds === undefined) continue;
+    if (!s.route) {
+      out.push(`  ${s.id}: ${fit(s.seconds, s.generateSeconds!)} on ${s.provider}/${s.model}`);
+      continue;
+    }
+    out.push(`  ${s.id}: routed`);
+    s.route.forEach((r, k) => {
+      const head = `    ${k + 1}. ${r.provider}/${r.model}`;
+      if (r.status === 'unusable') out.push(`${head}  cannot: ${(r.reasons ?? []).join('; ')}`);
+      else
+        out.push(`${head}  ${r.status}  ${r.size}  ${fit(r.seconds!.asked, r.seconds!.generated)}  ${formatUsd(r.estimatedCostUsd ?? 0)}`);
+    });
+  }
+  return out.length ? ['', 'routing and lengths:', ...out] : [];
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;

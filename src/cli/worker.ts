@@ -52,6 +52,7 @@ export async function workerCommand(opts: { embedded?: boolean }, io: Io): Promi
   logger.info(
     {
       taskQueue: cfg.taskQueue,
+      roles: cfg.workerRoles,
       namespace: cfg.namespace,
       temporal: where,
       workDir: cfg.workDir,
@@ -63,7 +64,7 @@ export async function workerCommand(opts: { embedded?: boolean }, io: Io): Promi
     'worker started',
   );
   io.err(
-    `worker: task queue ${cfg.taskQueue} on ${where}, work dir ${cfg.workDir}, workflows: ${worker.workflows}${health ? `, health ${health.url}` : ''}`,
+    `worker: task queue ${cfg.taskQueue} on ${where}, roles ${cfg.workerRoles.join(',')}, work dir ${cfg.workDir}, store ${worker.storage?.description ?? 'directory'}, workflows: ${worker.workflows}${health ? `, health ${health.url}` : ''}`,
   );
   try {
     await worker.run();

@@ -60,10 +60,10 @@ async function until(p: FalProvider, jobId: string): Promise<JobSnapshot> {
 describe('the queue contract through @fal-ai/client', () => {
   it('submit → IN_QUEUE with queue_position behind the concurrency limit → COMPLETED → result with a CDN URL', async () => {
     const fal = sdk();
-    const a = await fal.queue.submit('fal-ai/kling-video/v4/text-to-video', { input: { prompt: 'one', duration: 30 } });
+    const a = await fal.queue.submit('fal-ai/kling-video/v4/text-to-video', { input: { prompt: 'one', duration: 60 } });
     await fal.queue.submit('fal-ai/kling-video/v4/text-to-video', { input: { prompt: 'two', duration: 3 } });
     const b = await fal.queue.submit('fal-ai/kling-video/v4/text-to-video', { input: { prompt: 'three', duration: 3 } });
-    // Once a runs (concurrency 1; it leaves the queue after queuedMs), one request waits ahead of b.
+    // Once a runs (concurrency 1; it leaves the queue after queuedMs, then renders for 1.8 s), one request waits ahead of b.
     for (
       let i = 0;
       (await fal.queue.status('fal-ai/kling-video/v4/text-to-video', { requestId: a.request_id })).status === 'IN_QUEUE';
@@ -88,6 +88,8 @@ describe('the queue contract through @fal-ai/client', () => {
 
   it('cancel before processing: CANCELLATION_REQUESTED; the request then completes without a result', async () => {
     const fal = sdk();
+    // The busy request never finishes, so the second one is still waiting when it is cancelled, however slow the machine.
+    mock.addFaults([{ match: { method: 'POST', path: '/fal-ai/veo3.1' }, action: { type: 'job_stuck' } }]);
     await fal.queue.submit('fal-ai/veo3.1', { input: { prompt: 'busy', duration: '8s' } });
     const q = await fal.queue.submit('fal-ai/veo3.1', { input: { prompt: 'waiting', duration: '8s' } });
     await fal.queue.cancel('fal-ai/veo3.1', { requestId: q.request_id });
