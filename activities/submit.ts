@@ -79,7 +79,6 @@ export function submitActivities(deps: SubmitDeps) {
     async submitScene(input: SubmitInput): Promise<SubmitResult> {
       deps.providers.get(input.provider, input.settings).assertAvailable(input.request.model);
       const info = activityInfo();
-      metrics.submitQueueWait(input.provider, (Date.now() - info.currentAttemptScheduledTimestampMs) / 1000);
       const breaker = breakerFor(input.taskQueue, input.provider, deps.breakers?.[input.provider]);
       const gate = await breaker.gate(`${input.request.clientRef}#${info.attempt}`, info.startToCloseTimeoutMs ?? 120_000);
       if (!gate.send) throw await refusedByBreaker(deps.jobs, input, gate, info.attempt);
@@ -98,6 +97,7 @@ export function submitActivities(deps: SubmitDeps) {
   async function submitGuarded(input: SubmitInput): Promise<SubmitResult> {
     const provider = deps.providers.get(input.provider, input.settings);
     const info = activityInfo();
+    metrics.submitQueueWait(input.provider, (Date.now() - info.currentAttemptScheduledTimestampMs) / 1000);
     const deadline = attemptDeadline(info.startToCloseTimeoutMs, info.currentAttemptScheduledTimestampMs);
     const ctx = { signal: deadline.signal };
     const fingerprint = await requestFingerprint(input);

@@ -11,7 +11,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { temporal as proto } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -181,9 +181,18 @@ describe('storyreel worker on SIGTERM', () => {
     const { client, productionId } = await submit(s, 'handback', [
       { match: { method: 'GET', path: '/v1/videos/*/content' }, action: { type: 'content_stall', afterBytes: 200_000 } },
     ]);
+    // The download's temp file in the worker's scratch dir, with bytes in it (not some other atomic write).
     const partial = await until('a half-written download', async () => {
-      const t = await tempFiles(s.workDir).catch(() => []);
-      return t.length ? t : undefined;
+      const t = (await tempFiles(s.workDir).catch(() => [])).filter((f) => f.startsWith('tmp/'));
+      const sizes = await Promise.all(
+        t.map((f) =>
+          stat(join(s.workDir, f)).then(
+            (st) => st.size,
+            () => 0,
+          ),
+        ),
+      );
+      return sizes.some((n) => n > 0) ? t.map((f, i) => `${f} (${sizes[i]} bytes)`) : undefined;
     });
     a.kill('SIGTERM');
     expect(await a.exited).toBe(0);
