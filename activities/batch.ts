@@ -26,6 +26,15 @@ export type PlannedItem =
   | { ok: true; planFile: string; scenes: number; estimatedCostUsd: number; minSceneCostUsd: number; budgetUsd?: number; provider: string }
   | { ok: false; message: string };
 
+/** What a batch learns about a production it did not hear from: its Temporal status and, once closed, its outcome. */
+export interface ProductionOutcome {
+  status: string;
+  state?: string;
+  outputPath?: string;
+  costUsd?: number;
+  message?: string;
+}
+
 export function batchActivities(deps: BatchDeps) {
   return {
     /** `limit` items from `offset` of the batch's item list (a JSON array written by the client). */
@@ -66,22 +75,19 @@ export function batchActivities(deps: BatchDeps) {
     },
 
     /** The state of a production that already exists (a batch resumed after its rows were lost). */
-    async describeProduction(input: {
-      productionId: string;
-    }): Promise<{ status: string; state?: string; outputPath?: string; costUsd?: number; message?: string }> {
-      const handle = getClient().workflow.getHandle(input.productionId);
-      const desc = await handle.describe();
-      if (desc.status.name === 'RUNNING') return { status: 'RUNNING' };
-      try {
-        const r = (await handle.result()) as { state: string; outputPath?: string; costUsd: number };
-        return { status: desc.status.name, state: r.state, ...(r.outputPath ? { outputPath: r.outputPath } : {}), costUsd: r.costUsd };
-      } catch (err) {
-        return {
-          status: desc.status.name,
-          state: 'failed',
-          message: err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message,
-        };
+    describeProduction,
+
+    /**
+     * Of these productions, the ones that are closed, with their outcome (a batch sweeping children it carried over a
+     * continue-as-new: one that was terminated never sends its batchItemDone signal).
+     */
+    async closedProductions(input: { productionIds: string[] }): Promise<Record<string, ProductionOutcome>> {
+      const out: Record<string, ProductionOutcome> = {};
+      for (const productionId of input.productionIds) {
+        const d = await describeProduction({ productionId });
+        if (d.status !== 'RUNNING') out[productionId] = d;
       }
+      return out;
     },
 
     async writeBatchSummary(input: { dir: string; summary: unknown }): Promise<string> {
@@ -90,4 +96,23 @@ export function batchActivities(deps: BatchDeps) {
       return path;
     },
   };
+}
+
+async function describeProduction(input: { productionId: string }): Promise<ProductionOutcome> {
+  const handle = getClient().workflow.getHandle(input.productionId);
+  const desc = await handle.describe();
+  const status = desc.status.name;
+  if (status === 'RUNNING') return { status };
+  if (status === 'TERMINATED') return { status, state: 'failed', message: 'the production was terminated before it finished' };
+  if (status === 'TIMED_OUT') return { status, state: 'failed', message: 'the production timed out before it finished' };
+  try {
+    const r = (await handle.result()) as { state: string; outputPath?: string; costUsd: number };
+    return { status, state: r.state, ...(r.outputPath ? { outputPath: r.outputPath } : {}), costUsd: r.costUsd };
+  } catch (err) {
+    return {
+      status,
+      state: status === 'CANCELLED' ? 'cancelled' : 'failed',
+      message: err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message,
+    };
+  }
 }

@@ -34,5 +34,5 @@ export type { AwaitInput, DownloadInput, PollInput, PreparedInputs, PrepareInput
 export type { SubmitInput, SubmitResult } from './submit.js';
 export type { VoiceSceneInput } from './speech.js';
 export type { PlannedItem } from './batch.js';
-export type { DeliverInput, ObserveInput } from './follow.js';
+export type { DeliverInput, ObserveBatchInput, ObserveInput } from './follow.js';
 export type { BatchItem } from '../src/storyboard/batch.js';

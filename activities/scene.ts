@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { extractLastFrame, fitImage } from '../src/media/frames.js';
 import { clipFacts } from '../src/media/fingerprint.js';
 import { probe, ProbeError } from '../src/media/probe.js';
-import { trimHead } from '../src/media/trim.js';
+import { fitLength, trimHead } from '../src/media/trim.js';
 import { renderSlate, renderStill } from '../src/media/placeholder.js';
+import { MediaVerificationError, verifyClip } from '../src/media/verify-clip.js';
+import { capabilitiesOf } from '../src/providers/catalog.js';
 import { hashOf } from '../src/contracts/hash.js';
 import { ProviderError } from '../src/providers/errors.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
@@ -53,7 +55,8 @@ export interface AwaitInput extends PollInput {
 
 export interface DownloadInput {
   productionId: string;
-  scene: Pick<ScenePlan, 'id' | 'cacheKey' | 'seconds' | 'fps' | 'size' | 'provider' | 'model' | 'prompt'>;
+  scene: Pick<ScenePlan, 'id' | 'cacheKey' | 'seconds' | 'fps' | 'size' | 'provider' | 'model' | 'prompt'> &
+    Partial<Pick<ScenePlan, 'generateSeconds'>>;
   settings: ProviderSettings;
   jobId: string;
   costUsd: number;
@@ -80,7 +83,13 @@ export function sceneActivities(deps: SceneDeps) {
           if (!input.predecessor) throw new Error(`scene ${scene.id}: predecessor clip for its first frame is missing`);
           const dest = deps.store.framePath(input.predecessor.cacheKey, `last-${size.width}x${size.height}`);
           await mkdir(join(dest, '..'), { recursive: true });
-          await extractLastFrame(input.predecessor.path, dest, size, cancellationSignal());
+          // The predecessor may have been rendered on another host: its bytes come through the store.
+          const held = await deps.store.acquire([input.predecessor]);
+          try {
+            await extractLastFrame(held.paths[0]!, dest, size, cancellationSignal());
+          } finally {
+            held.release();
+          }
           return { kind: 'file', path: dest, mime: 'image/png' };
         }
         const { sha256 } = await sha256File(src.path).catch((err: unknown) => {
@@ -112,9 +121,11 @@ export function sceneActivities(deps: SceneDeps) {
     /**
      * Polls until the job is finished or `maxWaitMs` passed, whichever is first, and returns the last snapshot.
      * Never submits. Heartbeats carry `{ jobId, state, progress }`; short intervals happen here rather than as
-     * workflow timers (which the server rounds up to about a second) so fast jobs finish fast.
+     * workflow timers (which the server rounds up to about a second) so fast jobs finish fast. A job still running
+     * comes back with `nextPollInMs`, when its next poll is due: the workflow sleeps that long rather than calling
+     * again at once (an interval or a provider's hint longer than `maxWaitMs`, a deadline close by).
      */
-    async awaitJob(input: AwaitInput): Promise<JobSnapshot> {
+    async awaitJob(input: AwaitInput): Promise<JobSnapshot & { nextPollInMs?: number }> {
       const provider = deps.providers.get(input.provider, input.settings);
       const signal = cancellationSignal();
       const until = Date.now() + input.maxWaitMs;
@@ -123,7 +134,7 @@ export function sceneActivities(deps: SceneDeps) {
         if (snap.state === 'succeeded' || snap.state === 'failed' || snap.state === 'canceled') return snap;
         heartbeat({ jobId: input.jobId, state: snap.state, progress: snap.progress ?? 0 });
         const interval = input.settings.pollIntervalMs ?? snap.pollAfterMs ?? input.pollIntervalMs;
-        if (Date.now() + interval > until) return snap;
+        if (Date.now() + interval > until) return { ...snap, nextPollInMs: interval };
         await sleep(interval);
       }
     },
@@ -154,8 +165,14 @@ export function sceneActivities(deps: SceneDeps) {
           title: scene.title,
           reason: input.reason,
         };
-        if (input.kind === 'last-frame' && input.still) await renderStill(spec, input.still.path, tmp, cancellationSignal());
-        else await renderSlate(spec, tmp, cancellationSignal());
+        if (input.kind === 'last-frame' && input.still) {
+          const held = await deps.store.acquire([input.still]);
+          try {
+            await renderStill(spec, held.paths[0]!, tmp, cancellationSignal());
+          } finally {
+            held.release();
+          }
+        } else await renderSlate(spec, tmp, cancellationSignal());
         const facts = clipFacts(await probe(tmp, { countPackets: true }));
         return await deps.store.put(tmp, {
           cacheKey,
@@ -189,9 +206,10 @@ export function sceneActivities(deps: SceneDeps) {
     },
 
     /**
-     * Streams the output to a temp file, verifies it (a video of the expected length, sha256), and stores it under
-     * the scene's cache key. A truncated or unreadable download is output_corrupt (retried); a gone output is
-     * output_expired (the workflow submits a new job).
+     * Streams the output to a temp file, verifies it (a video of the expected length, sha256; then one full decode
+     * compared with the request: size, frame rate, sound), and stores it under the scene's cache key. A truncated or
+     * unreadable download is output_corrupt (retried); a complete clip that is not what was asked for, or does not
+     * decode, is output_invalid (not retried, never stored); a gone output is output_expired (a new job).
      */
     async downloadClip(input: DownloadInput): Promise<ClipRecord> {
       const existing = await deps.store.get(input.scene.cacheKey);
@@ -200,6 +218,7 @@ export function sceneActivities(deps: SceneDeps) {
       await mkdir(deps.tmpDir, { recursive: true });
       const tmp = `${tempPathFor(join(deps.tmpDir, `${input.scene.cacheKey}.mp4`))}.mp4`;
       const trimmed = `${tmp}.trim.mp4`;
+      const fitted = `${tmp}.fit.mp4`;
       try {
         const downloaded = await provider.download(input.jobId, tmp, {
           signal: cancellationSignal(),
@@ -217,7 +236,8 @@ export function sceneActivities(deps: SceneDeps) {
             cause: err,
           });
         }
-        const expected = input.scene.seconds + (input.trimStartS ?? 0);
+        const generated = input.scene.generateSeconds ?? input.scene.seconds;
+        const expected = generated + (input.trimStartS ?? 0);
         // Providers round lengths to their own frame grid; more than half a second off means a truncated file.
         if (Math.abs(facts.videoSeconds - expected) > 0.5) {
           throw new ProviderError(
@@ -229,11 +249,22 @@ export function sceneActivities(deps: SceneDeps) {
             },
           );
         }
+        await verifyArrival(tmp, input, expected);
         let source = tmp;
         if (input.trimStartS) {
           await trimHead(tmp, trimmed, input.trimStartS, input.scene.fps, cancellationSignal());
           facts = clipFacts(await probe(trimmed, { countPackets: true }));
           source = trimmed;
+        }
+        if (needsFit(facts.videoSeconds, input.scene)) {
+          // The edit keeps the scene's length: a length generated longer or shorter, or a model's frame grid (4n+1
+          // frames) that overshoots, is cut or held to exactly the planned frames.
+          await fitLength(source, fitted, input.scene.seconds, input.scene.fps, {
+            signal: cancellationSignal(),
+            onProgress: (f) => heartbeat({ fit: f }),
+          });
+          facts = clipFacts(await probe(fitted, { countPackets: true }));
+          source = fitted;
         }
         return await deps.store.put(
           source,
@@ -258,7 +289,47 @@ export function sceneActivities(deps: SceneDeps) {
       } finally {
         await rm(tmp, { force: true });
         await rm(trimmed, { force: true });
+        await rm(fitted, { force: true });
       }
     },
   };
+}
+
+/**
+ * Decodes the whole clip as it arrives and compares it with what was requested: the scene's exact pixel size, a frame
+ * rate the provider renders at (or the scene's), an audio track when the model was asked for sound. Heartbeats follow
+ * the decode. A clip that fails is output_invalid with every reason (the same bytes fail the same way: not retried).
+ */
+async function verifyArrival(path: string, input: DownloadInput, durationS: number): Promise<void> {
+  const { scene } = input;
+  const caps = capabilitiesOf(scene.provider, scene.model, input.settings);
+  try {
+    await verifyClip(
+      path,
+      {
+        width: scene.size.width,
+        height: scene.size.height,
+        fps: caps ? [...new Set([scene.fps, ...caps.fps])] : scene.fps,
+        durationS,
+        durationToleranceS: 0.5,
+        ...(caps?.nativeAudio ? { audio: true } : {}),
+      },
+      cancellationSignal(),
+      (fraction) => heartbeat({ step: 'verify', fraction }),
+    );
+  } catch (err) {
+    if (!(err instanceof MediaVerificationError)) throw err;
+    throw new ProviderError(
+      'output_invalid',
+      `scene ${scene.id}: the clip of ${scene.provider} job ${input.jobId} is not what was requested: ${err.problems.join('; ')}. ` +
+        'It was not stored; retry the scene (a new job) or choose another model.',
+      { provider: scene.provider, jobId: input.jobId, cause: err },
+    );
+  }
+}
+
+/** A clip is fitted when its length was planned to differ, or when it is at least one whole frame too long. */
+function needsFit(seconds: number, scene: DownloadInput['scene']): boolean {
+  if (scene.generateSeconds !== undefined && scene.generateSeconds !== scene.seconds) return true;
+  return Math.round(seconds * scene.fps) > Math.round(scene.seconds * scene.fps);
 }

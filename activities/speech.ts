@@ -14,8 +14,11 @@ import { SpeechStore } from '../src/store/speech-store.js';
 export interface SpeechDeps {
   /** Speech providers (default: the built-in ones with keys from `env`). */
   speech?: SpeechRegistry;
-  /** Speech lives beside the clips, under the clip store's root. */
-  store: { root: string };
+  /**
+   * Where the speech store lives: beside the clips under a directory store's root (the CLI's plan reads it there).
+   * With object storage the speech cache stays on this host's disk (not yet in the bucket).
+   */
+  speechRoot: string;
   tmpDir: string;
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -28,7 +31,7 @@ export interface VoiceSceneInput {
 
 export function speechActivities(deps: SpeechDeps) {
   const registry = deps.speech ?? new SpeechRegistry(deps.env ?? process.env);
-  const store = new SpeechStore(deps.store.root);
+  const store = new SpeechStore(deps.speechRoot);
   return {
     /** The scene's speech track: path, length, scene-relative word timings, and what was paid now (0 from the cache). */
     async voiceScene(input: VoiceSceneInput): Promise<VoicedScene> {

@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { WorkerRole } from './contracts/names.js';
 
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -18,10 +19,21 @@ const Env = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   XDG_CACHE_HOME: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().min(1).optional(),
-  /** JSON: { "<provider>": { "submitsPerSecond": 2 } } — the same on every worker. */
+  /**
+   * JSON: { "<provider>": { "submitsPerSecond": 2, "breaker": { "failures": 5, "windowMs": 60000, "coolDownMs": 120000 } } }
+   * — the same on every worker.
+   */
   STORYREEL_PROVIDER_LIMITS: z.string().min(2).optional(),
   /** A prebuilt workflow bundle (bundleWorkflowCode output); skips bundling at worker start. */
   STORYREEL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** What this worker runs: scenes, assembly, or both (default), comma-separated (docs/deploy.md, two hosts). */
+  STORYREEL_WORKER_ROLES: z
+    .string()
+    .regex(/^(scenes|assembly)(,(scenes|assembly))*$/, 'must be scenes, assembly or scenes,assembly')
+    .default('scenes,assembly'),
+  /** Worker Versioning: both set = a versioned worker; productions stay on the build that started them. */
+  STORYREEL_DEPLOYMENT_NAME: z.string().min(1).optional(),
+  STORYREEL_BUILD_ID: z.string().min(1).optional(),
   /** storyreel serve: where it listens (127.0.0.1 unless told otherwise). */
   STORYREEL_API_HOST: z.string().min(1).default('127.0.0.1'),
   STORYREEL_API_PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
@@ -56,8 +68,12 @@ export interface Config {
   cacheDir: string;
   /** Non-secret per-provider defaults from the environment (for planning checks). */
   envBaseURL: Record<string, string | undefined>;
-  providerLimits: Record<string, { submitsPerSecond?: number }>;
+  providerLimits: Record<string, { submitsPerSecond?: number; breaker?: { failures?: number; windowMs?: number; coolDownMs?: number } }>;
   workflowBundlePath: string | undefined;
+  /** What this worker process runs (worker roles). */
+  workerRoles: WorkerRole[];
+  /** Worker Versioning: this worker's deployment version, when both variables are set. */
+  deployment: { deploymentName: string; buildId: string } | undefined;
   api: {
     host: string;
     port: number;
@@ -69,7 +85,20 @@ export interface Config {
   };
 }
 
-const ProviderLimitsJson = z.record(z.string(), z.strictObject({ submitsPerSecond: z.number().positive().optional() }));
+const ProviderLimitsJson = z.record(
+  z.string(),
+  z.strictObject({
+    submitsPerSecond: z.number().positive().optional(),
+    /** The provider's circuit breaker: `failures` outage-like failures within `windowMs` open it for `coolDownMs`. */
+    breaker: z
+      .strictObject({
+        failures: z.number().int().min(1).max(1000).optional(),
+        windowMs: z.number().int().min(100).max(86_400_000).optional(),
+        coolDownMs: z.number().int().min(100).max(86_400_000).optional(),
+      })
+      .optional(),
+  }),
+);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -95,6 +124,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     envBaseURL: { 'openai-videos': e.OPENAI_BASE_URL },
     providerLimits: parseLimits(e.STORYREEL_PROVIDER_LIMITS),
     workflowBundlePath: e.STORYREEL_WORKFLOW_BUNDLE,
+    workerRoles: [...new Set(e.STORYREEL_WORKER_ROLES.split(','))] as WorkerRole[],
+    deployment: deploymentOf(e.STORYREEL_DEPLOYMENT_NAME, e.STORYREEL_BUILD_ID),
     api: {
       host: e.STORYREEL_API_HOST,
       port: e.STORYREEL_API_PORT,
@@ -105,6 +136,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       webhookRetryScheduleS: e.STORYREEL_WEBHOOK_RETRY_SCHEDULE?.split(',').map(Number),
     },
   };
+}
+
+function deploymentOf(deploymentName: string | undefined, buildId: string | undefined): Config['deployment'] {
+  if (!deploymentName && !buildId) return undefined;
+  if (!deploymentName || !buildId)
+    throw new ConfigError('STORYREEL_DEPLOYMENT_NAME and STORYREEL_BUILD_ID go together: set both for a versioned worker, or neither');
+  return { deploymentName, buildId };
 }
 
 function parseLimits(text: string | undefined): Config['providerLimits'] {

@@ -3,13 +3,23 @@
  * deterministic child ids (batch id + item key), continuing past failures, and continue-as-new so the batch's own
  * history stays bounded however long the batch. Children are ABANDONed on continue-as-new and report their outcome
  * with a signal to the batch's workflow id (which reaches whichever run is current).
+ * The signal is not the only way a batch learns that an item is over: a child that closes without sending it
+ * (terminated, timed out, failed before its try) is noticed from its handle's result in the run that started it, and
+ * children carried over a continue-as-new are looked up (describeProduction) every CHILD_SWEEP while the batch waits.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  CancelledFailure,
+  ChildWorkflowFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/common';
 import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -20,6 +30,7 @@ import type { BatchItem } from '../src/storyboard/batch.js';
 import {
   batchItemDoneSignal,
   batchProgressQuery,
+  batchRowsQuery,
   type BatchInput,
   type BatchProgress,
   type BatchRow,
@@ -35,6 +46,10 @@ const SA = SEARCH_ATTRIBUTES;
  * the input it carries stay small. Each item costs about ten events here.
  */
 const MAX_EVENTS_PER_RUN = 2_000;
+/** Patch: the batch watches its children's results and sweeps carried-over ones (issue 11 item 7). */
+const OBSERVE_CHILDREN = 'batch-observes-children';
+/** How often children carried over a continue-as-new (no handle in this run) are looked up while the batch waits. */
+const CHILD_SWEEP = '5 minutes';
 
 export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
   const info = workflowInfo();
@@ -76,14 +91,40 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
     };
   };
   setHandler(batchProgressQuery, progress);
-  setHandler(batchItemDoneSignal, (row) => {
+  setHandler(batchRowsQuery, (from) => rows.slice(Math.max(0, from)));
+  /** Items whose child this run started: their handle's result says when they close. */
+  const watched = new Set<string>();
+  const recordDone = (row: BatchRow) => {
     if (finalKeys.has(row.key)) return;
     inFlight.delete(row.key);
+    watched.delete(row.key);
     // Rows travel in continue-as-new inputs: keep reasons short (the production's manifest has the whole story).
     rows.push(row.reason && row.reason.length > 300 ? { ...row, reason: `${row.reason.slice(0, 299)}…` } : row);
     finalKeys.add(row.key);
     version++;
-  });
+  };
+  setHandler(batchItemDoneSignal, recordDone);
+
+  /** A child that closed without its batchItemDone signal (terminated, timed out, failed before its try). */
+  const closedWithoutSignal = (key: string, productionId: string, scenes: number, err: unknown) => {
+    const terminated = err instanceof ChildWorkflowFailure && err.cause instanceof TerminatedFailure;
+    const timedOut = err instanceof ChildWorkflowFailure && err.cause instanceof TimeoutFailure;
+    const cancelled = err instanceof ChildWorkflowFailure && err.cause instanceof CancelledFailure;
+    const why = terminated
+      ? 'the production was terminated before it finished'
+      : timedOut
+        ? 'the production timed out before it finished'
+        : `the production closed without reporting: ${innermostMessage(err)}`;
+    recordDone({
+      key,
+      productionId,
+      state: cancelled ? 'cancelled' : 'failed',
+      stage: 'render',
+      reason: why,
+      costUsd: 0,
+      scenes: { ready: 0, total: scenes },
+    });
+  };
 
   const finalRow = (key: string, productionId: string, state: BatchRow['state'], extra: Partial<BatchRow> = {}): void => {
     rows.push({ key, productionId, state, costUsd: 0, scenes: { ready: 0, total: 0 }, ...extra });
@@ -115,7 +156,7 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
       budgetUsd = Math.min(budgetUsd ?? Infinity, left);
     }
     try {
-      await startChild(produceStoryboard, {
+      const child = await startChild(produceStoryboard, {
         workflowId: productionId,
         args: [
           {
@@ -140,6 +181,21 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
             }
           : {}),
       });
+      if (patched(OBSERVE_CHILDREN)) {
+        watched.add(item.key);
+        void child.result().then(
+          (r) =>
+            recordDone({
+              key: item.key,
+              productionId,
+              state: r.state,
+              ...(r.outputPath ? { outputPath: r.outputPath } : {}),
+              costUsd: r.costUsd,
+              scenes: { ready: r.scenes.filter((sc) => sc.state === 'ready').length, total: r.scenes.length },
+            }),
+          (err: unknown) => closedWithoutSignal(item.key, productionId, planned.scenes, err),
+        );
+      }
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       // It exists from an earlier run of this batch: running (its signal will come) or already final.
@@ -169,7 +225,29 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
       await continueAsNew<typeof produceBatch>({ ...input, rows, offset, inFlight: [...inFlight.values()], startedAt, runs });
     }
     const seen = version;
-    await condition(() => version !== seen);
+    const carried = [...inFlight.values()].filter((f) => !watched.has(f.key));
+    if (carried.length && patched(OBSERVE_CHILDREN)) {
+      if (!(await condition(() => version !== seen, CHILD_SWEEP))) await sweep(carried);
+    } else await condition(() => version !== seen);
+  }
+
+  /** Children carried over a continue-as-new: any that closed without its signal is recorded from its result. */
+  async function sweep(carried: { key: string; productionId: string; scenes: number }[]): Promise<void> {
+    const closed = await acts.closedProductions({ productionIds: carried.map((f) => f.productionId) });
+    for (const f of carried) {
+      const d = closed[f.productionId];
+      if (!d || finalKeys.has(f.key)) continue;
+      recordDone({
+        key: f.key,
+        productionId: f.productionId,
+        state: (d.state as BatchRow['state']) ?? 'failed',
+        ...(d.state === 'completed' || d.state === 'completed_with_placeholders' ? {} : { stage: 'render' as const }),
+        ...(d.outputPath ? { outputPath: d.outputPath } : {}),
+        ...(d.message ? { reason: d.message } : {}),
+        costUsd: d.costUsd ?? 0,
+        scenes: { ready: 0, total: f.scenes },
+      });
+    }
   }
 
   const summary = {
@@ -192,3 +270,9 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
 }
 
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
+
+function innermostMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}

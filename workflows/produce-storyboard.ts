@@ -28,7 +28,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, AssembleOutput } from '../activities/index.js';
-import { SEARCH_ATTRIBUTES, sceneWorkflowId } from '../src/contracts/names.js';
+import { assemblyQueue, SEARCH_ATTRIBUTES, sceneWorkflowId } from '../src/contracts/names.js';
+
+/**
+ * Patch: assembly and output writes go to the assembly queue, so a deployment can run them on hosts of their own
+ * (worker roles, issue 15 item 3). Decided when first needed, so a production that started before the deploy and
+ * has not assembled yet moves too; one that already wrote its outputs replays them on the main queue.
+ */
+const ASSEMBLY_QUEUE = 'assembly-queue';
 import { Production, type Launch } from '../src/production/production.js';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
 import {
@@ -54,6 +61,12 @@ const CRITICAL_PATH_ORDER = 'critical-path-order';
 const RELEASE_UNSUBMITTED = 'release-unsubmitted-reservation';
 /** Patch: skipping a scene lets the scenes chained to it start from its placeholder instead of staying blocked. */
 const UNBLOCK_ON_SKIP = 'skip-unblocks-dependents';
+/**
+ * Patch (issue 11 item 9): a cancelled production waits for its scenes to close (each cancels its provider job)
+ * before it closes, instead of leaving them to be terminated mid-cancel; an operator's abort cancels the scenes in
+ * flight (and their jobs) instead of waiting for them to finish and be paid for.
+ */
+const CLEAN_UP_CHILDREN = 'cancel-awaits-children';
 
 const STATE_KEY = SEARCH_ATTRIBUTES.state;
 
@@ -74,6 +87,18 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   });
   // Small writes and renders on this worker's disk.
   const local = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } });
+  // The same, on the assembly queue (the assembling host writes the outputs it publishes).
+  const onAssemblyQueue = { taskQueue: assemblyQueue(info.taskQueue) };
+  const assembly = {
+    media: proxyActivities<Activities>({
+      ...onAssemblyQueue,
+      startToCloseTimeout: '2 hours',
+      heartbeatTimeout,
+      retry: { initialInterval: '5s', maximumAttempts: 3 },
+    }),
+    writes: proxyActivities<Activities>({ ...onAssemblyQueue, startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } }),
+  };
+  const outputs = () => (patched(ASSEMBLY_QUEUE) ? assembly : { media, writes: local });
 
   const core = new Production(plan, { now: () => new Date().toISOString(), order, releaseUnsubmitted, unblockOnSkip });
   for (const v of Object.values(voiced)) if (v.costUsd > 0) core.ledger.recordSpeech(v.sceneId, v.costUsd, v.key, new Date().toISOString());
@@ -88,11 +113,35 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     const key = scene.take > 1 ? `${r.sceneId}/take-${scene.take}` : r.sceneId;
     await getExternalWorkflowHandle(childId(key)).signal(budgetGrantSignal, { take: r.take, jobAttempt: r.jobAttempt, granted });
   });
-  setHandler(decideSceneUpdate, (d) => core.decide(d), { validator: (d) => core.validateDecision(d) });
+  setHandler(
+    decideSceneUpdate,
+    (d) => {
+      const status = core.decide(d);
+      if (d.action === 'abort' && patched(CLEAN_UP_CHILDREN)) for (const scope of children.values()) scope.cancel();
+      return status;
+    },
+    { validator: (d) => core.validateDecision(d) },
+  );
   setHandler(reviewSceneUpdate, (r) => core.review(r), { validator: (r) => core.validateReview(r) });
 
+  /** The scenes in flight: the scope each child runs in (an abort cancels it) and the promise that settles when it closed. */
+  const children = new Map<string, CancellationScope>();
+  const closing = new Map<string, Promise<void>>();
+
   function launch(l: Launch): void {
-    executeChild(renderScene, {
+    const scope = new CancellationScope();
+    children.set(l.childKey, scope);
+    const closed = scope
+      .run(() => runChild(l))
+      .finally(() => {
+        children.delete(l.childKey);
+        closing.delete(l.childKey);
+      });
+    closing.set(l.childKey, closed);
+  }
+
+  function runChild(l: Launch): Promise<void> {
+    return executeChild(renderScene, {
       workflowId: childId(l.childKey),
       args: [
         {
@@ -108,11 +157,21 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     })
       .then((r: SceneResult) => core.rendered(l.sceneId, l.take, r))
       .catch((err: unknown) => {
-        if (isCancellation(err)) return;
+        if (isCancellation(err)) {
+          // Cancelled by an operator's abort: the scene says so (its job was cancelled, not finished and paid for).
+          if (core.aborted)
+            core.failed(l.sceneId, l.take, { kind: 'cancelled', message: 'aborted' }, 'cancelled by the abort; its job was cancelled');
+          return;
+        }
         const details = failureDetails(err) as Parameters<Production['failed']>[2];
         core.failed(l.sceneId, l.take, details, applicationMessage(err) ?? (err as Error).message);
       })
       .finally(() => core.closed(l.sceneId));
+  }
+
+  /** Waits until every scene in flight has closed (each cancels its provider job when it is cancelled). */
+  async function childrenClosed(): Promise<void> {
+    await CancellationScope.nonCancellable(() => Promise.all(closing.values()));
   }
 
   async function placeholders(): Promise<void> {
@@ -144,23 +203,33 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     setState(final);
     const manifest = buildManifest(plan, core.progress(), assembled);
     return CancellationScope.nonCancellable(async () => {
-      const manifestPath = await local.writeManifest({ outDir: input.outDir, manifest });
-      const lockfilePath = await local.writeLockfile({ outDir: input.outDir, lock: buildLockfile(plan, core.progress(), info.runId) });
+      const { writes } = outputs();
+      const productionId = plan.productionId;
+      const manifestPath = await writes.writeManifest({ outDir: input.outDir, manifest, productionId });
+      const lockfilePath = await writes.writeLockfile({
+        outDir: input.outDir,
+        lock: buildLockfile(plan, core.progress(), info.runId),
+        productionId,
+      });
       if (input.batch) {
         const firstBad = core.firstUnfinished();
-        await getExternalWorkflowHandle(input.batch.workflowId).signal(batchItemDoneSignal, {
-          key: input.batch.itemKey,
-          productionId: plan.productionId,
-          state: final,
-          ...(final === 'completed' || final === 'completed_with_placeholders'
-            ? {}
-            : { stage: stage ?? failedIn ?? (final === 'budget_exhausted' ? 'budget' : 'render') }),
-          ...(firstBad && final !== 'completed' ? { sceneId: firstBad.plan.id } : {}),
-          ...(final !== 'completed' ? { reason: (firstBad?.status.reason?.message ?? why).slice(0, 500) } : {}),
-          ...(assembled ? { outputPath: assembled.path } : {}),
-          costUsd: core.spentUsd(),
-          scenes: { ready: core.countIn('ready'), total: plan.scenes.length },
-        });
+        // Best effort: the batch also notices closed children itself, and a produced video never ends as "failed"
+        // because its batch is gone (terminated, or finished without waiting).
+        await getExternalWorkflowHandle(input.batch.workflowId)
+          .signal(batchItemDoneSignal, {
+            key: input.batch.itemKey,
+            productionId: plan.productionId,
+            state: final,
+            ...(final === 'completed' || final === 'completed_with_placeholders'
+              ? {}
+              : { stage: stage ?? failedIn ?? (final === 'budget_exhausted' ? 'budget' : 'render') }),
+            ...(firstBad && final !== 'completed' ? { sceneId: firstBad.plan.id } : {}),
+            ...(final !== 'completed' ? { reason: (firstBad?.status.reason?.message ?? why).slice(0, 500) } : {}),
+            ...(assembled ? { outputPath: assembled.path } : {}),
+            costUsd: core.spentUsd(),
+            scenes: { ready: core.countIn('ready'), total: plan.scenes.length },
+          })
+          .catch(() => undefined);
       }
       return { manifestPath, lockfilePath };
     });
@@ -200,7 +269,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     }
 
     core.state = 'assembling';
-    const assembled = await media.assembleVideo({
+    const assembled = await outputs().media.assembleVideo({
       productionId: plan.productionId,
       plan,
       outDir: input.outDir,
@@ -226,6 +295,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
       state: core.state,
       estimatedCostUsd: plan.totals.estimatedCostUsd,
       outputPath: assembled.path,
+      ...(assembled.uri ? { outputUri: assembled.uri } : {}),
       manifestPath,
       lockfilePath,
       durationS: assembled.durationS,
@@ -235,6 +305,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     };
   } catch (err) {
     if (isCancellation(err)) {
+      if (patched(CLEAN_UP_CHILDREN)) await childrenClosed();
       await finish('cancelled', `cancelled; finished clips are kept. Resume with: storyreel resume ${plan.productionId}`);
     } else if (!(err instanceof ApplicationFailure && (err.type === 'ProductionFailed' || err.type === 'BudgetExhausted'))) {
       await finish('failed', (err as Error).message);

@@ -16,7 +16,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import { join } from 'node:path';
-import { DecisionRejectedError, type StoryreelClient } from '../client/index.js';
+import { DecisionRejectedError, ProductionConflictError, type StoryreelClient } from '../client/index.js';
 import { storePaths } from '../worker.js';
 import { StoryboardError } from '../storyboard/errors.js';
 import { AssetStore } from './assets.js';
@@ -127,7 +127,8 @@ export async function buildApi(
         issues: err.issues,
         ...(err.issues[0] ? { field: err.issues[0].path } : {}),
       });
-    if (err instanceof DecisionRejectedError) return send(409, { error: 'conflict', message: err.message });
+    if (err instanceof DecisionRejectedError || err instanceof ProductionConflictError)
+      return send(409, { error: 'conflict', message: err.message });
     if (err instanceof WorkflowNotFoundError || /^no (production|workflow) "/.test(err.message))
       return send(404, { error: 'not_found', message: err.message });
     if (err.statusCode === 413)

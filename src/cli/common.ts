@@ -4,7 +4,7 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { join } from 'node:path';
-import { BatchConflictError, checkedId, StoryreelClient } from '../client/index.js';
+import { BatchConflictError, checkedId, ProductionConflictError, StoryreelClient } from '../client/index.js';
 import { planFile } from '../load/load-storyboard.js';
 import { createWorker, type StoryreelWorker } from '../worker.js';
 import { localSpeechMeasurer } from '../speech/measure.js';
@@ -146,6 +146,8 @@ export async function workerFromConfig(cfg: Config, address: string): Promise<{ 
     maxConcurrentActivities: cfg.maxConcurrentActivities,
     maxCachedWorkflows: cfg.maxCachedWorkflows,
     providerLimits: cfg.providerLimits,
+    roles: cfg.workerRoles,
+    ...(cfg.deployment ? { deployment: cfg.deployment } : {}),
     ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : {}),
   });
   return { worker, close: () => native.close() };
@@ -153,7 +155,12 @@ export async function workerFromConfig(cfg: Config, address: string): Promise<{ 
 
 /** Maps an error to an exit code and a message for the user. */
 export function reportError(err: unknown, io: Io): number {
-  if (err instanceof StoryboardError || err instanceof UsageError || err instanceof BatchConflictError) {
+  if (
+    err instanceof StoryboardError ||
+    err instanceof UsageError ||
+    err instanceof BatchConflictError ||
+    err instanceof ProductionConflictError
+  ) {
     io.err(err.message);
     return EXIT.usage;
   }

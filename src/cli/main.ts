@@ -3,7 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { batchRunCommand, batchStatusCommand, listCommand } from './batch.js';
-import { cacheGcCommand, cacheLsCommand } from './cache.js';
+import { cacheGcCommand, cacheLsCommand, cacheRmCommand } from './cache.js';
 import { EXIT, reportError, stdio, UsageError, type Io } from './common.js';
 import { cancelCommand, decideCommand, reviewCommand, scenesCommand } from './control.js';
 import { resumeCommand } from './resume.js';
@@ -212,6 +212,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--older-than-days <days>', 'remove clips unused for this many days (default 30)')
     .option('--dry-run')
     .action(wrap((o: { olderThanDays?: string; dryRun?: boolean }) => cacheGcCommand(o, io)));
+  cache
+    .command('rm')
+    .argument('<target>', 'a cache key (or a unique prefix of 8+ characters) or <production id>/<scene id>')
+    .option('--json')
+    .description('remove clips so the next run makes them again')
+    .action(wrap((target: string, o: { json?: boolean }) => cacheRmCommand(target, o, io)));
 
   program
     .command('mock')

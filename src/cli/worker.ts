@@ -7,7 +7,9 @@ export async function workerCommand(opts: { embedded?: boolean }, io: Io): Promi
   const conn = await connect(cfg, { embedded: !!opts.embedded, ui: true, keepServer: true, io });
   await conn.close();
   const { worker, close } = await workerFromConfig(cfg, conn.address);
-  io.err(`worker: task queue ${cfg.taskQueue} on ${conn.address}, work dir ${cfg.workDir}, workflows: ${worker.workflows}`);
+  io.err(
+    `worker: task queue ${cfg.taskQueue} on ${conn.address}, roles ${cfg.workerRoles.join(',')}, work dir ${cfg.workDir}, store ${worker.storage?.description ?? 'directory'}, workflows: ${worker.workflows}`,
+  );
   await worker.run();
   await close();
   return EXIT.ok;

@@ -16,6 +16,11 @@ export class ProductionFailedError extends Error {
   }
 }
 
+/** A production with this id exists for different content (an explicit id reused for another storyboard). */
+export class ProductionConflictError extends Error {
+  override readonly name = 'ProductionConflictError';
+}
+
 /** The production refused an operator's or reviewer's decision; the message is its validator's reason. */
 export class DecisionRejectedError extends Error {
   override readonly name = 'DecisionRejectedError';

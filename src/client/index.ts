@@ -14,7 +14,7 @@ export type { ResumeOptions, SubmitOptions, Submitted } from './productions.js';
 export { BatchConflictError, type BatchSubmitted, type SubmitBatchOptions } from './batches.js';
 export type { FollowOptions } from './follow.js';
 export type { ListedProduction } from './visibility.js';
-export { DecisionRejectedError, ProductionFailedError, StoryboardError } from './errors.js';
+export { DecisionRejectedError, ProductionConflictError, ProductionFailedError, StoryboardError } from './errors.js';
 export type {
   AttemptRecord,
   BatchProgress,

@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   progressQuery,
@@ -16,13 +17,18 @@ import type { produceStoryboard } from '../../workflows/produce-storyboard.js';
 import { productionWorkflowId, SEARCH_ATTRIBUTES } from '../contracts/names.js';
 import type { ProductionPlan } from '../storyboard/plan.js';
 import type { ClientContext } from './context.js';
-import { ProductionFailedError } from './errors.js';
+import { ProductionConflictError, ProductionFailedError } from './errors.js';
 import { lastPlan } from './history.js';
 
 export interface SubmitOptions {
   /** Output directory for this production (default <outDir>/<production id>). */
   outDir?: string;
   timeouts?: Timeouts;
+  /**
+   * This client sees the workers' files (the CLI's `run`): a completed production whose final.mp4 is no longer where
+   * it was delivered is delivered again into `outDir` from the clip store, with a budget of $0 so nothing is paid.
+   */
+  redeliverMissingOutput?: boolean;
 }
 
 export interface Submitted {
@@ -34,6 +40,8 @@ export interface Submitted {
   /** Temporal execution status at submission (RUNNING, COMPLETED, ...). */
   state: string;
   outDir: string;
+  /** A completed production's output was gone: a new run is assembling it again from the clip store, paying nothing. */
+  redelivered?: { missingPath: string };
 }
 
 export interface ResumeOptions {
@@ -71,16 +79,37 @@ export async function submitProduction(ctx: ClientContext, plan: ProductionPlan,
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     });
-  // Running: attach. Completed: it was produced already; nothing is started twice.
-  if (existing && !RESTARTABLE.has(existing.status.name)) return attached(existing.runId, existing.status.name);
-  const input: ProduceInput = { plan, outDir, ...(opts.timeouts ? { timeouts: opts.timeouts } : {}) };
+  // Running: attach. Completed: it was produced already; nothing is started twice. Either way only for the same
+  // content: the id is the production's identity, and its content hash (memo) is what it was made from.
+  let redeliver: { missingPath: string } | undefined;
+  if (existing && !RESTARTABLE.has(existing.status.name)) {
+    const made = existing.memo?.contentSha256;
+    if (typeof made === 'string' && made !== plan.contentSha256) {
+      throw new ProductionConflictError(
+        `production ${plan.productionId} already exists (${existing.status.name.toLowerCase()}) and was made from different content ` +
+          `(the storyboard or a file it names changed since: ${made.slice(0, 12)} then, ${plan.contentSha256.slice(0, 12)} now). ` +
+          'Give this version another --id, or leave --id out (the default id follows the content).',
+      );
+    }
+    redeliver =
+      existing.status.name === 'COMPLETED' && opts.redeliverMissingOutput ? await missingOutput(ctx, plan.productionId) : undefined;
+    if (!redeliver) return attached(existing.runId, existing.status.name);
+  }
+  const input: ProduceInput = {
+    plan,
+    outDir,
+    ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+    // Re-delivery assembles from the clip store: a $0 budget stops it rather than pay for a clip that is gone.
+    ...(redeliver ? { budgetUsd: 0 } : {}),
+  };
   try {
     const handle = await ctx.temporal.workflow.start<typeof produceStoryboard>('produceStoryboard', {
       workflowId,
       taskQueue: ctx.taskQueue,
       args: [input],
+      memo: { contentSha256: plan.contentSha256 },
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      workflowIdReusePolicy: redeliver ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
       ...((await ctx.searchAttributesRegistered())
         ? {
             typedSearchAttributes: [
@@ -91,12 +120,29 @@ export async function submitProduction(ctx: ClientContext, plan: ProductionPlan,
           }
         : {}),
     });
-    return { productionId: plan.productionId, workflowId, runId: handle.firstExecutionRunId, attached: false, state: 'RUNNING', outDir };
+    return {
+      productionId: plan.productionId,
+      workflowId,
+      runId: handle.firstExecutionRunId,
+      attached: false,
+      state: 'RUNNING',
+      outDir,
+      ...(redeliver ? { redelivered: redeliver } : {}),
+    };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const desc = await productionHandle(ctx, plan.productionId).describe();
     return attached(desc.runId, desc.status.name);
   }
+}
+
+/** The final.mp4 a completed production delivered, when it is no longer there (deleted or moved). */
+async function missingOutput(ctx: ClientContext, productionId: string): Promise<{ missingPath: string } | undefined> {
+  const r = await productionHandle(ctx, productionId)
+    .result()
+    .catch(() => undefined);
+  if (!r?.outputPath) return undefined;
+  return existsSync(r.outputPath) ? undefined : { missingPath: r.outputPath };
 }
 
 /**

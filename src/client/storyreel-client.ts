@@ -11,6 +11,7 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { join, resolve } from 'node:path';
 import type {
+  BatchFollowState,
   FollowState,
   BatchProgress,
   BatchRow,
@@ -33,7 +34,7 @@ import type { ProductionPlan } from '../storyboard/plan.js';
 import { batchResult, batchRows, batchStatus, submitBatch, type BatchSubmitted, type SubmitBatchOptions } from './batches.js';
 import type { ClientContext } from './context.js';
 import { decideScene, reviewScene } from './decisions.js';
-import { followRun, followState, latestRunId, type FollowOptions } from './follow.js';
+import { batchFollowState, followBatchRun, followRun, followState, latestRunId, type FollowOptions } from './follow.js';
 import { lastInput, lastPlan } from './history.js';
 import {
   productionHandle,
@@ -177,6 +178,16 @@ export class StoryreelClient {
   /** The run's event log after `afterSeq` and its webhook deliveries; undefined when it has no follower. */
   followState(productionId: string, runId: string, afterSeq = 0): Promise<FollowState | undefined> {
     return followState(this.ctx, productionId, runId, afterSeq);
+  }
+
+  /** Starts the follower of the batch's run chain once (events of its items and its end, delivered to `webhook`). */
+  followBatch(batchId: string, opts: FollowOptions = {}): Promise<string> {
+    return followBatchRun(this.ctx, batchId, opts);
+  }
+
+  /** The batch follower's events after `afterSeq` and its webhook deliveries; undefined when it has none. */
+  batchFollowState(batchId: string, afterSeq = 0): Promise<BatchFollowState | undefined> {
+    return batchFollowState(this.ctx, batchId, afterSeq);
   }
 
   /** The id of the production's latest run. */

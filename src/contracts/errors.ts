@@ -11,6 +11,7 @@ export const ERROR_KINDS = [
   'not_found', // 404 for a job or asset
   'model_unavailable', // model or whole API shut down / not enabled
   'quota_exhausted', // out of credit or spend limit. Never retried: top up and resume.
+  'provider_outage', // the provider's circuit breaker is open (many failures from every worker): go elsewhere or wait
   'rate_limited', // 429 rate limits: retried after Retry-After
   'concurrency_limited', // too many running jobs: retried later
   'transient', // 408/409/5xx, resets, timeouts on reads: retried with backoff
@@ -20,6 +21,7 @@ export const ERROR_KINDS = [
   'output_expired', // the output is gone: submit a new job
   'source_expired', // a remix/extension's source video is gone: a fresh create (remix), or re-make the source (extend)
   'output_corrupt', // a download was truncated or is not a video: download again
+  'output_invalid', // a complete clip that is not what was requested (size, frame rate, sound) or does not decode: never stored
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
@@ -34,6 +36,7 @@ export const ERROR_KIND_DEFAULTS: Record<ErrorKind, { retryable: boolean; scope:
   not_found: { retryable: false, scope: 'request' },
   model_unavailable: { retryable: false, scope: 'provider' },
   quota_exhausted: { retryable: false, scope: 'provider' },
+  provider_outage: { retryable: false, scope: 'provider' },
   rate_limited: { retryable: true, scope: 'provider' },
   concurrency_limited: { retryable: true, scope: 'provider' },
   transient: { retryable: true, scope: 'request' },
@@ -43,6 +46,7 @@ export const ERROR_KIND_DEFAULTS: Record<ErrorKind, { retryable: boolean; scope:
   output_expired: { retryable: false, scope: 'job' },
   source_expired: { retryable: false, scope: 'request' },
   output_corrupt: { retryable: true, scope: 'request' },
+  output_invalid: { retryable: false, scope: 'job' },
 };
 
 /** Details attached to every failure that crosses Temporal: small, JSON, free of secrets. */

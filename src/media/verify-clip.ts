@@ -15,7 +15,8 @@ import { audioStream, probe, ProbeError, rate, videoStream, type ProbeResult } f
 export interface ClipExpectation {
   width?: number;
   height?: number;
-  fps?: number;
+  /** The frame rate, or the rates any of which is acceptable (a provider renders at one of its own rates). */
+  fps?: number | readonly number[];
   durationS?: number;
   /** Allowed |duration − durationS|, seconds; default 0.25 (providers round their lengths to encoder frames). */
   durationToleranceS?: number;
@@ -62,8 +63,9 @@ export function clipProblems(facts: Omit<ClipVerification, 'tookMs'>, expected: 
     (expected.height !== undefined && facts.height !== expected.height)
   )
     out.push(`it is ${size(facts.width, facts.height)}, ${size(expected.width, expected.height)} was requested`);
-  if (expected.fps !== undefined && Math.abs(facts.fps - expected.fps) > 0.01)
-    out.push(`it runs at ${round(facts.fps, 3)} fps, ${expected.fps} fps was requested`);
+  const rates = expected.fps === undefined ? [] : typeof expected.fps === 'number' ? [expected.fps] : expected.fps;
+  if (rates.length && !rates.some((r) => Math.abs(facts.fps - r) <= 0.01))
+    out.push(`it runs at ${round(facts.fps, 3)} fps, ${rates.join(' or ')} fps was requested`);
   const tolerance = expected.durationToleranceS ?? 0.25;
   if (expected.durationS !== undefined && Math.abs(facts.durationS - expected.durationS) > tolerance)
     out.push(`it lasts ${facts.durationS.toFixed(3)} s, ${expected.durationS} s (±${tolerance}) was requested`);

@@ -36,6 +36,13 @@ export class BudgetLedger {
 
   /** Reserves the job's estimate if it fits (and `open`); otherwise records a denial and closes the ledger. */
   request(r: BudgetRequest, at: string, open = true): boolean {
+    for (const l of this.lines) {
+      const unused = l.sceneId === r.sceneId && l.take === r.take && !l.jobId && l.outcome === 'reserved';
+      if (unused && r.unusedJobAttempts?.includes(l.jobAttempt)) l.outcome = 'released';
+    }
+    // A scene asks again when no answer reached it (a bounded wait): it gets the same answer, reserved once.
+    const asked = this.lines.find((l) => l.sceneId === r.sceneId && l.take === r.take && l.jobAttempt === r.jobAttempt);
+    if (asked) return asked.outcome !== 'denied';
     const fits = open && !this.exhausted && this.spentUsd() + r.estimatedUsd <= (this.capUsd ?? Infinity) + 1e-9;
     this.lines.push({
       sceneId: r.sceneId,
@@ -57,9 +64,11 @@ export class BudgetLedger {
     const line = this.lines.find(
       (l) => l.sceneId === sceneId && l.take === take && (l.jobId === attempt.jobId || (!l.jobId && l.outcome === 'reserved')),
     );
+    const actual = attempt.billed?.usd !== undefined ? { actualUsd: attempt.billed.usd } : {};
     if (line) {
       line.jobId = attempt.jobId;
       line.outcome = attempt.outcome;
+      Object.assign(line, actual);
     } else if (this.capUsd === undefined) {
       this.lines.push({
         sceneId,
@@ -67,6 +76,7 @@ export class BudgetLedger {
         jobAttempt,
         jobId: attempt.jobId,
         estimatedUsd: attempt.estimatedCostUsd,
+        ...actual,
         outcome: attempt.outcome,
         at,
       });
@@ -106,3 +116,13 @@ export class BudgetLedger {
 }
 
 export const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
+
+/** The cost of a job: what the provider reported it billed, else the estimate. */
+export function attemptCostUsd(a: Pick<AttemptRecord, 'estimatedCostUsd' | 'billed'>): number {
+  return a.billed?.usd ?? a.estimatedCostUsd;
+}
+
+/** What a scene's jobs cost (failed jobs are billed too). */
+export function attemptsCostUsd(attempts: readonly AttemptRecord[]): number {
+  return round4(attempts.reduce((t, a) => t + attemptCostUsd(a), 0));
+}

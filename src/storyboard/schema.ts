@@ -116,8 +116,19 @@ export const Style = z.strictObject({
 });
 export type Style = z.infer<typeof Style>;
 
+/**
+ * One provider/model a scene may be made by: a provider name (its default model), or `{ provider, model }`.
+ * Choices are tried in order: the planner picks the first that can make the scene, and at run time a provider-level
+ * failure (quota, auth, model gone, outage, jobs stuck again and again) moves the scene to the next.
+ */
+export const Choice = z.union([Id, z.strictObject({ provider: Id, model: Text.optional() })]);
+export type Choice = z.infer<typeof Choice>;
+const Choices = z.array(Choice).min(1, 'name at least one provider').max(8, 'at most 8 choices');
+
 export const Defaults = z.strictObject({
   provider: Id.default('local'),
+  /** Ordered provider/model choices for every scene; replaces `provider`/`model` when given. */
+  choices: Choices.optional(),
   /** The provider's default model when omitted. */
   model: Text.optional(),
   /** Exact output size; or `aspect`, which picks the provider's default size for that aspect. */
@@ -171,6 +182,8 @@ export const Scene = z.strictObject({
   transition: Transition.optional(),
   provider: Id.optional(),
   model: Text.optional(),
+  /** Ordered provider/model choices for this scene (instead of `provider`/`model`). */
+  choices: Choices.optional(),
   seed: z.number().int().min(0).optional(),
 });
 export type Scene = z.infer<typeof Scene>;
@@ -385,6 +398,20 @@ export const Storyboard = StoryboardShape.superRefine((sb, ctx) => {
         message: 'continuity "keyframes" needs `lastFrame`: the image file the clip must end on',
       });
     }
+    if (scene.choices && (scene.provider || scene.model)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scenes', i, 'choices'],
+        message: 'give either `choices` or `provider`/`model`, not both (a single provider is `choices: [name]`)',
+      });
+    }
+    if (!scene.choices && !scene.provider && scene.model && sb.defaults.choices) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scenes', i, 'model'],
+        message: '`model` without `provider` is ambiguous with `defaults.choices`; give `provider` too, or `choices`',
+      });
+    }
     const reanchor = scene.reanchorEvery ?? sb.defaults.reanchorEvery;
     if (reanchor && mode === 'chain' && !scene.anchor) {
       ctx.addIssue({
@@ -408,6 +435,9 @@ export const Storyboard = StoryboardShape.superRefine((sb, ctx) => {
     sb.review.scenes.forEach((id, k) => {
       if (!sceneIds.has(id)) ctx.addIssue({ code: 'custom', path: ['review', 'scenes', k], message: `"${id}" is not a scene id` });
     });
+  }
+  if (sb.defaults.choices && sb.defaults.model) {
+    ctx.addIssue({ code: 'custom', path: ['defaults', 'model'], message: 'give either `choices` or `model`, not both' });
   }
   if (sb.defaults.size && sb.defaults.aspect) {
     ctx.addIssue({ code: 'custom', path: ['defaults', 'aspect'], message: 'give either `size` or `aspect`, not both' });
