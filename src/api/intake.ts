@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson, sha256Hex } from '../contracts/hash.js';
 import { planFile, type LoadedStoryboard } from '../load/load-storyboard.js';
+import { localSpeechMeasurer } from '../speech/measure.js';
 import { catalog } from '../providers/catalog.js';
 import { writeFileAtomic } from '../store/files.js';
 import { StoryboardError, type InputIssue } from '../storyboard/errors.js';
@@ -38,6 +39,7 @@ export async function planUpload(
       catalog,
       envBaseURL: deps.envBaseURL,
       enhancer: { cacheDir: join(deps.workDir, 'enhancer'), env: process.env },
+      measureSpeech: localSpeechMeasurer(deps.workDir),
       ...(productionId ? { productionId } : {}),
     });
   } catch (err) {

@@ -8,10 +8,7 @@ import { BatchConflictError, checkedId, ProductionConflictError, StoryreelClient
 import { planFile } from '../load/load-storyboard.js';
 import { createWorker, storePaths, type StoryreelWorker, type WorkerSetup } from '../worker.js';
 import type { TemporalConnectionOptions } from '../temporal/profile.js';
-import type { SpeechLine } from '../contracts/speech.js';
-import { SpeechRegistry } from '../speech/registry.js';
-import { voiceLine } from '../speech/voice-scene.js';
-import { SpeechStore } from '../store/speech-store.js';
+import { localSpeechMeasurer } from '../speech/measure.js';
 import { catalog } from '../providers/catalog.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { StoryboardError } from '../storyboard/errors.js';
@@ -66,31 +63,9 @@ export function planStoryboard(cfg: Config, file: string, opts: { id?: string | 
     catalog,
     envBaseURL: cfg.envBaseURL,
     enhancer: { cacheDir: join(cfg.workDir, 'enhancer'), env: process.env },
-    measureSpeech: (lines) => measureSpeech(cfg, lines),
+    measureSpeech: localSpeechMeasurer(cfg.workDir),
     ...(opts.id ? { productionId: checkedId(opts.id) } : {}),
   });
-}
-
-/**
- * Lengths of spoken lines before planning: from the speech store, or synthesized now by a local voice (free; the
- * worker then finds it stored). Paid voices not yet stored are left to the planner's estimate and the workflow.
- */
-async function measureSpeech(cfg: Config, lines: SpeechLine[]): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  if (!lines.length) return out;
-  const paths = storePaths(cfg.workDir);
-  const store = new SpeechStore(paths.store);
-  const registry = new SpeechRegistry(process.env);
-  for (const line of lines) {
-    const stored = await store.get(line.key);
-    if (stored) out[line.key] = stored.durationS;
-    else if (registry.forVoice(line.voice).local) {
-      out[line.key] = (
-        await voiceLine(line, { store, provider: (v) => registry.forVoice(v), scratchDir: join(paths.tmp, 'speech') })
-      ).durationS;
-    }
-  }
-  return out;
 }
 
 export interface Connected {

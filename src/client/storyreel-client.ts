@@ -27,6 +27,7 @@ import type { produceStoryboard } from '../../workflows/produce-storyboard.js';
 import { PRODUCTION_ID_PATTERN } from '../contracts/ids.js';
 import { DEFAULT_TASK_QUEUE } from '../contracts/names.js';
 import { planFile, type LoadedStoryboard } from '../load/load-storyboard.js';
+import { localSpeechMeasurer } from '../speech/measure.js';
 import { catalog } from '../providers/catalog.js';
 import { StoryboardError } from '../storyboard/errors.js';
 import type { ProductionPlan } from '../storyboard/plan.js';
@@ -113,6 +114,7 @@ export class StoryreelClient {
     return planFile(file, {
       catalog,
       enhancer: { cacheDir: join(this.ctx.workDir, 'enhancer'), env: process.env },
+      measureSpeech: localSpeechMeasurer(this.ctx.workDir),
       ...(opts.productionId !== undefined ? { productionId: checkedId(opts.productionId) } : {}),
       ...(this.opts.envBaseURL ? { envBaseURL: this.opts.envBaseURL } : {}),
     });

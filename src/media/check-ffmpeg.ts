@@ -46,6 +46,7 @@ export const REQUIRED: Record<Kind, Record<string, string>> = {
     anull: 'audio',
     volume: 'audio',
     sidechaincompress: 'soundtrack ducking',
+    adelay: 'speech tracks (lines placed in a scene)',
     ebur128: 'loudness measurement',
     ametadata: 'loudness measurement',
     alimiter: 'loudness limiting',
@@ -68,9 +69,10 @@ export const REQUIRED: Record<Kind, Record<string, string>> = {
     mov_text: 'the caption track',
     mjpeg: 'poster and contact sheet',
     png: 'continuity stills',
+    pcm_s16le: 'speech (lines and scene speech tracks in WAV)',
   },
-  decoder: { h264: 'clips', aac: 'clips', png: 'images', mjpeg: 'images', webp: 'images' },
-  muxer: { mp4: 'clips and the final video', null: 'measurement and verification passes', image2: 'stills' },
+  decoder: { h264: 'clips', aac: 'clips', png: 'images', mjpeg: 'images', webp: 'images', mp3: 'ElevenLabs speech' },
+  muxer: { mp4: 'clips and the final video', null: 'measurement and verification passes', image2: 'stills', wav: 'speech' },
   demuxer: {
     mov: 'clips',
     concat: 'joining clips (ffconcat lists)',
@@ -78,6 +80,7 @@ export const REQUIRED: Record<Kind, Record<string, string>> = {
     ffmetadata: 'chapters and title',
     srt: 'the caption track',
     image2: 'images',
+    wav: 'speech (espeak-ng, OpenAI-compatible servers)',
   },
   protocol: { file: 'every input (the only protocol inputs may use)', pipe: 'progress reports (-progress pipe:2)' },
 };

@@ -195,7 +195,7 @@ describe('the other commands', () => {
     const r = await cli(['plan', 'examples/lighthouse.yaml'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/would generate 6 of 6 scenes/);
-    expect(r.stdout).toMatch(/the-lamp\s+local\/local-v1\s+3s\s+chain\s+the-climb/);
+    expect(r.stdout).toMatch(/the-lamp\s+local\/local-v1\s+3s→3\.5s\s+\d\.\d\ds\s+chain\s+the-climb/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
