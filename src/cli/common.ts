@@ -6,7 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@tempor
 import { join } from 'node:path';
 import { BatchConflictError, checkedId, ProductionConflictError, StoryreelClient } from '../client/index.js';
 import { planFile } from '../load/load-storyboard.js';
-import { createWorker, storePaths, type StoryreelWorker, type WorkerSetup } from '../worker.js';
+import { createWorker, type StoryreelWorker, type WorkerSetup } from '../worker.js';
 import type { TemporalConnectionOptions } from '../temporal/profile.js';
 import { localSpeechMeasurer } from '../speech/measure.js';
 import { catalog } from '../providers/catalog.js';

@@ -112,7 +112,6 @@ export interface ScenePlanSpeech extends SceneSpeech {
   sceneSeconds: number;
 }
 
-
 /** A choice of a routed scene as `storyreel plan` shows it. */
 export interface RouteChoice {
   provider: string;
