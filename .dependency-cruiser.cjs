@@ -20,7 +20,12 @@ const only = (name, from, allowed, comment) => ({
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', comment: 'No cycles anywhere.', from: {}, to: { circular: true } },
-    only('telemetry-stands-alone', '^src/telemetry/', [], 'src/telemetry (logs, metrics, health, traces) imports nothing of ours; the top wires it in.'),
+    only(
+      'telemetry-stands-alone',
+      '^src/telemetry/',
+      [],
+      'src/telemetry (logs, metrics, health, traces) imports nothing of ours; the top wires it in.',
+    ),
     only('contracts-depend-on-nothing', '^src/contracts/', [], 'src/contracts is the bottom: it imports nothing of ours.'),
     only(
       'storyboard-is-pure',
