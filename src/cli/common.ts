@@ -56,9 +56,14 @@ export function config(): Config {
 }
 
 /** Loads, checks and plans a storyboard the way every command does (bad input throws StoryboardError → exit 2). */
-export function planStoryboard(cfg: Config, file: string, opts: { id?: string | undefined } = {}) {
+export function planStoryboard(
+  cfg: Config,
+  file: string,
+  opts: { id?: string | undefined; allowOutsideAssets?: boolean | undefined } = {},
+) {
   return planFile(file, {
     catalog,
+    ...(opts.allowOutsideAssets ? { allowAssetsOutside: true } : {}),
     envBaseURL: cfg.envBaseURL,
     enhancer: { cacheDir: join(cfg.workDir, 'enhancer'), env: process.env },
     ...(opts.id ? { productionId: checkedId(opts.id) } : {}),
