@@ -56,10 +56,16 @@ module.exports = {
     {
       name: 'adapters-no-temporal',
       severity: 'error',
-      comment: 'providers, media, store, mock and webhooks never import @temporalio/*.',
-      from: { path: '^src/(providers|media|store|mock|webhooks)/' },
+      comment: 'providers, speech, media, store, mock and webhooks never import @temporalio/*.',
+      from: { path: '^src/(providers|speech|media|store|mock|webhooks)/' },
       to: { path: 'node_modules/@temporalio/' },
     },
+    only(
+      'speech-room',
+      '^src/speech/',
+      ['^src/contracts/', '^src/media/', '^src/store/', '^src/providers/errors\\.ts$'],
+      'src/speech: speech providers (official SDKs), the speech cache and voicing; contracts, media, store and the provider error class.',
+    ),
     only('media-room', '^src/media/', ['^src/contracts/', '^src/store/'], 'src/media: ffmpeg/ffprobe; contracts and store helpers only.'),
     only('store-room', '^src/store/', ['^src/contracts/'], 'src/store: contracts only.'),
     only(
@@ -107,7 +113,7 @@ module.exports = {
         path: OURS,
         pathNot: [
           '^activities/',
-          '^src/(contracts|storyboard|production|providers|media|store|load|webhooks)/',
+          '^src/(contracts|storyboard|production|providers|speech|media|store|load|webhooks)/',
           '^workflows/definitions\\.ts$',
         ],
         dependencyTypesNot: ['type-only'],

@@ -22,6 +22,10 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY bin ./bin
 COPY --from=build /build/dist ./dist
 COPY examples ./examples
-ENV NODE_ENV=production
+# Runs as the image's unprivileged `node` user (uid 1000); /work is where it writes (the work dir and outputs), so a
+# named volume mounted there starts out owned by that user.
+RUN mkdir -p /work/.storyreel /work/out && chown -R node:node /work
+USER node
+ENV NODE_ENV=production STORYREEL_WORK_DIR=/work/.storyreel STORYREEL_OUT_DIR=/work/out
 ENTRYPOINT ["node", "bin/storyreel.js"]
 CMD ["worker"]

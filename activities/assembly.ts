@@ -2,19 +2,26 @@
  * Assembly and output activities: the final video (verified before it is put in place), the manifest.
  */
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
+import { metrics } from './telemetry.js';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { requireFfmpeg } from '../src/media/check-ffmpeg.js';
 import { assemble, type AssemblyClip, type AssemblyResult, type SceneTiming } from '../src/media/assemble.js';
 import { verifyVideo, type Verification } from '../src/media/verify.js';
+import { StoreError, type ClipStore } from '../src/store/clip-store.js';
 import { writeJsonAtomic } from '../src/store/files.js';
+import { localOutputs, type OutputStore } from '../src/store/outputs.js';
 import { packageVersion } from '../src/store/package-version.js';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
 import { CaptionStyle } from '../src/storyboard/schema.js';
 
 export interface AssemblyDeps {
   tmpDir: string;
+  /** Where the clips come from; without one, clip paths are read as given. */
+  store?: ClipStore;
+  /** Where outputs go beyond this worker's disk (object storage), if anywhere. */
+  outputs?: OutputStore;
 }
 
 export interface AssembleInput {
@@ -28,6 +35,24 @@ export interface AssembleInput {
 export interface AssembleOutput extends Omit<AssemblyResult, 'scenes'> {
   scenes: SceneTiming[];
   verification: Verification;
+  /** Where the final video was published (s3://…) when outputs go to object storage. */
+  uri?: string;
+}
+
+/**
+ * Local copies of the clips to assemble. A clip's path names its cache key in every store (…/<cacheKey>.mp4); the
+ * store supplies the bytes, fetched from object storage when the clip was rendered on another host.
+ */
+async function acquireClips(store: ClipStore, clips: AssemblyClip[]) {
+  const records = [];
+  for (const c of clips) {
+    const key = /([0-9a-f]{64})\.mp4$/.exec(c.path)?.[1];
+    const record = key ? await store.get(key) : undefined;
+    if (!record) throw new StoreError(`scene ${c.sceneId}: its clip ${c.path} is not in the clip store`);
+    records.push(record);
+  }
+  const held = await store.acquire(records);
+  return { clips: clips.map((c, i) => ({ ...c, path: held.paths[i]! })), release: held.release };
 }
 
 let versions: Promise<Record<string, string>> | undefined;
@@ -40,6 +65,18 @@ function toolVersions(): Promise<Record<string, string>> {
     return { storyreel: packageVersion(), node: process.version, ffmpeg: (await requireFfmpeg()).version, temporalSdk: sdk.version };
   })();
   return versions;
+}
+
+const sidecars = (r: AssemblyResult) => [...r.sidecars, ...(r.poster ? [r.poster] : []), ...(r.contactSheet ? [r.contactSheet] : [])];
+
+/** Publishes the files in order (the final video first, so a reader never sees sidecars without it); its URI. */
+async function publishAll(outputs: OutputStore, productionId: string, files: string[]): Promise<string | undefined> {
+  let first: string | undefined;
+  for (const f of files) {
+    const uri = await outputs.publish(productionId, f);
+    first ??= uri;
+  }
+  return first;
 }
 
 export class VerificationError extends Error {
@@ -58,8 +95,10 @@ export function assemblyActivities(deps: AssemblyDeps) {
       const output = join(input.outDir, input.plan.output.filename);
       await mkdir(input.outDir, { recursive: true });
       let verification: Verification | undefined;
+      const local = deps.store ? await acquireClips(deps.store, input.clips) : { clips: input.clips, release() {} };
+      const started = performance.now();
       const result = await assemble({
-        clips: input.clips,
+        clips: local.clips,
         house: input.plan.house,
         fit: input.plan.output.fit,
         title: input.plan.title,
@@ -93,20 +132,24 @@ export function assemblyActivities(deps: AssemblyDeps) {
           });
           if (!verification.ok) throw new VerificationError(`the assembled video failed verification: ${verification.problems.join('; ')}`);
         },
-      });
-      return { ...result, verification: verification! };
+      }).finally(local.release);
+      metrics.assemblySeconds((performance.now() - started) / 1000);
+      const uri = await publishAll(deps.outputs ?? localOutputs, input.productionId, [result.path, ...sidecars(result)]);
+      return { ...result, verification: verification!, ...(uri ? { uri } : {}) };
     },
 
-    async writeManifest(input: { outDir: string; manifest: unknown }): Promise<string> {
+    async writeManifest(input: { outDir: string; manifest: unknown; productionId?: string }): Promise<string> {
       const path = join(input.outDir, 'manifest.json');
       await writeJsonAtomic(path, input.manifest);
+      if (input.productionId) await deps.outputs?.publish(input.productionId, path);
       return path;
     },
 
     /** storyreel.lock.json: the run as it really happened, plus the versions of every tool involved. */
-    async writeLockfile(input: { outDir: string; lock: Record<string, unknown> }): Promise<string> {
+    async writeLockfile(input: { outDir: string; lock: Record<string, unknown>; productionId?: string }): Promise<string> {
       const path = join(input.outDir, 'storyreel.lock.json');
       await writeJsonAtomic(path, { ...input.lock, tools: await toolVersions() });
+      if (input.productionId) await deps.outputs?.publish(input.productionId, path);
       return path;
     },
 

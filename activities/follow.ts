@@ -6,8 +6,16 @@ import { getClient, heartbeat, sleep } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { progressQuery, type ProductionProgress, type ProductionResult, type ProductionSnapshot } from '../workflows/definitions.js';
-import { productionWorkflowId } from '../src/contracts/names.js';
+import {
+  batchRowsQuery,
+  progressQuery,
+  type BatchSnapshot,
+  type BatchSummary,
+  type ProductionProgress,
+  type ProductionResult,
+  type ProductionSnapshot,
+} from '../workflows/definitions.js';
+import { batchWorkflowId, productionWorkflowId } from '../src/contracts/names.js';
 import { deliverOnce, type DeliveryAttempt } from '../src/webhooks/deliver.js';
 import { webhookSecretFrom, WebhookSecretError } from '../src/webhooks/signing.js';
 
@@ -20,6 +28,14 @@ export interface ObserveInput {
   runId: string;
   /** The digest of the snapshot the follower has; returns as soon as the run's digest differs (or it closed). */
   since: string;
+  maxWaitMs: number;
+  pollMs: number;
+}
+
+export interface ObserveBatchInput {
+  batchId: string;
+  /** Rows the follower has seen of the running batch; returns when there are more, or the batch closed. */
+  offset: number;
   maxWaitMs: number;
   pollMs: number;
 }
@@ -40,6 +56,20 @@ export function followActivities(deps: FollowDeps) {
       for (;;) {
         const snap = await snapshotOf(handle, input.runId);
         if (snap.digest !== input.since || snap.closed || Date.now() >= until) return snap;
+        heartbeat();
+        await sleep(input.pollMs);
+      }
+    },
+
+    /** Reads the batch's rows every `pollMs` until rows past `offset` exist, it closed, or `maxWaitMs` passed. */
+    async observeBatch(input: ObserveBatchInput): Promise<BatchSnapshot> {
+      const handle = getClient().workflow.getHandle(batchWorkflowId(input.batchId));
+      const until = Date.now() + input.maxWaitMs;
+      for (;;) {
+        const desc = await handle.describe();
+        if (desc.status.name !== 'RUNNING') return closedBatch(handle, desc.status.name);
+        const rows = await handle.query(batchRowsQuery, input.offset);
+        if (rows.length || Date.now() >= until) return { closed: false, rows, seen: input.offset + rows.length };
         heartbeat();
         await sleep(input.pollMs);
       }
@@ -97,4 +127,22 @@ function compact(
     .update(JSON.stringify([closed, p.state, scenes.map((s) => [s.id, s.take, s.state])]))
     .digest('hex');
   return { runId, closed, state: p.state, costUsd: p.costUsd, scenes, digest, ...(p.outputPath ? { outputPath: p.outputPath } : {}) };
+}
+
+/** A closed batch: every row of its summary (the follower skips those it logged), and how it ended. */
+async function closedBatch(handle: WorkflowHandle, status: string): Promise<BatchSnapshot> {
+  try {
+    const summary = (await handle.result()) as BatchSummary;
+    const counts: Record<string, number> = {};
+    for (const r of summary.rows) counts[r.state] = (counts[r.state] ?? 0) + 1;
+    return { closed: true, rows: summary.rows, seen: summary.rows.length, end: { state: 'completed', counts, costUsd: summary.costUsd } };
+  } catch (err) {
+    const cancelled = status === 'CANCELLED';
+    return {
+      closed: true,
+      rows: [],
+      seen: 0,
+      end: { state: cancelled ? 'cancelled' : 'failed', counts: {}, costUsd: 0, reason: (err as Error).message.slice(0, 300) },
+    };
+  }
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { extractLastFrame, fitImage } from '../src/media/frames.js';
 import { clipFacts } from '../src/media/fingerprint.js';
 import { probe, ProbeError } from '../src/media/probe.js';
-import { trimHead } from '../src/media/trim.js';
+import { fitLength, trimHead } from '../src/media/trim.js';
 import { renderSlate, renderStill } from '../src/media/placeholder.js';
 import { MediaVerificationError, verifyClip } from '../src/media/verify-clip.js';
 import { capabilitiesOf } from '../src/providers/catalog.js';
@@ -20,6 +20,7 @@ import { sha256File, tempPathFor } from '../src/store/files.js';
 import type { FrameSource, ScenePlan } from '../src/storyboard/plan.js';
 import type { ImageInput, JobSnapshot } from '../src/contracts/jobs.js';
 import type { ProviderSettings } from '../src/contracts/provider-settings.js';
+import { metrics } from './telemetry.js';
 
 export interface SceneDeps {
   store: ClipStore;
@@ -55,7 +56,8 @@ export interface AwaitInput extends PollInput {
 
 export interface DownloadInput {
   productionId: string;
-  scene: Pick<ScenePlan, 'id' | 'cacheKey' | 'seconds' | 'fps' | 'size' | 'provider' | 'model' | 'prompt'>;
+  scene: Pick<ScenePlan, 'id' | 'cacheKey' | 'seconds' | 'fps' | 'size' | 'provider' | 'model' | 'prompt'> &
+    Partial<Pick<ScenePlan, 'generateSeconds'>>;
   settings: ProviderSettings;
   jobId: string;
   costUsd: number;
@@ -82,7 +84,13 @@ export function sceneActivities(deps: SceneDeps) {
           if (!input.predecessor) throw new Error(`scene ${scene.id}: predecessor clip for its first frame is missing`);
           const dest = deps.store.framePath(input.predecessor.cacheKey, `last-${size.width}x${size.height}`);
           await mkdir(join(dest, '..'), { recursive: true });
-          await extractLastFrame(input.predecessor.path, dest, size, cancellationSignal());
+          // The predecessor may have been rendered on another host: its bytes come through the store.
+          const held = await deps.store.acquire([input.predecessor]);
+          try {
+            await extractLastFrame(held.paths[0]!, dest, size, cancellationSignal());
+          } finally {
+            held.release();
+          }
           return { kind: 'file', path: dest, mime: 'image/png' };
         }
         const { sha256 } = await sha256File(src.path).catch((err: unknown) => {
@@ -114,18 +122,21 @@ export function sceneActivities(deps: SceneDeps) {
     /**
      * Polls until the job is finished or `maxWaitMs` passed, whichever is first, and returns the last snapshot.
      * Never submits. Heartbeats carry `{ jobId, state, progress }`; short intervals happen here rather than as
-     * workflow timers (which the server rounds up to about a second) so fast jobs finish fast.
+     * workflow timers (which the server rounds up to about a second) so fast jobs finish fast. A job still running
+     * comes back with `nextPollInMs`, when its next poll is due: the workflow sleeps that long rather than calling
+     * again at once (an interval or a provider's hint longer than `maxWaitMs`, a deadline close by).
      */
-    async awaitJob(input: AwaitInput): Promise<JobSnapshot> {
+    async awaitJob(input: AwaitInput): Promise<JobSnapshot & { nextPollInMs?: number }> {
       const provider = deps.providers.get(input.provider, input.settings);
       const signal = cancellationSignal();
       const until = Date.now() + input.maxWaitMs;
       for (;;) {
         const snap = await provider.poll(input.jobId, { signal });
+        if (snap.state === 'failed') metrics.jobFailed(input.provider, snap.failure?.kind ?? 'job_failed');
         if (snap.state === 'succeeded' || snap.state === 'failed' || snap.state === 'canceled') return snap;
         heartbeat({ jobId: input.jobId, state: snap.state, progress: snap.progress ?? 0 });
         const interval = input.settings.pollIntervalMs ?? snap.pollAfterMs ?? input.pollIntervalMs;
-        if (Date.now() + interval > until) return snap;
+        if (Date.now() + interval > until) return { ...snap, nextPollInMs: interval };
         await sleep(interval);
       }
     },
@@ -156,8 +167,14 @@ export function sceneActivities(deps: SceneDeps) {
           title: scene.title,
           reason: input.reason,
         };
-        if (input.kind === 'last-frame' && input.still) await renderStill(spec, input.still.path, tmp, cancellationSignal());
-        else await renderSlate(spec, tmp, cancellationSignal());
+        if (input.kind === 'last-frame' && input.still) {
+          const held = await deps.store.acquire([input.still]);
+          try {
+            await renderStill(spec, held.paths[0]!, tmp, cancellationSignal());
+          } finally {
+            held.release();
+          }
+        } else await renderSlate(spec, tmp, cancellationSignal());
         const facts = clipFacts(await probe(tmp, { countPackets: true }));
         return await deps.store.put(tmp, {
           cacheKey,
@@ -203,6 +220,7 @@ export function sceneActivities(deps: SceneDeps) {
       await mkdir(deps.tmpDir, { recursive: true });
       const tmp = `${tempPathFor(join(deps.tmpDir, `${input.scene.cacheKey}.mp4`))}.mp4`;
       const trimmed = `${tmp}.trim.mp4`;
+      const fitted = `${tmp}.fit.mp4`;
       try {
         const downloaded = await provider.download(input.jobId, tmp, {
           signal: cancellationSignal(),
@@ -220,7 +238,8 @@ export function sceneActivities(deps: SceneDeps) {
             cause: err,
           });
         }
-        const expected = input.scene.seconds + (input.trimStartS ?? 0);
+        const generated = input.scene.generateSeconds ?? input.scene.seconds;
+        const expected = generated + (input.trimStartS ?? 0);
         // Providers round lengths to their own frame grid; more than half a second off means a truncated file.
         if (Math.abs(facts.videoSeconds - expected) > 0.5) {
           throw new ProviderError(
@@ -239,7 +258,17 @@ export function sceneActivities(deps: SceneDeps) {
           facts = clipFacts(await probe(trimmed, { countPackets: true }));
           source = trimmed;
         }
-        return await deps.store.put(
+        if (needsFit(facts.videoSeconds, input.scene)) {
+          // The edit keeps the scene's length: a length generated longer or shorter, or a model's frame grid (4n+1
+          // frames) that overshoots, is cut or held to exactly the planned frames.
+          await fitLength(source, fitted, input.scene.seconds, input.scene.fps, {
+            signal: cancellationSignal(),
+            onProgress: (f) => heartbeat({ fit: f }),
+          });
+          facts = clipFacts(await probe(fitted, { countPackets: true }));
+          source = fitted;
+        }
+        const stored = await deps.store.put(
           source,
           {
             cacheKey: input.scene.cacheKey,
@@ -259,12 +288,21 @@ export function sceneActivities(deps: SceneDeps) {
           },
           source === tmp ? { sha256: downloaded.sha256, bytes: downloaded.bytes } : undefined,
         );
+        metrics.clipCost(input.scene.provider, input.costUsd);
+        return stored;
       } finally {
         await rm(tmp, { force: true });
         await rm(trimmed, { force: true });
+        await rm(fitted, { force: true });
       }
     },
   };
+}
+
+/** A clip is fitted when its length was planned to differ, or when it is at least one whole frame too long. */
+function needsFit(seconds: number, scene: DownloadInput['scene']): boolean {
+  if (scene.generateSeconds !== undefined && scene.generateSeconds !== scene.seconds) return true;
+  return Math.round(seconds * scene.fps) > Math.round(scene.seconds * scene.fps);
 }
 
 /**

@@ -20,11 +20,19 @@ import type { ProviderRegistry } from '../src/providers/registry.js';
 import type { VideoProvider } from '../src/providers/types.js';
 import { sha256File } from '../src/store/files.js';
 import type { JobLedger, LedgerJob } from '../src/store/job-ledger.js';
+import { providerCallbackUrl } from '../src/webhooks/provider-callback.js';
+import type { BreakerConfig } from '../workflows/definitions.js';
+import { breakerFor, type Gate } from './breaker.js';
 import { pauseProvider } from './slots.js';
+import { metrics } from './telemetry.js';
 
 export interface SubmitDeps {
   providers: ProviderRegistry;
   jobs: JobLedger;
+  /** STORYREEL_PUBLIC_URL: when set, creates ask providers with webhooks to call the API back (provider-callback.ts). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Circuit breaker thresholds per provider (the worker's config); defaults in workflows/breaker-rules.ts. */
+  breakers?: Record<string, Partial<BreakerConfig>>;
 }
 
 export interface SubmitInput {
@@ -41,6 +49,11 @@ export interface SubmitInput {
   provider: string;
   settings: ProviderSettings;
   request: GenerateRequest;
+  /**
+   * The scene has another provider to go to: while this provider's circuit breaker is open the submit fails at once
+   * with provider_outage (when no job can exist for it here) instead of waiting out the cool-down.
+   */
+  failover?: boolean;
 }
 
 export interface SubmitResult {
@@ -59,65 +72,125 @@ const ADOPT_MIN_REMAINING_MS = 5 * 60_000;
 
 export function submitActivities(deps: SubmitDeps) {
   return {
+    /**
+     * Reads the provider's circuit breaker before anything is sent and feeds it what happened: nothing reaches a
+     * provider whose breaker is open (from any worker), and failures that look like an outage count towards opening it.
+     */
     async submitScene(input: SubmitInput): Promise<SubmitResult> {
-      const provider = deps.providers.get(input.provider, input.settings);
-      provider.assertAvailable(input.request.model);
+      deps.providers.get(input.provider, input.settings).assertAvailable(input.request.model);
       const info = activityInfo();
-      const deadline = attemptDeadline(info.startToCloseTimeoutMs, info.currentAttemptScheduledTimestampMs);
-      const ctx = { signal: deadline.signal };
-      const fingerprint = await requestFingerprint(input);
-      const known = new Set(input.knownJobIds ?? []);
-
-      const adopted = input.cacheKey ? await adoptKnownJob(deps.jobs, provider, input, fingerprint, known, ctx) : undefined;
-      if (adopted) {
-        log.info('adopted a job this clip already paid for', { clientRef: input.request.clientRef, jobId: adopted.jobId });
-        return { jobId: adopted.jobId, snapshot: adopted, reconciled: true };
-      }
-      if (info.attempt > 1 && (await mayHaveCreated(deps.jobs, input))) {
-        const found = await reconcile(deps.jobs, provider, input, known, new Date(info.scheduledTimestampMs - RECONCILE_SLACK_MS), ctx);
-        if (found) {
-          log.info('reconciled an earlier submission', { clientRef: input.request.clientRef, jobId: found.jobId, attempt: info.attempt });
-          await record(deps.jobs, input, fingerprint, found);
-          return { jobId: found.jobId, snapshot: found, reconciled: true };
-        }
-      }
-      let snapshot: JobSnapshot;
-      await deps.jobs.recordCreate(input.provider, input.request.clientRef, {
-        attempt: info.attempt,
-        state: 'sent',
-        at: new Date().toISOString(),
-      });
+      metrics.submitQueueWait(input.provider, (Date.now() - info.currentAttemptScheduledTimestampMs) / 1000);
+      const breaker = breakerFor(input.taskQueue, input.provider, deps.breakers?.[input.provider]);
+      const gate = await breaker.gate(`${input.request.clientRef}#${info.attempt}`, info.startToCloseTimeoutMs ?? 120_000);
+      if (!gate.send) throw await refusedByBreaker(deps.jobs, input, gate, info.attempt);
       try {
-        snapshot = await provider.submit(input.request, ctx);
+        const result = await submitGuarded(input);
+        await breaker.succeeded(gate);
+        return result;
       } catch (err) {
-        // The adapter's contract: any ProviderError but ambiguous_submit means the server created nothing.
-        if (err instanceof ProviderError && err.kind !== 'ambiguous_submit' && !deadline.expired()) {
-          await deps.jobs.recordCreate(input.provider, input.request.clientRef, {
-            attempt: info.attempt,
-            state: 'refused',
-            at: new Date().toISOString(),
-          });
-        }
-        if (deadline.expired() && !cancellationSignal().aborted) {
-          throw new ProviderError(
-            'ambiguous_submit',
-            `${input.provider}: the create got no answer within the submit's time; it may have created a job`,
-            { provider: input.provider, cause: err },
-          );
-        }
-        // A rate limit slows the provider for everyone: every worker's submissions wait, not only this scene's.
-        if (err instanceof ProviderError && err.kind === 'rate_limited' && err.retryAfterMs && input.settings.maxInFlight) {
-          await pauseProvider(input.taskQueue, input.provider, Date.now() + err.retryAfterMs);
-        }
+        if (looksLikeOutage(err) && !cancellationSignal().aborted)
+          await breaker.failed(`${(err as ProviderError).kind}: ${(err as Error).message}`, gate.send ? gate.probeId : undefined);
         throw err;
-      } finally {
-        deadline.clear();
       }
-      log.info('submitted', { clientRef: input.request.clientRef, provider: input.provider, jobId: snapshot.jobId });
-      await record(deps.jobs, input, fingerprint, snapshot);
-      return { jobId: snapshot.jobId, snapshot, reconciled: false };
     },
   };
+
+  async function submitGuarded(input: SubmitInput): Promise<SubmitResult> {
+    const provider = deps.providers.get(input.provider, input.settings);
+    const info = activityInfo();
+    const deadline = attemptDeadline(info.startToCloseTimeoutMs, info.currentAttemptScheduledTimestampMs);
+    const ctx = { signal: deadline.signal };
+    const fingerprint = await requestFingerprint(input);
+    const known = new Set(input.knownJobIds ?? []);
+
+    const adopted = input.cacheKey ? await adoptKnownJob(deps.jobs, provider, input, fingerprint, known, ctx) : undefined;
+    if (adopted) {
+      log.info('adopted a job this clip already paid for', { clientRef: input.request.clientRef, jobId: adopted.jobId });
+      metrics.jobReconciled(input.provider, 'adopted');
+      return { jobId: adopted.jobId, snapshot: adopted, reconciled: true };
+    }
+    if (info.attempt > 1 && (await mayHaveCreated(deps.jobs, input))) {
+      const found = await reconcile(deps.jobs, provider, input, known, new Date(info.scheduledTimestampMs - RECONCILE_SLACK_MS), ctx);
+      if (found) {
+        log.info('reconciled an earlier submission', { clientRef: input.request.clientRef, jobId: found.jobId, attempt: info.attempt });
+        await record(deps.jobs, input, fingerprint, found);
+        metrics.jobReconciled(input.provider, 'reconciled');
+        return { jobId: found.jobId, snapshot: found, reconciled: true };
+      }
+    }
+    let snapshot: JobSnapshot;
+    // The provider calls the API back when the job ends; the API signals this scene's workflow (polling stays).
+    const sceneWorkflowId = info.workflowExecution?.workflowId;
+    const callbackUrl = sceneWorkflowId ? providerCallbackUrl(deps.env, input.provider, sceneWorkflowId) : undefined;
+    await deps.jobs.recordCreate(input.provider, input.request.clientRef, {
+      attempt: info.attempt,
+      state: 'sent',
+      at: new Date().toISOString(),
+    });
+    try {
+      snapshot = await provider.submit(input.request, callbackUrl ? { ...ctx, callbackUrl } : ctx);
+    } catch (err) {
+      // The adapter's contract: any ProviderError but ambiguous_submit means the server created nothing.
+      if (err instanceof ProviderError && err.kind !== 'ambiguous_submit' && !deadline.expired()) {
+        await deps.jobs.recordCreate(input.provider, input.request.clientRef, {
+          attempt: info.attempt,
+          state: 'refused',
+          at: new Date().toISOString(),
+        });
+      }
+      if (deadline.expired() && !cancellationSignal().aborted) {
+        throw new ProviderError(
+          'ambiguous_submit',
+          `${input.provider}: the create got no answer within the submit's time; it may have created a job`,
+          { provider: input.provider, cause: err },
+        );
+      }
+      // A rate limit slows the provider for everyone: every worker's submissions wait, not only this scene's.
+      if (err instanceof ProviderError && err.kind === 'rate_limited' && err.retryAfterMs && input.settings.maxInFlight) {
+        await pauseProvider(input.taskQueue, input.provider, Date.now() + err.retryAfterMs);
+      }
+      throw err;
+    } finally {
+      deadline.clear();
+    }
+    log.info('submitted', { clientRef: input.request.clientRef, provider: input.provider, jobId: snapshot.jobId });
+    metrics.jobCreated(input.provider);
+    await record(deps.jobs, input, fingerprint, snapshot);
+    return { jobId: snapshot.jobId, snapshot, reconciled: false };
+  }
+}
+
+/** Failures that say the provider is down rather than that this request was wrong: 5xx, resets, no answer. */
+function looksLikeOutage(err: unknown): boolean {
+  return err instanceof ProviderError && (err.kind === 'transient' || (err.kind === 'ambiguous_submit' && err.retryable));
+}
+
+/**
+ * The error for a submit the open breaker holds back. It moves the scene to its next choice (non-retryable) only
+ * when no job can exist for it at this provider: none of its creates may have gone through and the ledger knows no
+ * job for the clip here. Otherwise going elsewhere could pay twice, so it waits for the cool-down and then adopts or
+ * reconciles as usual.
+ */
+async function refusedByBreaker(
+  jobs: JobLedger,
+  input: SubmitInput,
+  gate: Gate & { send: false },
+  attempt: number,
+): Promise<ProviderError> {
+  const opened = gate.view.openings.at(-1);
+  const why = `${input.provider}'s circuit breaker is open until ${new Date(gate.retryAt).toISOString()}${opened ? ` (${opened.reason})` : ''}; nothing was sent`;
+  const mayExist =
+    (attempt > 1 && (await mayHaveCreated(jobs, input))) ||
+    (!!input.cacheKey &&
+      (await jobs.forClip(input.cacheKey)).some(
+        (j) => j.state === 'created' && j.provider === input.provider && !(input.knownJobIds ?? []).includes(j.jobId),
+      ));
+  if (input.failover && !mayExist) return new ProviderError('provider_outage', why, { provider: input.provider, retryable: false });
+  return new ProviderError('provider_outage', `${why}; waiting for the cool-down`, {
+    provider: input.provider,
+    retryable: true,
+    retryAfterMs: Math.max(1_000, gate.retryAt - Date.now()),
+  });
 }
 
 /**

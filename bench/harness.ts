@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../src/config.js';
 import { ProviderRegistry } from '../src/providers/registry.js';
-import { ClipStore } from '../src/store/clip-store.js';
+import { DirectoryClipStore } from '../src/store/clip-store.js';
 import { resolveTemporalCli, startDevServer, TemporalCliMissingError, type DevServer } from '../src/temporal/dev-server.js';
 import { StoryreelClient } from '../src/client/index.js';
 import { storePaths } from '../src/worker.js';
 import { FileJobLedger } from '../src/store/job-ledger.js';
-import { submitQueue } from '../src/contracts/names.js';
+import { assemblyQueue, submitQueue } from '../src/contracts/names.js';
 
 export interface Bench {
   server: DevServer;
@@ -52,7 +52,8 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
       const providers = new ProviderRegistry({ workDir, env: process.env });
       const activities = {
         ...createActivities({
-          store: new ClipStore(paths.store),
+          store: new DirectoryClipStore(paths.store),
+          speechRoot: paths.store,
           jobs: new FileJobLedger(paths.jobs),
           providers,
           tmpDir: paths.tmp,
@@ -79,7 +80,13 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
           }),
         ),
       );
-      const all = [worker, ...submitWorkers];
+      const assemblyWorker = await Worker.create({
+        connection: native,
+        taskQueue: assemblyQueue(taskQueue),
+        activities,
+        maxConcurrentActivityTaskExecutions: 16,
+      });
+      const all = [worker, ...submitWorkers, assemblyWorker];
       const running = Promise.all(all.map((w) => w.run()));
       return {
         worker,

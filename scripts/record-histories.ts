@@ -281,6 +281,35 @@ if (shouldRecord('batch-replay-observed')) {
   console.log('replay-observed: 2 histories');
 }
 
+// Routing: the first scene is made by its first choice; every later create there answers quota_exhausted, so the
+// chained scene moves to its next choice (budget asked again, the refused reservation released, its first frame
+// prepared again at the new choice's size).
+openai.setFaults([{ match: { method: 'POST', path: '/v1/videos', nth: 2, times: -1 }, action: { type: 'quota' } }]);
+await produce('replay-failover', {
+  title: 'Replay failover',
+  defaults: { choices: ['openai-videos', 'local'], aspect: '16:9', seconds: 4, maxParallelScenes: 1 },
+  output: { captions: false },
+  budget: { maxUsd: 5 },
+  providers: { 'openai-videos': { baseURL: openai.baseURL, pollIntervalMs: 30 }, local: { pollIntervalMs: 50 } },
+  scenes: [
+    { id: 'a', prompt: 'Made by the first choice' },
+    { id: 'b', prompt: 'Moved to the next choice', continuity: 'chain' },
+  ],
+});
+openai.setFaults([]);
+
+// After patch voice-scenes: the scenes are voiced (espeak-ng) before any clip is requested, and the plan (made with
+// estimated speech lengths) is refitted to the measured ones; the chained scene follows its lengthened predecessor.
+await produce('replay-speech', {
+  title: 'Replay speech',
+  defaults: { provider: 'local', size: '320x180', seconds: 1, voice: 'en-us' },
+  providers: { local: { pollIntervalMs: 50 } },
+  scenes: [
+    { id: 'a', prompt: 'first', narration: 'The storm came in at dusk.' },
+    { id: 'b', prompt: 'second', continuity: 'chain', narration: 'One hundred and twelve steps.' },
+  ],
+});
+
 await stop();
 await bench.close();
 await openai.close();

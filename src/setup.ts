@@ -19,6 +19,7 @@ export async function runSetup({ log, browser = false }: { log: Log; browser?: b
   return (
     (await ensureFfmpeg(log)) &&
     (await ffmpegHasWhatWeUse(log)) &&
+    (await ensureEspeak(log)) &&
     (await ensureTemporalCli(cfg.temporalCliPath, cfg.cacheDir, log)) &&
     (!browser || (await ensureChromium(log)))
   );
@@ -47,6 +48,22 @@ async function ensureChromium(log: Log): Promise<boolean> {
     return false;
   }
   log(`chromium: installed in ${seconds(t)}`);
+  return true;
+}
+
+/** espeak-ng, the offline narrator voice (Debian's package): storyboards with a voice speak without any key. */
+async function ensureEspeak(log: Log): Promise<boolean> {
+  const found = process.env.ESPEAK_NG_PATH || findOnPath('espeak-ng');
+  if (found) {
+    log(`espeak-ng: ${spawnSync(found, ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0] || found}`);
+    return true;
+  }
+  const t = Date.now();
+  if (!(await aptInstall('espeak-ng', log))) {
+    log("espeak-ng is missing and cannot be installed here; install Debian's espeak-ng package or set ESPEAK_NG_PATH");
+    return false;
+  }
+  log(`espeak-ng: installed in ${seconds(t)}`);
   return true;
 }
 

@@ -7,14 +7,17 @@
  */
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
 import { requireFfmpeg } from './media/check-ffmpeg.js';
 import { ProviderRegistry, type ProviderFactory } from './providers/registry.js';
-import { ClipStore } from './store/clip-store.js';
-import { FileJobLedger } from './store/job-ledger.js';
-import { submitQueue } from './contracts/names.js';
+import { openStorage, storageRoots, type Storage } from './store/storage.js';
+import { DirectoryClipStore } from './store/clip-store.js';
+import { assemblyQueue, submitQueue, type WorkerRole } from './contracts/names.js';
+import { assertDeploymentVersion, type DeploymentVersion } from './temporal/deployments.js';
+import { publicBaseFrom } from './webhooks/provider-callback.js';
+import { SpeechRegistry, type SpeechFactory } from './speech/registry.js';
+import { activityTelemetryInterceptor } from '../activities/telemetry.js';
 
 /** True when this module is the compiled JavaScript in dist/ (the package), false when run from the sources. */
 const COMPILED = !import.meta.url.endsWith('.ts');
@@ -52,6 +55,8 @@ export interface ProviderLimits {
    * jitter between the server and the provider. The sustained rate is therefore 0.4·N.
    */
   submitsPerSecond?: number;
+  /** The provider's circuit breaker (workflows/provider-breaker.ts); defaults in workflows/breaker-rules.ts. */
+  breaker?: { failures?: number; windowMs?: number; coolDownMs?: number };
 }
 
 export interface WorkerSetup {
@@ -65,14 +70,37 @@ export interface WorkerSetup {
   maxConcurrentActivities?: number;
   maxCachedWorkflows?: number;
   providerFactories?: Record<string, ProviderFactory>;
+  /** Speech providers by name, replacing the built-in ones (tests point them at mocks). */
+  speechFactories?: Record<string, SpeechFactory>;
   providerLimits?: Record<string, ProviderLimits>;
   identity?: string;
+  /**
+   * How long a stopping worker lets in-flight activities finish before cancelling them; a cancelled attempt fails
+   * as retryable and runs again on another worker. Default 10 s.
+   */
+  shutdownGraceMs?: number;
+  /** Activity interceptors added after storyreel's own (log ids); e.g. OpenTelemetry's (src/telemetry/tracing.ts). */
+  activityInterceptors?: NonNullable<NonNullable<WorkerOptions['interceptors']>['activity']>;
   /** Extra options for the main worker (shutdown grace, tuning). */
   workerOptions?: Partial<WorkerOptions>;
+  /**
+   * What this process runs (default both): `scenes` polls the main queue (workflows, scene activities) and the
+   * provider submit queues; `assembly` polls the assembly queue (assembly and output writes).
+   */
+  roles?: readonly WorkerRole[];
+  /** Where clips, the job ledger and outputs live; default: from the environment (STORYREEL_STORE, storage.ts). */
+  storage?: Storage;
+  /**
+   * Worker Versioning (src/temporal/deployments.ts): every Worker of this process announces this version, and the
+   * productions it starts are pinned to it. Unset: unversioned workers.
+   */
+  deployment?: DeploymentVersion;
 }
 
+/** The directory store's paths under a work dir (also where an object store's local cache and scratch live). */
 export function storePaths(workDir: string) {
-  return { store: join(workDir, 'store'), jobs: join(workDir, 'jobs'), tmp: join(workDir, 'tmp') };
+  const { store, jobs, tmp } = storageRoots(workDir);
+  return { store, jobs, tmp };
 }
 
 /** The Workers of one process, run and stopped together. */
@@ -81,6 +109,8 @@ export class StoryreelWorker {
     readonly workers: Worker[],
     /** Where the workflow code came from (a prebuilt bundle, or the sources bundled at start). */
     readonly workflows: string,
+    /** Where clips, the job ledger and outputs live. */
+    readonly storage?: Storage,
   ) {}
 
   get main(): Worker {
@@ -98,6 +128,7 @@ export class StoryreelWorker {
     } finally {
       this.shutdown();
       await Promise.allSettled(runs);
+      this.storage?.close();
     }
   }
 
@@ -110,50 +141,89 @@ export async function createWorker(setup: WorkerSetup): Promise<StoryreelWorker>
   await requireFfmpeg();
   const paths = storePaths(setup.workDir);
   const env = setup.env ?? process.env;
+  const roles = new Set(setup.roles ?? ['scenes', 'assembly']);
+  publicBaseFrom(env); // a malformed STORYREEL_PUBLIC_URL stops the worker here, not every submit
+  const storage = setup.storage ?? (await openStorage(env, setup.workDir));
   const providers = new ProviderRegistry({
     workDir: setup.workDir,
     env,
     ...(setup.providerFactories ? { factories: setup.providerFactories } : {}),
   });
   const activities = createActivities({
-    store: new ClipStore(paths.store),
-    jobs: new FileJobLedger(paths.jobs),
+    store: storage.clips,
+    speechRoot: storage.clips instanceof DirectoryClipStore ? storage.clips.root : paths.store,
+    jobs: storage.jobs,
+    outputs: storage.outputs,
     providers,
     tmpDir: paths.tmp,
     env,
     workDir: setup.workDir,
+    breakers: Object.fromEntries(
+      Object.entries(setup.providerLimits ?? {}).flatMap(([name, l]) => (l.breaker ? [[name, stripUndefined(l.breaker)]] : [])),
+    ),
+    speech: new SpeechRegistry(env, setup.speechFactories ?? {}),
   });
+  if (setup.deployment) assertDeploymentVersion(setup.deployment);
+  const interceptors: WorkerOptions['interceptors'] = {
+    activity: [() => activityTelemetryInterceptor(), ...(setup.activityInterceptors ?? [])],
+  };
   const common = {
     connection: setup.connection,
     namespace: setup.namespace ?? 'default',
     activities,
-    shutdownGraceTime: '10s',
+    shutdownGraceTime: setup.shutdownGraceMs ?? '10s',
+    interceptors,
     ...(setup.identity ? { identity: setup.identity } : {}),
+    // Pinned: a production runs to its end on the build that started it (its workflow code never changes under it).
+    ...(setup.deployment
+      ? { workerDeploymentOptions: { version: setup.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' } as const }
+      : {}),
   } as const;
   const code = workflowCode(setup.workflowBundle);
-  const main = await Worker.create({
-    ...common,
-    taskQueue: setup.taskQueue,
-    ...code.options,
-    maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivities ?? 16,
-    maxCachedWorkflows: setup.maxCachedWorkflows ?? 200,
-    ...setup.workerOptions,
-  });
-  const submitWorkers = await Promise.all(
-    providers.names().map((name) => {
-      const rate = setup.providerLimits?.[name]?.submitsPerSecond;
-      return Worker.create({
+  const workers: Worker[] = [];
+  if (roles.has('scenes')) {
+    workers.push(
+      await Worker.create({
         ...common,
-        taskQueue: submitQueue(setup.taskQueue, name),
-        maxConcurrentActivityTaskExecutions: 8,
-        ...(rate ? { maxTaskQueueActivitiesPerSecond: serverRateFor(rate) } : {}),
-      });
-    }),
-  );
-  return new StoryreelWorker([main, ...submitWorkers], code.description);
+        taskQueue: setup.taskQueue,
+        ...code.options,
+        maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivities ?? 16,
+        maxCachedWorkflows: setup.maxCachedWorkflows ?? 200,
+        ...setup.workerOptions,
+      }),
+    );
+    for (const name of providers.names()) {
+      const rate = setup.providerLimits?.[name]?.submitsPerSecond;
+      workers.push(
+        await Worker.create({
+          ...common,
+          taskQueue: submitQueue(setup.taskQueue, name),
+          maxConcurrentActivityTaskExecutions: 8,
+          ...(rate ? { maxTaskQueueActivitiesPerSecond: serverRateFor(rate) } : {}),
+        }),
+      );
+    }
+  }
+  if (roles.has('assembly')) {
+    // Assembly is CPU- and disk-heavy (ffmpeg): a few at a time per host.
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: assemblyQueue(setup.taskQueue),
+        maxConcurrentActivityTaskExecutions: 4,
+        ...(setup.workerOptions?.shutdownGraceTime ? { shutdownGraceTime: setup.workerOptions.shutdownGraceTime } : {}),
+      }),
+    );
+  }
+  if (!workers.length) throw new Error('a worker needs at least one role (scenes, assembly)');
+  return new StoryreelWorker(workers, code.description, storage);
 }
 
 /** The server-side queue rate that keeps submits within `perSecond` in every one-second window (see ProviderLimits). */
 export function serverRateFor(perSecond: number): number {
   return perSecond * 0.4;
+}
+
+function stripUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }

@@ -37,6 +37,8 @@ export interface Timeouts {
   submitS?: number;
   /** startToClose of one status poll. Default 60 s. */
   pollS?: number;
+  /** Longest one await-job activity call waits, polling inside, before the workflow decides again. Default 60 s. */
+  awaitS?: number;
   /** Heartbeat timeout of downloads and assembly: how fast a dead worker is noticed. Default 30 s. */
   heartbeatS?: number;
   /** How long a scene waits for the production's budget grant before asking again (5 asks, then it fails unpaid). Default 120 s. */
@@ -65,7 +67,10 @@ export interface ProductionResult {
   estimatedCostUsd: number;
   ledger: LedgerEntry[];
   lockfilePath?: string;
+  /** On the host that assembled it. */
   outputPath?: string;
+  /** Where the final video was published (s3://bucket/prefix/outputs/<production id>/…) with an object store. */
+  outputUri?: string;
   manifestPath: string;
   durationS?: number;
   costUsd: number;
@@ -161,7 +166,7 @@ export interface SlotRequest {
   requestId: string;
   /** The workflow waiting for the grant (it receives slotGranted). */
   workflowId: string;
-  /** The cap this requester was configured with; the latest request's value applies. */
+  /** The cap (maxInFlight) this requester was configured with; the smallest among live requesters applies. */
   permits: number;
   /** Free the slot after this long even if it is never released. */
   leaseMs: number;
@@ -277,3 +282,104 @@ export interface JobCallback {
   status: 'completed' | 'failed' | 'cancelled';
 }
 export const jobCallbackSignal = defineSignal<[JobCallback]>('jobCallback');
+
+// A provider's circuit breaker (provider-breaker.ts), shared by every worker of a deployment.
+
+/** How a provider's breaker trips: `failures` failed requests within `windowMs` open it for `coolDownMs`. */
+export interface BreakerConfig {
+  failures: number;
+  windowMs: number;
+  coolDownMs: number;
+}
+
+/** Ten outage-like failures (with no success between) within a minute leave the provider alone for a minute. */
+export const DEFAULT_BREAKER: BreakerConfig = { failures: 10, windowMs: 60_000, coolDownMs: 60_000 };
+
+/** A submit's request to the provider failed as an outage does (5xx, reset, no answer); `probeId` when it was the probe. */
+export interface BreakerFailure {
+  reason: string;
+  config: BreakerConfig;
+  probeId?: string;
+}
+
+/** What a submit needs to know before it sends anything to the provider. Times are epoch milliseconds. */
+export interface BreakerView {
+  /** closed: send; open: send nothing until `openUntil`; half_open: the cool-down is over, one probe may go. */
+  state: 'closed' | 'open' | 'half_open';
+  openUntil?: number;
+  /** Failures within the window (closed), so a success knows whether to report itself. */
+  failures: number;
+  /** While half-open: a probe is out until then. */
+  probeUntil?: number;
+  /** The last openings, newest last (tests and operators read them). */
+  openings: { at: number; until: number; reason: string }[];
+}
+
+export const breakerFailureSignal = defineSignal<[BreakerFailure]>('breakerFailure');
+export const breakerSuccessSignal = defineSignal<[{ probeId?: string }]>('breakerSuccess');
+export const breakerStateQuery = defineQuery<BreakerView>('breakerState');
+/** Half-open: the first caller becomes the one request that tests the provider again. */
+export const claimProbeUpdate = defineUpdate<{ granted: boolean }, [{ probeId: string; leaseMs: number }]>('claimProbe');
+
+/** Whether a callback's job id names `jobId`: equal, or fal's request id of a `<endpoint>::<request id>` job id. */
+export function sameJob(jobId: string, calledBack: string): boolean {
+  return jobId === calledBack || jobId.endsWith(`::${calledBack}`);
+}
+
+// Following a batch: its item outcomes and its end, delivered to the batch's webhook target like a production's.
+
+/** A batch's rows from index `from` on (rows only grow, in the order items finished; carried across continue-as-new). */
+export const batchRowsQuery = defineQuery<BatchRow[], [number]>('batchRows');
+
+export type BatchEventType = 'batch.item_done' | 'batch.item_failed' | 'batch.completed' | 'batch.failed' | 'batch.cancelled';
+
+/** One state change of a batch: an item became final, or the batch ended. */
+export interface BatchEvent {
+  /** Stable for this state change (the Standard Webhooks `webhook-id`): `evt_` + 32 hex. */
+  id: string;
+  seq: number;
+  type: BatchEventType;
+  batchId: string;
+  at: string;
+  /** The item's row state, or the batch's: completed, failed, cancelled. */
+  state: string;
+  itemKey?: string;
+  productionId?: string;
+  reason?: string;
+  costUsd: number;
+  outputPath?: string;
+  /** batch.completed: items per final state. */
+  counts?: Record<string, number>;
+}
+
+/** What the batch follower's observation activity returns. */
+export interface BatchSnapshot {
+  closed: boolean;
+  /** Rows not seen before (from `offset` while running; every row once closed). */
+  rows: BatchRow[];
+  /** Rows the running batch had in all (the next offset). */
+  seen: number;
+  /** Set once closed. */
+  end?: { state: 'completed' | 'failed' | 'cancelled'; counts: Record<string, number>; costUsd: number; reason?: string };
+}
+
+export interface FollowBatchInput {
+  batchId: string;
+  /** The batch run (chain) followed: part of every event id, so a resumed batch's changes get new ids. */
+  firstRunId: string;
+  webhook?: WebhookTarget;
+  pollMs?: number;
+  retryScheduleS?: number[];
+  carried?: BatchFollowState & { offset: number; seen: string[] };
+}
+
+export interface BatchFollowState {
+  batchId: string;
+  /** The batch closed and every delivery finished. */
+  done: boolean;
+  events: BatchEvent[];
+  deliveries: DeliveryRecord[];
+}
+
+/** The batch follower's events after `seq` (0: all) and its deliveries. */
+export const batchFollowStateQuery = defineQuery<BatchFollowState, [number]>('batchFollowState');

@@ -4,3 +4,5 @@ export { renderScene } from './render-scene.js';
 export { produceBatch } from './produce-batch.js';
 export { providerSlots } from './provider-slots.js';
 export { followProduction } from './follow-production.js';
+export { followBatch } from './follow-batch.js';
+export { providerBreaker } from './provider-breaker.js';

@@ -4,8 +4,27 @@
  * timings; totals; the output's verification.
  */
 import type { AssembleOutput } from '../activities/index.js';
-import type { ProductionPlan } from '../src/storyboard/plan.js';
-import type { ProductionProgress } from './definitions.js';
+import type { ProductionPlan, ScenePlan } from '../src/storyboard/plan.js';
+import type { ProductionProgress, SceneStatus } from './definitions.js';
+import type { FailoverRecord } from './failover.js';
+
+/**
+ * Who made the scene's clip and why there: the provider of the job that made it (a routed scene may have moved
+ * from its planned provider), every move on the way, and for routed scenes the planned order of choices.
+ */
+export function madeBy(
+  planned: ScenePlan,
+  st: SceneStatus | undefined,
+): { provider: string; model: string; failovers: FailoverRecord[]; choices?: string[] } {
+  const attempts = st?.attempts ?? [];
+  const maker = attempts.find((a) => a.jobId === (st?.clip?.jobId ?? st?.jobId) && a.provider) ?? attempts.findLast((a) => a.provider);
+  return {
+    provider: maker?.provider ?? st?.provider ?? planned.provider,
+    model: maker?.model ?? st?.model ?? planned.model,
+    failovers: attempts.flatMap((a) => (a.failover ? [a.failover] : [])),
+    ...(planned.route ? { choices: planned.route.map((r) => `${r.provider}/${r.model}`) } : {}),
+  };
+}
 
 export const MANIFEST_VERSION = 1;
 
@@ -40,19 +59,23 @@ export function buildManifest(plan: ProductionPlan, progress: ProductionProgress
     scenes: plan.scenes.map((s) => {
       const st = progress.scenes.find((x) => x.id === s.id);
       const t = timing.get(s.id);
+      const made = madeBy(s, st);
       return {
         id: s.id,
         index: s.index,
         title: s.title,
         state: st?.state ?? 'planned',
         ...(st?.reason ? { reason: st.reason } : {}),
-        provider: s.provider,
-        model: s.model,
+        provider: made.provider,
+        model: made.model,
+        ...(made.choices ? { choices: made.choices } : {}),
+        ...(made.failovers.length ? { failovers: made.failovers } : {}),
         prompt: s.prompt,
         ...(s.negativePrompt ? { negativePrompt: s.negativePrompt } : {}),
         continuity: s.continuity.mode,
         dependsOn: s.dependsOn,
         seconds: s.seconds,
+        ...(s.generateSeconds !== undefined ? { generatedSeconds: s.generateSeconds } : {}),
         cacheKey: s.cacheKey,
         cached: st?.cached ?? false,
         jobId: st?.clip?.jobId ?? st?.jobId ?? null,
@@ -97,14 +120,17 @@ export function buildLockfile(plan: ProductionPlan, progress: ProductionProgress
     house: plan.house,
     scenes: plan.scenes.map((s) => {
       const st = progress.scenes.find((x) => x.id === s.id);
+      const made = madeBy(s, st);
       return {
         id: s.id,
         take: st?.take ?? 1,
-        provider: st?.provider ?? s.provider,
-        model: st?.model ?? s.model,
+        provider: made.provider,
+        model: made.model,
+        ...(made.failovers.length ? { failovers: made.failovers } : {}),
         prompt: st?.prompt ?? s.prompt,
         ...(s.negativePrompt ? { negativePrompt: s.negativePrompt } : {}),
         seconds: s.seconds,
+        ...(s.generateSeconds !== undefined ? { generatedSeconds: s.generateSeconds } : {}),
         size: s.size,
         fps: s.fps,
         ...(s.seed !== undefined ? { seed: s.seed } : {}),
@@ -124,6 +150,8 @@ export function buildLockfile(plan: ProductionPlan, progress: ProductionProgress
         placeholder: st?.placeholder ?? null,
         jobIds: (st?.attempts ?? []).map((a) => a.jobId),
         clipSha256: st?.clip?.sha256 ?? null,
+        /** The key the take's clip is stored under (differs from cacheKey after a retake): resume carries it. */
+        clipCacheKey: st?.clip?.cacheKey ?? null,
         costUsd: st?.costUsd ?? 0,
       };
     }),

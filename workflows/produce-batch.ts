@@ -30,6 +30,7 @@ import type { BatchItem } from '../src/storyboard/batch.js';
 import {
   batchItemDoneSignal,
   batchProgressQuery,
+  batchRowsQuery,
   type BatchInput,
   type BatchProgress,
   type BatchRow,
@@ -90,6 +91,7 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
     };
   };
   setHandler(batchProgressQuery, progress);
+  setHandler(batchRowsQuery, (from) => rows.slice(Math.max(0, from)));
   /** Items whose child this run started: their handle's result says when they close. */
   const watched = new Set<string>();
   const recordDone = (row: BatchRow) => {

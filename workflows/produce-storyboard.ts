@@ -28,7 +28,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, AssembleOutput } from '../activities/index.js';
-import { SEARCH_ATTRIBUTES, sceneWorkflowId } from '../src/contracts/names.js';
+import { assemblyQueue, SEARCH_ATTRIBUTES, sceneWorkflowId } from '../src/contracts/names.js';
+
+/**
+ * Patch: assembly and output writes go to the assembly queue, so a deployment can run them on hosts of their own
+ * (worker roles, issue 15 item 3). Decided when first needed, so a production that started before the deploy and
+ * has not assembled yet moves too; one that already wrote its outputs replays them on the main queue.
+ */
+const ASSEMBLY_QUEUE = 'assembly-queue';
 import { Production, type Launch } from '../src/production/production.js';
 import type { ProductionPlan } from '../src/storyboard/plan.js';
 import {
@@ -46,6 +53,7 @@ import {
 } from './definitions.js';
 import { buildLockfile, buildManifest } from './manifest.js';
 import { failureDetails, renderScene, type SceneResult } from './render-scene.js';
+import { voiceScenes } from './voice-scenes.js';
 
 /** Patch: new runs start the scene with the longest remaining dependency path first (src/production/schedule.ts). */
 const CRITICAL_PATH_ORDER = 'critical-path-order';
@@ -68,8 +76,9 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   const order = patched(CRITICAL_PATH_ORDER) ? 'critical-path' : 'plan';
   const releaseUnsubmitted = patched(RELEASE_UNSUBMITTED);
   const unblockOnSkip = patched(UNBLOCK_ON_SKIP);
-  const plan = await resolvePlan(input);
   const heartbeatTimeout = `${input.timeouts?.heartbeatS ?? 30}s`;
+  // Scenes that speak are voiced first and the plan refitted to the speech, before any clip is requested.
+  const { plan, voiced } = await voiceScenes(await resolvePlan(input), heartbeatTimeout);
   // Assembly re-encodes audio (and video when needed): minutes for long productions; heartbeats carry progress.
   const media = proxyActivities<Activities>({
     startToCloseTimeout: '2 hours',
@@ -78,8 +87,21 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   });
   // Small writes and renders on this worker's disk.
   const local = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } });
+  // The same, on the assembly queue (the assembling host writes the outputs it publishes).
+  const onAssemblyQueue = { taskQueue: assemblyQueue(info.taskQueue) };
+  const assembly = {
+    media: proxyActivities<Activities>({
+      ...onAssemblyQueue,
+      startToCloseTimeout: '2 hours',
+      heartbeatTimeout,
+      retry: { initialInterval: '5s', maximumAttempts: 3 },
+    }),
+    writes: proxyActivities<Activities>({ ...onAssemblyQueue, startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } }),
+  };
+  const outputs = () => (patched(ASSEMBLY_QUEUE) ? assembly : { media, writes: local });
 
   const core = new Production(plan, { now: () => new Date().toISOString(), order, releaseUnsubmitted, unblockOnSkip });
+  for (const v of Object.values(voiced)) if (v.costUsd > 0) core.ledger.recordSpeech(v.sceneId, v.costUsd, v.key, new Date().toISOString());
   const childId = (key: string) => sceneWorkflowId(info.workflowId, key);
 
   setHandler(progressQuery, () => core.progress());
@@ -181,8 +203,14 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     setState(final);
     const manifest = buildManifest(plan, core.progress(), assembled);
     return CancellationScope.nonCancellable(async () => {
-      const manifestPath = await local.writeManifest({ outDir: input.outDir, manifest });
-      const lockfilePath = await local.writeLockfile({ outDir: input.outDir, lock: buildLockfile(plan, core.progress(), info.runId) });
+      const { writes } = outputs();
+      const productionId = plan.productionId;
+      const manifestPath = await writes.writeManifest({ outDir: input.outDir, manifest, productionId });
+      const lockfilePath = await writes.writeLockfile({
+        outDir: input.outDir,
+        lock: buildLockfile(plan, core.progress(), info.runId),
+        productionId,
+      });
       if (input.batch) {
         const firstBad = core.firstUnfinished();
         // Best effort: the batch also notices closed children itself, and a produced video never ends as "failed"
@@ -241,7 +269,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     }
 
     core.state = 'assembling';
-    const assembled = await media.assembleVideo({
+    const assembled = await outputs().media.assembleVideo({
       productionId: plan.productionId,
       plan,
       outDir: input.outDir,
@@ -252,6 +280,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
         transition: s.transition,
         ...(s.narration ? { narration: s.narration } : {}),
         ...(s.narrationAudio ? { narrationAudio: s.narrationAudio.path } : {}),
+        ...(voiced[s.id] ? { narrationAudio: voiced[s.id]!.path, words: voiced[s.id]!.words } : {}),
       })),
     });
     core.assemblyFraction = 1;
@@ -266,6 +295,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
       state: core.state,
       estimatedCostUsd: plan.totals.estimatedCostUsd,
       outputPath: assembled.path,
+      ...(assembled.uri ? { outputUri: assembled.uri } : {}),
       manifestPath,
       lockfilePath,
       durationS: assembled.durationS,

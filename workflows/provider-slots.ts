@@ -4,19 +4,38 @@
  * given up. Slots are leased: a holder that vanished (terminated workflow) frees its slot when the lease ends.
  * A rate-limit answer from the provider pauses new grants for everyone (pauseProvider).
  * One long-lived workflow per provider (id `storyreel-slots-<provider>`), continued as new to bound its history.
+ *
+ * The cap: every requester brings the maxInFlight of its own storyboard. A grant needs fewer holders than the
+ * smallest cap among the live requesters (holders and waiting), so a storyboard can lower the cap while it runs but
+ * never raise it for anyone else; the cap recovers when the low-capped storyboard's jobs are done. (Before patch
+ * slot-cap-min-of-requesters the latest request's cap applied to everyone.)
  */
-import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  patched,
+  setHandler,
+  setWorkflowOptions,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { acquireSlotSignal, pauseProviderSignal, releaseSlotSignal, slotGrantedSignal, type SlotRequest } from './definitions.js';
 
 export interface SlotsState {
   provider: string;
   queue?: SlotRequest[];
-  holders?: { requestId: string; workflowId: string; until: number }[];
+  holders?: { requestId: string; workflowId: string; until: number; permits?: number }[];
+  /** The cap of the latest request (the rule before patch slot-cap-min-of-requesters; the fallback for old holders). */
   permits?: number;
   pausedUntil?: number;
 }
 
+/** Patch: the cap is the smallest among live requesters, not the latest request's. */
+const MIN_OF_REQUESTERS = 'slot-cap-min-of-requesters';
+
 export async function providerSlots(state: SlotsState): Promise<void> {
+  const minOfRequesters = patched(MIN_OF_REQUESTERS);
   const queue = [...(state.queue ?? [])];
   const holders = [...(state.holders ?? [])];
   let permits = state.permits ?? 1;
@@ -24,7 +43,7 @@ export async function providerSlots(state: SlotsState): Promise<void> {
   let version = 0;
 
   setHandler(acquireSlotSignal, (r) => {
-    permits = r.permits;
+    if (!minOfRequesters) permits = r.permits;
     if (!queue.some((q) => q.requestId === r.requestId) && !holders.some((h) => h.requestId === r.requestId)) queue.push(r);
     version++;
   });
@@ -40,12 +59,15 @@ export async function providerSlots(state: SlotsState): Promise<void> {
     version++;
   });
 
+  /** How many may hold a slot now. */
+  const cap = () => (minOfRequesters ? Math.min(...holders.map((h) => h.permits ?? permits), ...queue.map((q) => q.permits)) : permits);
+
   for (;;) {
     const now = Date.now();
     for (let i = holders.length - 1; i >= 0; i--) if (holders[i]!.until <= now) holders.splice(i, 1);
-    while (now >= pausedUntil && holders.length < permits && queue.length) {
+    while (now >= pausedUntil && queue.length && holders.length < cap()) {
       const r = queue.shift()!;
-      holders.push({ requestId: r.requestId, workflowId: r.workflowId, until: now + r.leaseMs });
+      holders.push({ requestId: r.requestId, workflowId: r.workflowId, until: now + r.leaseMs, permits: r.permits });
       await getExternalWorkflowHandle(r.workflowId)
         .signal(slotGrantedSignal, { requestId: r.requestId })
         .catch(() => {
@@ -64,3 +86,8 @@ export async function providerSlots(state: SlotsState): Promise<void> {
     else await condition(() => version !== seen);
   }
 }
+
+// Under Worker Versioning (docs/deploy.md) productions are pinned to their build, but this semaphore outlives every
+// build: it moves to the deployment's current version at its next workflow task, so stopping a drained old build
+// never strands it. Its code must therefore stay replay-compatible across builds (patched(), as everywhere).
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, providerSlots);

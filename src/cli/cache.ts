@@ -1,10 +1,10 @@
 /** `storyreel cache ls | gc | rm`: the content-addressed clip store of this work dir. */
-import { ClipStore } from '../store/clip-store.js';
+import { DirectoryClipStore } from '../store/clip-store.js';
 import { storePaths } from '../worker.js';
 import { config, EXIT, UsageError, type Io } from './common.js';
 
 export async function cacheLsCommand(opts: { json?: boolean }, io: Io): Promise<number> {
-  const store = new ClipStore(storePaths(config().workDir).store);
+  const store = new DirectoryClipStore(storePaths(config().workDir).store);
   const clips = await store.list();
   if (opts.json) {
     io.out(JSON.stringify(clips, null, 2));
@@ -20,7 +20,7 @@ export async function cacheLsCommand(opts: { json?: boolean }, io: Io): Promise<
 }
 
 export async function cacheGcCommand(opts: { olderThanDays?: string; dryRun?: boolean }, io: Io): Promise<number> {
-  const store = new ClipStore(storePaths(config().workDir).store);
+  const store = new DirectoryClipStore(storePaths(config().workDir).store);
   const days = Number(opts.olderThanDays ?? '30');
   const { removed, bytes } = await store.gc({ unusedForMs: days * 86_400_000, ...(opts.dryRun ? { dryRun: true } : {}) });
   io.out(`${opts.dryRun ? 'would remove' : 'removed'} ${removed.length} files (${(bytes / 1e6).toFixed(1)} MB) unused for ${days} days`);
@@ -33,7 +33,7 @@ export async function cacheGcCommand(opts: { olderThanDays?: string; dryRun?: bo
  * production made for that scene, every take).
  */
 export async function cacheRmCommand(target: string, opts: { json?: boolean }, io: Io): Promise<number> {
-  const store = new ClipStore(storePaths(config().workDir).store);
+  const store = new DirectoryClipStore(storePaths(config().workDir).store);
   const clips = await store.list();
   const slash = target.lastIndexOf('/');
   let matched;

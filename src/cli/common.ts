@@ -6,7 +6,12 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@tempor
 import { join } from 'node:path';
 import { BatchConflictError, checkedId, ProductionConflictError, StoryreelClient } from '../client/index.js';
 import { planFile } from '../load/load-storyboard.js';
-import { createWorker, type StoryreelWorker } from '../worker.js';
+import { createWorker, storePaths, type StoryreelWorker, type WorkerSetup } from '../worker.js';
+import type { TemporalConnectionOptions } from '../temporal/profile.js';
+import type { SpeechLine } from '../contracts/speech.js';
+import { SpeechRegistry } from '../speech/registry.js';
+import { voiceLine } from '../speech/voice-scene.js';
+import { SpeechStore } from '../store/speech-store.js';
 import { catalog } from '../providers/catalog.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { StoryboardError } from '../storyboard/errors.js';
@@ -66,8 +71,31 @@ export function planStoryboard(
     ...(opts.allowOutsideAssets ? { allowAssetsOutside: true } : {}),
     envBaseURL: cfg.envBaseURL,
     enhancer: { cacheDir: join(cfg.workDir, 'enhancer'), env: process.env },
+    measureSpeech: (lines) => measureSpeech(cfg, lines),
     ...(opts.id ? { productionId: checkedId(opts.id) } : {}),
   });
+}
+
+/**
+ * Lengths of spoken lines before planning: from the speech store, or synthesized now by a local voice (free; the
+ * worker then finds it stored). Paid voices not yet stored are left to the planner's estimate and the workflow.
+ */
+async function measureSpeech(cfg: Config, lines: SpeechLine[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  if (!lines.length) return out;
+  const paths = storePaths(cfg.workDir);
+  const store = new SpeechStore(paths.store);
+  const registry = new SpeechRegistry(process.env);
+  for (const line of lines) {
+    const stored = await store.get(line.key);
+    if (stored) out[line.key] = stored.durationS;
+    else if (registry.forVoice(line.voice).local) {
+      out[line.key] = (
+        await voiceLine(line, { store, provider: (v) => registry.forVoice(v), scratchDir: join(paths.tmp, 'speech') })
+      ).durationS;
+    }
+  }
+  return out;
 }
 
 export interface Connected {
@@ -93,7 +121,7 @@ export async function connect(cfg: Config, opts: { embedded: boolean; ui?: boole
     );
   }
   const client = await StoryreelClient.connect({
-    address,
+    ...(server ? { address } : temporalConnection(cfg, address)),
     namespace: cfg.namespace,
     taskQueue: cfg.taskQueue,
     outDir: cfg.outDir,
@@ -138,10 +166,21 @@ export async function localWorker(cfg: Config, conn: Connected, io: Io): Promise
   };
 }
 
+/** The profile's connection options (TLS, API key) when `address` is the configured server, else plain. */
+export function temporalConnection(cfg: Config, address: string): TemporalConnectionOptions {
+  const profile = cfg.temporalConnection();
+  return profile && profile.address === address ? profile : { address };
+}
+
 /** A worker for this process, configured from the environment (limits, prebuilt bundle, concurrency). */
-export async function workerFromConfig(cfg: Config, address: string): Promise<{ worker: StoryreelWorker; close(): Promise<void> }> {
-  const native = await NativeConnection.connect({ address });
+export async function workerFromConfig(
+  cfg: Config,
+  address: string,
+  extra: Pick<WorkerSetup, 'shutdownGraceMs' | 'activityInterceptors'> = {},
+): Promise<{ worker: StoryreelWorker; connection: NativeConnection; close(): Promise<void> }> {
+  const native = await NativeConnection.connect(temporalConnection(cfg, address));
   const worker = await createWorker({
+    ...extra,
     connection: native,
     namespace: cfg.namespace,
     taskQueue: cfg.taskQueue,
@@ -149,9 +188,11 @@ export async function workerFromConfig(cfg: Config, address: string): Promise<{ 
     maxConcurrentActivities: cfg.maxConcurrentActivities,
     maxCachedWorkflows: cfg.maxCachedWorkflows,
     providerLimits: cfg.providerLimits,
+    roles: cfg.workerRoles,
+    ...(cfg.deployment ? { deployment: cfg.deployment } : {}),
     ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : {}),
   });
-  return { worker, close: () => native.close() };
+  return { worker, connection: native, close: () => native.close() };
 }
 
 /** Maps an error to an exit code and a message for the user. */

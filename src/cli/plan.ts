@@ -1,5 +1,5 @@
 /** `storyreel plan <storyboard>` and `storyreel validate <storyboard>`: nothing is generated or started. */
-import { ClipStore } from '../store/clip-store.js';
+import { DirectoryClipStore } from '../store/clip-store.js';
 import { storePaths } from '../worker.js';
 import { config, connect, EXIT, formatUsd, planStoryboard, type Io } from './common.js';
 import { diffPlans } from '../storyboard/diff.js';
@@ -26,7 +26,7 @@ export async function planCommand(
   const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id, allowOutsideAssets: opts.allowOutsideAssets });
   const warnings = lintStoryboard(loaded.storyboard, plan);
   reportLint(file, warnings, opts.strict, io);
-  const store = new ClipStore(storePaths(cfg.workDir).store);
+  const store = new DirectoryClipStore(storePaths(cfg.workDir).store);
   const cached = new Set<string>();
   for (const s of plan.scenes) if (await store.get(s.cacheKey)) cached.add(s.id);
   if (opts.against) return againstCommand(plan, opts.against, store, opts.json, io);
@@ -43,14 +43,15 @@ export async function planCommand(
     String(s.index + 1),
     s.id,
     `${s.provider}/${s.model}`,
-    `${s.seconds}s`,
+    clipLength(s),
+    s.speech ? `${s.speech.measured ? '' : '~'}${s.speech.speechS.toFixed(2)}s` : '-',
     s.continuity.mode + (s.continuity.reanchored ? ' (re-anchor)' : ''),
     s.dependsOn.join(',') || '-',
     s.transition.type === 'cut' ? 'cut' : `${s.transition.type} ${s.transition.seconds}s`,
     cached.has(s.id) ? 'cached' : formatUsd(s.estimatedCostUsd),
     s.cacheKey.slice(0, 12),
   ]);
-  const header = ['#', 'scene', 'provider/model', 'len', 'continuity', 'after', 'transition', 'cost', 'cache key'];
+  const header = ['#', 'scene', 'provider/model', 'len', 'speech', 'continuity', 'after', 'transition', 'cost', 'cache key'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) =>
     r
@@ -59,12 +60,27 @@ export async function planCommand(
       .trimEnd();
   io.out(line(header));
   for (const r of rows) io.out(line(r));
+  for (const text of routeLines(plan)) io.out(text);
   const toGenerate = plan.scenes.filter((s) => !cached.has(s.id));
   io.out('');
+  if (plan.scenes.some((s) => s.speech)) {
+    io.out('speech: lead + lines + gaps as synthesized (~ estimated: a paid voice not yet in the speech cache; the run measures it');
+    io.out('        and refits before the clip is requested). len: the clip requested, "3s→5s" when the speech needed a longer one.');
+  }
   io.out(
     `would generate ${toGenerate.length} of ${plan.scenes.length} scenes, est. ${formatUsd(toGenerate.reduce((t, s) => t + s.estimatedCostUsd, 0))} (${cached.size} from the clip store)`,
   );
   return EXIT.ok;
+}
+
+/** The clip length, with what the storyboard asked for when the speech changed it, and the scene length for extend/trim. */
+function clipLength(s: ProductionPlan['scenes'][number]): string {
+  const sp = s.speech;
+  const made = s.generateSeconds !== undefined ? ` (${s.generateSeconds}s made)` : '';
+  if (!sp) return `${s.seconds}s${made}`;
+  const asked = sp.requestedSeconds !== s.seconds ? `${sp.requestedSeconds}s→` : '';
+  const shown = sp.sceneSeconds !== s.seconds ? ` (${sp.fit}: scene ${sp.sceneSeconds}s)` : '';
+  return `${asked}${s.seconds}s${made}${shown}`;
 }
 
 export async function validateCommand(
@@ -85,7 +101,7 @@ export async function validateCommand(
 }
 
 /** `plan --against <id>`: what would be generated compared with that production, why, and what it would cost. */
-async function againstCommand(plan: ProductionPlan, against: string, store: ClipStore, json: boolean | undefined, io: Io): Promise<number> {
+async function againstCommand(plan: ProductionPlan, against: string, store: DirectoryClipStore, json: boolean | undefined, io: Io): Promise<number> {
   const conn = await connect(config(), { embedded: true, ui: false, io });
   let previous: ProductionPlan;
   try {
@@ -110,3 +126,29 @@ async function againstCommand(plan: ProductionPlan, against: string, store: Clip
   );
   return EXIT.ok;
 }
+
+/** Lengths fitted to a model, and every choice of a routed scene with its mapping and cost (or why it cannot). */
+export function routeLines(plan: ProductionPlan): string[] {
+  const out: string[] = [];
+  const fit = (asked: number, made: number) =>
+    made === asked
+      ? `${asked} s`
+      : `seconds ${asked} → ${made} (${made > asked ? `trim ${round3(made - asked)} s` : `pad ${round3(asked - made)} s, last frame held`})`;
+  for (const s of plan.scenes) {
+    if (!s.route && s.generateSeconds === undefined) continue;
+    if (!s.route) {
+      out.push(`  ${s.id}: ${fit(s.seconds, s.generateSeconds!)} on ${s.provider}/${s.model}`);
+      continue;
+    }
+    out.push(`  ${s.id}: routed`);
+    s.route.forEach((r, k) => {
+      const head = `    ${k + 1}. ${r.provider}/${r.model}`;
+      if (r.status === 'unusable') out.push(`${head}  cannot: ${(r.reasons ?? []).join('; ')}`);
+      else
+        out.push(`${head}  ${r.status}  ${r.size}  ${fit(r.seconds!.asked, r.seconds!.generated)}  ${formatUsd(r.estimatedCostUsd ?? 0)}`);
+    });
+  }
+  return out.length ? ['', 'routing and lengths:', ...out] : [];
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;

@@ -1,6 +1,7 @@
 /**
  * `storyreel resume <production id | storyboard>`: a new run that takes every finished clip from the store and
- * generates only what is missing. With a storyboard (possibly edited), only scenes whose cache key changed, and
+ * generates only what is missing. By id, the new run carries the last run's effective plan (edited prompts,
+ * provider/model switches, approved takes), and a production that completed with placeholders fills them. With a storyboard (possibly edited), only scenes whose cache key changed, and
  * the scenes chained after them, are generated.
  */
 import { existsSync } from 'node:fs';
@@ -31,6 +32,7 @@ export async function resumeCommand(
       ...(operatorWaitSeconds !== undefined ? { operatorWaitSeconds } : {}),
     });
     io.err(`production ${s.productionId}: resumed (new run ${s.runId})`);
+    for (const note of s.carried ?? []) io.err(`  carried from the last run: ${note}`);
     return s.productionId;
   });
 }

@@ -4,9 +4,18 @@
  * production itself, so it can be attached to any run at any time, including one started by the CLI.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { followStateQuery, type FollowInput, type FollowState, type WebhookTarget } from '../../workflows/definitions.js';
+import {
+  batchFollowStateQuery,
+  followStateQuery,
+  type BatchFollowState,
+  type FollowBatchInput,
+  type FollowInput,
+  type FollowState,
+  type WebhookTarget,
+} from '../../workflows/definitions.js';
+import type { followBatch } from '../../workflows/follow-batch.js';
 import type { followProduction } from '../../workflows/follow-production.js';
-import { productionWorkflowId } from '../contracts/names.js';
+import { batchWorkflowId, productionWorkflowId } from '../contracts/names.js';
 import type { ClientContext } from './context.js';
 import { productionHandle } from './productions.js';
 
@@ -64,6 +73,58 @@ export async function followState(ctx: ClientContext, productionId: string, runI
     throw err;
   }
   if (status === 'RUNNING') return handle.query(followStateQuery, afterSeq);
+  const done = await handle.result();
+  return { ...done, events: done.events.filter((e) => e.seq > afterSeq) };
+}
+
+/** The batch follower's id: `batch-<id>/follow/<first run id>` (one per batch run chain). */
+export const batchFollowWorkflowId = (batchId: string, firstRunId: string) => `${batchWorkflowId(batchId)}/follow/${firstRunId}`;
+
+/** Starts the follower of the batch's current run chain once (the first start's webhook target stays); returns its id. */
+export async function followBatchRun(ctx: ClientContext, batchId: string, opts: FollowOptions = {}): Promise<string> {
+  const desc = await ctx.temporal.workflow.getHandle(batchWorkflowId(batchId)).describe();
+  const firstRunId = desc.raw.workflowExecutionInfo?.firstRunId || desc.runId;
+  const input: FollowBatchInput = {
+    batchId,
+    firstRunId,
+    ...(opts.webhook ? { webhook: opts.webhook } : {}),
+    ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
+    ...(opts.retryScheduleS ? { retryScheduleS: opts.retryScheduleS } : {}),
+  };
+  const workflowId = batchFollowWorkflowId(batchId, firstRunId);
+  await ctx.temporal.workflow
+    .start<typeof followBatch>('followBatch', {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    })
+    .catch((err: unknown) => {
+      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    });
+  return workflowId;
+}
+
+/** The events and deliveries of the follower of the batch's current run chain; undefined when it has none. */
+export async function batchFollowState(ctx: ClientContext, batchId: string, afterSeq = 0): Promise<BatchFollowState | undefined> {
+  let workflowId: string;
+  try {
+    const desc = await ctx.temporal.workflow.getHandle(batchWorkflowId(batchId)).describe();
+    workflowId = batchFollowWorkflowId(batchId, desc.raw.workflowExecutionInfo?.firstRunId || desc.runId);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  const handle = ctx.temporal.workflow.getHandle<typeof followBatch>(workflowId);
+  let status: string;
+  try {
+    status = (await handle.describe()).status.name;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  if (status === 'RUNNING') return handle.query(batchFollowStateQuery, afterSeq);
   const done = await handle.result();
   return { ...done, events: done.events.filter((e) => e.seq > afterSeq) };
 }

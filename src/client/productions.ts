@@ -5,7 +5,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   progressQuery,
   type ProduceInput,
@@ -15,9 +16,12 @@ import {
 } from '../../workflows/definitions.js';
 import type { produceStoryboard } from '../../workflows/produce-storyboard.js';
 import { productionWorkflowId, SEARCH_ATTRIBUTES } from '../contracts/names.js';
+import { carryLastRun, type LastScene } from '../production/carry.js';
+import { catalog } from '../providers/catalog.js';
 import type { ProductionPlan } from '../storyboard/plan.js';
 import { StoryboardError } from '../storyboard/errors.js';
 import { maxRequestTimeoutMs, SUBMIT_MARGIN_S, SUBMIT_TIMEOUT_DEFAULT_S } from '../contracts/provider-settings.js';
+import { replanScene } from '../storyboard/replan.js';
 import type { ClientContext } from './context.js';
 import { ProductionConflictError, ProductionFailedError } from './errors.js';
 import { lastPlan } from './history.js';
@@ -26,6 +30,8 @@ export interface SubmitOptions {
   /** Output directory for this production (default <outDir>/<production id>). */
   outDir?: string;
   timeouts?: Timeouts;
+  /** Start a new run even after a completed one (resuming a production that completed with placeholders). */
+  afterCompletion?: boolean;
   /**
    * This client sees the workers' files (the CLI's `run`): a completed production whose final.mp4 is no longer where
    * it was delivered is delivered again into `outDir` from the clip store, with a budget of $0 so nothing is paid.
@@ -42,6 +48,8 @@ export interface Submitted {
   /** Temporal execution status at submission (RUNNING, COMPLETED, ...). */
   state: string;
   outDir: string;
+  /** resume: what the new run carries from the last one (edited prompts, switches, approved takes), per scene. */
+  carried?: string[];
   /** A completed production's output was gone: a new run is assembling it again from the clip store, paying nothing. */
   redelivered?: { missingPath: string };
 }
@@ -84,7 +92,9 @@ export async function submitProduction(ctx: ClientContext, plan: ProductionPlan,
     });
   // Running: attach. Completed: it was produced already; nothing is started twice. Either way only for the same
   // content: the id is the production's identity, and its content hash (memo) is what it was made from.
+  // (A resume of a production that completed with placeholders starts a new run after the completed one.)
   let redeliver: { missingPath: string } | undefined;
+  const again = opts.afterCompletion === true && existing?.status.name === 'COMPLETED';
   if (existing && !RESTARTABLE.has(existing.status.name)) {
     const made = existing.memo?.contentSha256;
     if (typeof made === 'string' && made !== plan.contentSha256) {
@@ -96,7 +106,7 @@ export async function submitProduction(ctx: ClientContext, plan: ProductionPlan,
     }
     redeliver =
       existing.status.name === 'COMPLETED' && opts.redeliverMissingOutput ? await missingOutput(ctx, plan.productionId) : undefined;
-    if (!redeliver) return attached(existing.runId, existing.status.name);
+    if (!redeliver && !again) return attached(existing.runId, existing.status.name);
   }
   const input: ProduceInput = {
     plan,
@@ -112,7 +122,7 @@ export async function submitProduction(ctx: ClientContext, plan: ProductionPlan,
       args: [input],
       memo: { contentSha256: plan.contentSha256 },
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: redeliver ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
+      workflowIdReusePolicy: redeliver || again ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
       ...((await ctx.searchAttributesRegistered())
         ? {
             typedSearchAttributes: [
@@ -241,20 +251,55 @@ export async function watchProduction(
 }
 
 /**
- * Starts a new run of a production that failed, was cancelled, terminated or ran out of budget, with the plan of
- * its latest run. Every finished clip comes from the store; only what is missing is generated.
+ * Starts a new run of a production that failed, was cancelled, terminated, ran out of budget or completed with
+ * placeholders, with the last effective plan: the operator's edited prompts and provider/model switches and the
+ * approved takes of the last run carry over (src/production/carry.ts). Every finished clip comes from the store;
+ * only what is missing (placeholders included) is generated.
  */
 export async function resumeProduction(ctx: ClientContext, productionId: string, opts: ResumeOptions = {}): Promise<Submitted> {
   const desc = await productionHandle(ctx, productionId).describe();
   if (desc.status.name === 'RUNNING') throw new Error(`production ${productionId} is still running; nothing to resume`);
-  if (desc.status.name === 'COMPLETED') throw new Error(`production ${productionId} completed; nothing to resume`);
+  const lastRun = await productionStatus(ctx, productionId);
+  const completed = desc.status.name === 'COMPLETED';
+  if (completed && lastRun.state !== 'completed_with_placeholders')
+    throw new Error(`production ${productionId} completed; nothing to resume`);
   const { plan: last, input } = await lastPlan(ctx, productionId);
+  const scenes: readonly LastScene[] = lastRun.scenes.length ? lastRun.scenes : await lockfileScenes(input.outDir);
+  const { plan: carried, notes } = carryLastRun(last, scenes, (scene, provider, model) =>
+    replanScene({ scene, provider, model, catalog, ...settingsFor(last, provider) }),
+  );
   const plan: ProductionPlan = {
-    ...last,
+    ...carried,
     ...(opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : {}),
     ...(opts.operatorWaitSeconds !== undefined ? { operatorWaitSeconds: opts.operatorWaitSeconds } : {}),
   };
-  return submitProduction(ctx, plan, { outDir: input.outDir, ...(input.timeouts ? { timeouts: input.timeouts } : {}) });
+  const submitted = await submitProduction(ctx, plan, {
+    outDir: input.outDir,
+    ...(input.timeouts ? { timeouts: input.timeouts } : {}),
+    ...(completed ? { afterCompletion: true } : {}),
+  });
+  return { ...submitted, carried: notes };
+}
+
+/** A provider's settings in this plan (from a scene that uses it), for re-planning a switch to it. */
+function settingsFor(plan: ProductionPlan, provider: string) {
+  const settings = plan.scenes.find((s) => s.provider === provider)?.settings;
+  return settings ? { settings } : {};
+}
+
+/**
+ * The scenes of the last run from its lockfile, when the run left no progress behind (a cancelled or terminated
+ * run). No lockfile: nothing to carry.
+ */
+async function lockfileScenes(outDir: string): Promise<LastScene[]> {
+  try {
+    const lock = JSON.parse(await readFile(join(outDir, 'storyreel.lock.json'), 'utf8')) as {
+      scenes: (Omit<LastScene, 'clip'> & { clipCacheKey?: string | null })[];
+    };
+    return lock.scenes.map(({ clipCacheKey, ...s }) => ({ ...s, ...(clipCacheKey ? { clip: { cacheKey: clipCacheKey } } : {}) }));
+  } catch {
+    return [];
+  }
 }
 
 /** The progress a closed production attached to its failure (details[0].progress), if any. */

@@ -8,9 +8,10 @@
  *   const { productionId } = await client.submit(plan);
  *   const result = await client.result(productionId);
  */
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type TLSConfig, type WorkflowHandle } from '@temporalio/client';
 import { join, resolve } from 'node:path';
 import type {
+  BatchFollowState,
   FollowState,
   BatchProgress,
   BatchRow,
@@ -32,7 +33,7 @@ import type { ProductionPlan } from '../storyboard/plan.js';
 import { batchResult, batchRows, batchStatus, submitBatch, type BatchSubmitted, type SubmitBatchOptions } from './batches.js';
 import type { ClientContext } from './context.js';
 import { decideScene, reviewScene } from './decisions.js';
-import { followRun, followState, latestRunId, type FollowOptions } from './follow.js';
+import { batchFollowState, followBatchRun, followRun, followState, latestRunId, type FollowOptions } from './follow.js';
 import { lastInput, lastPlan } from './history.js';
 import {
   productionHandle,
@@ -50,6 +51,15 @@ import { listProductions, searchAttributesRegistered, taskQueueHasPollers, type 
 export interface ConnectOptions {
   /** host:port of the Temporal frontend. */
   address: string;
+  /**
+   * TLS: true for the system's CAs, or certificates (mTLS: clientCertPair). The same fields as a Temporal
+   * environment profile gives: `loadClientConnectConfig().connectionOptions` from @temporalio/envconfig fits here.
+   */
+  tls?: TLSConfig | boolean | null | undefined;
+  /** An API key (Temporal Cloud); sent as a bearer token, so it implies TLS unless tls says otherwise. */
+  apiKey?: string | undefined;
+  /** Extra gRPC metadata on every call. */
+  metadata?: Record<string, string> | undefined;
   /** Default `default`. */
   namespace?: string;
   /** The task queue storyreel workers poll. Default `storyreel`. */
@@ -84,7 +94,12 @@ export class StoryreelClient {
   }
 
   static async connect(opts: ConnectOptions): Promise<StoryreelClient> {
-    const connection = await Connection.connect({ address: opts.address });
+    const connection = await Connection.connect({
+      address: opts.address,
+      ...(opts.tls !== undefined && opts.tls !== null ? { tls: opts.tls } : opts.apiKey ? { tls: true } : {}),
+      ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+      ...(opts.metadata ? { metadata: opts.metadata } : {}),
+    });
     const client = new Client({ connection, namespace: opts.namespace ?? 'default' });
     return new StoryreelClient(client, connection, opts);
   }
@@ -175,6 +190,16 @@ export class StoryreelClient {
   /** The run's event log after `afterSeq` and its webhook deliveries; undefined when it has no follower. */
   followState(productionId: string, runId: string, afterSeq = 0): Promise<FollowState | undefined> {
     return followState(this.ctx, productionId, runId, afterSeq);
+  }
+
+  /** Starts the follower of the batch's run chain once (events of its items and its end, delivered to `webhook`). */
+  followBatch(batchId: string, opts: FollowOptions = {}): Promise<string> {
+    return followBatchRun(this.ctx, batchId, opts);
+  }
+
+  /** The batch follower's events after `afterSeq` and its webhook deliveries; undefined when it has none. */
+  batchFollowState(batchId: string, afterSeq = 0): Promise<BatchFollowState | undefined> {
+    return batchFollowState(this.ctx, batchId, afterSeq);
   }
 
   /** The id of the production's latest run. */

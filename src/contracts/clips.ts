@@ -4,7 +4,10 @@
  */
 export interface ClipRecord {
   cacheKey: string;
-  /** Absolute path of the stored clip. */
+  /**
+   * Absolute path of the clip on the host that stored or last opened it. Another host must not read it directly:
+   * code that reads a clip's bytes gets a local path from ClipStore.acquire().
+   */
   path: string;
   sha256: string;
   bytes: number;

@@ -11,6 +11,7 @@ export const ERROR_KINDS = [
   'not_found', // 404 for a job or asset
   'model_unavailable', // model or whole API shut down / not enabled
   'quota_exhausted', // out of credit or spend limit. Never retried: top up and resume.
+  'provider_outage', // the provider's circuit breaker is open (many failures from every worker): go elsewhere or wait
   'rate_limited', // 429 rate limits: retried after Retry-After
   'concurrency_limited', // too many running jobs: retried later
   'transient', // 408/409/5xx, resets, timeouts on reads: retried with backoff
@@ -35,6 +36,7 @@ export const ERROR_KIND_DEFAULTS: Record<ErrorKind, { retryable: boolean; scope:
   not_found: { retryable: false, scope: 'request' },
   model_unavailable: { retryable: false, scope: 'provider' },
   quota_exhausted: { retryable: false, scope: 'provider' },
+  provider_outage: { retryable: false, scope: 'provider' },
   rate_limited: { retryable: true, scope: 'provider' },
   concurrency_limited: { retryable: true, scope: 'provider' },
   transient: { retryable: true, scope: 'request' },

@@ -115,6 +115,8 @@ export function stackEnvironment(stack: Pick<Stack, 'temporal' | 'objectStore'>)
       AWS_ENDPOINT_URL_S3: stack.objectStore.endpoint,
       AWS_REGION: stack.objectStore.region,
       STORYREEL_S3_BUCKET: stack.objectStore.bucket,
+      // Workers keep clips, the job ledger and outputs there (src/store/storage.ts).
+      STORYREEL_STORE: `s3://${stack.objectStore.bucket}/storyreel`,
     },
     secret: {
       AWS_ACCESS_KEY_ID: stack.objectStore.credentials.accessKeyId,

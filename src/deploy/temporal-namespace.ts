@@ -6,7 +6,7 @@
  * (refreshed every couple of seconds), so this returns only once a visibility query that names every storyreel
  * search attribute is accepted, which is what a client's first list or start needs.
  */
-import { Connection, isGrpcServiceError } from '@temporalio/client';
+import { Connection, isGrpcServiceError, type TLSConfig } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../contracts/names.js';
 
 /** How long closed workflows stay visible (and their histories kept) in the namespace storyreel creates. */
@@ -19,8 +19,8 @@ const INDEXED_VALUE_TYPE: Record<string, number> = { KEYWORD: 2 };
 /** gRPC status codes the registration calls answer with. */
 const GrpcStatus = { NOT_FOUND: 5, ALREADY_EXISTS: 6 } as const;
 
-export async function ensureNamespace(address: string, namespace: string, log: (msg: string) => void): Promise<void> {
-  const connection = await Connection.connect({ address });
+export async function ensureNamespace(address: string, namespace: string, log: (msg: string) => void, tls?: TLSConfig): Promise<void> {
+  const connection = await Connection.connect({ address, ...(tls ? { tls } : {}) });
   try {
     const { workflowService, operatorService } = connection;
     const exists = await workflowService.describeNamespace({ namespace }).then(

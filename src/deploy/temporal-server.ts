@@ -7,8 +7,8 @@
  * The server reads its config from <dir>/config/storyreel.yaml, rendered as a template by the server itself: the
  * database password is `{{ env … }}` there and reaches the process only through its environment.
  */
-import { Connection } from '@temporalio/client';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { Connection, type TLSConfig } from '@temporalio/client';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { STORYREEL_DYNAMIC_CONFIG } from '../temporal/dev-server.js';
@@ -39,6 +39,23 @@ export interface TemporalServerOptions {
   /** Ports to reuse when they are free (a restarted stack keeps its address); the frontend's gRPC port is the address. */
   ports?: Partial<TemporalPorts>;
   log?: (msg: string) => void;
+  /**
+   * TLS on the frontend (what clients and workers reach), PEM files: the server's certificate and key, and the CA
+   * that signed the server's certificate and, with `requireClientCert`, the clients' (mTLS). The server's own
+   * internal clients (its worker service) connect with `clientCertFile`/`clientKeyFile` when mTLS is required.
+   */
+  tls?: FrontendTls;
+}
+
+export interface FrontendTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  /** The name in the server's certificate (default localhost). */
+  serverName?: string;
+  requireClientCert?: boolean;
+  clientCertFile?: string;
+  clientKeyFile?: string;
 }
 
 export interface TemporalServer {
@@ -66,7 +83,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   await writeFile(join(configDir, 'dynamicconfig.yaml'), dynamicConfigYaml());
   await writeFile(
     join(configDir, 'storyreel.yaml'),
-    serverConfigYaml(opts.postgres, databases, ports, join(configDir, 'dynamicconfig.yaml')),
+    serverConfigYaml(opts.postgres, databases, ports, join(configDir, 'dynamicconfig.yaml'), opts.tls),
   );
   const logFile = join(opts.dir, 'temporal.log');
 
@@ -80,11 +97,11 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
       logFile,
       stopSignal: 'SIGTERM',
     });
-    await waitUntilReady(proc, () => serving(address), 120_000);
+    await waitUntilReady(proc, () => serving(address, opts.tls), 120_000);
     log(`temporal server: ${address} (pid ${proc.pid}, log ${logFile})`);
   };
   await start();
-  await ensureNamespace(address, namespace, log);
+  await ensureNamespace(address, namespace, log, opts.tls ? await clientTls(opts.tls) : undefined);
   return {
     address,
     namespace,
@@ -98,8 +115,19 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   };
 }
 
-async function serving(address: string): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 2000 });
+/** What storyreel's own calls to a TLS frontend present (the CA, and the client pair when mTLS is required). */
+export async function clientTls(tls: FrontendTls): Promise<TLSConfig> {
+  return {
+    serverNameOverride: tls.serverName ?? 'localhost',
+    serverRootCACertificate: await readFile(tls.caFile),
+    ...(tls.clientCertFile && tls.clientKeyFile
+      ? { clientCertPair: { crt: await readFile(tls.clientCertFile), key: await readFile(tls.clientKeyFile) } }
+      : {}),
+  };
+}
+
+async function serving(address: string, tls: FrontendTls | undefined): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 2000, ...(tls ? { tls: await clientTls(tls) } : {}) });
   try {
     const res = await connection.healthService.check({});
     return res.status === 1; // SERVING
@@ -122,11 +150,39 @@ async function choosePorts(preferred: Partial<TemporalPorts> = {}): Promise<Temp
   return out as TemporalPorts;
 }
 
+/** The server's global.tls block: TLS on the frontend only (the services talk to each other on 127.0.0.1). */
+function frontendTlsConfig(tls: FrontendTls) {
+  const client = { serverName: tls.serverName ?? 'localhost', rootCaFiles: [tls.caFile] };
+  return {
+    frontend: {
+      server: {
+        certFile: tls.certFile,
+        keyFile: tls.keyFile,
+        ...(tls.requireClientCert ? { requireClientAuth: true, clientCaFiles: [tls.caFile] } : {}),
+      },
+      client,
+    },
+    // The worker service's own client to the frontend (system workflows).
+    systemWorker: {
+      ...(tls.requireClientCert && tls.clientCertFile && tls.clientKeyFile
+        ? { certFile: tls.clientCertFile, keyFile: tls.clientKeyFile }
+        : {}),
+      client,
+    },
+  };
+}
+
 function dynamicConfigYaml(): string {
   return stringify(Object.fromEntries(Object.entries(STORYREEL_DYNAMIC_CONFIG).map(([k, v]) => [k, [{ value: v }]])));
 }
 
-function serverConfigYaml(pg: PostgresAddress, databases: TemporalDatabases, ports: TemporalPorts, dynamicConfigFile: string): string {
+function serverConfigYaml(
+  pg: PostgresAddress,
+  databases: TemporalDatabases,
+  ports: TemporalPorts,
+  dynamicConfigFile: string,
+  tls?: FrontendTls,
+): string {
   const datastore = (databaseName: string, maxConns: number) => ({
     sql: {
       pluginName: SQL_PLUGIN,
@@ -151,7 +207,7 @@ function serverConfigYaml(pg: PostgresAddress, databases: TemporalDatabases, por
         'postgres-visibility': datastore(databases.visibility, 10),
       },
     },
-    global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
+    global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' }, ...(tls ? { tls: frontendTlsConfig(tls) } : {}) },
     services: Object.fromEntries(
       SERVICES.map((s) => [s, { rpc: { grpcPort: ports[s].grpc, membershipPort: ports[s].membership, bindOnIP: '127.0.0.1' } }]),
     ),

@@ -20,6 +20,8 @@ import {
   type ProductionPlan,
 } from '../storyboard/plan.js';
 import type { Storyboard } from '../storyboard/schema.js';
+import { spokenLines } from '../storyboard/speech.js';
+import type { SpeechLine } from '../contracts/speech.js';
 import { enhancePrompts } from './enhance-prompts.js';
 import type { Catalog } from '../contracts/capabilities.js';
 import type { SettingsFile, SettingsFiles } from '../contracts/provider-settings.js';
@@ -234,6 +236,11 @@ export interface PlanFileOptions {
   envBaseURL?: Record<string, string | undefined>;
   /** Needed only when the storyboard has an `enhancer`: where its answers are cached, and the environment. */
   enhancer?: { cacheDir: string; env: Readonly<Record<string, string | undefined>> };
+  /**
+   * Measures spoken lines before planning (line key → seconds), so scene lengths follow the real speech: the CLI
+   * synthesizes free local voices and reads the speech cache; lines it leaves out are estimated by the planner.
+   */
+  measureSpeech?: (lines: SpeechLine[]) => Promise<Record<string, number>>;
 }
 
 export async function planFile(file: string, opts: PlanFileOptions): Promise<{ loaded: LoadedStoryboard; plan: ProductionPlan }> {
@@ -259,6 +266,7 @@ export async function planFile(file: string, opts: PlanFileOptions): Promise<{ l
     ...(opts.productionId ? { productionId: opts.productionId } : {}),
     ...(opts.envBaseURL ? { envBaseURL: opts.envBaseURL } : {}),
     ...(enhancedActions ? { enhancedActions } : {}),
+    ...(opts.measureSpeech ? { speechSeconds: await opts.measureSpeech(spokenLines(loaded.storyboard)) } : {}),
   });
   return { loaded, plan };
 }

@@ -93,7 +93,11 @@ export async function assemble(input: AssemblyInput): Promise<AssemblyResult> {
     const plan = planTimeline(prepared, fps);
     const narration = narrationPlan(input.clips, narrationSeconds, plan.scenes);
     warnings.push(...plan.warnings, ...narration.warnings);
-    const sources = { narration: narration.narration, soundtrack: input.soundtrack };
+    const sources = {
+      narration: narration.narration,
+      soundtrack: input.soundtrack,
+      ...(input.clips.some((c) => c.words?.length) ? { duckClipUnderNarration: true } : {}),
+    };
     const side = await writeSideFiles({
       scratch,
       title: input.title,

@@ -15,6 +15,8 @@ import type { SceneTiming } from './timeline.js';
 
 export interface AudioSources {
   narration: NarrationSlots | undefined;
+  /** The narration is synthesized speech: the clips' own sound is ducked under it too. */
+  duckClipUnderNarration?: boolean;
   soundtrack: SoundtrackInput | undefined;
 }
 
@@ -55,7 +57,14 @@ export function audioGraph(
     parts.push(soundtrackChain({ ...sources.soundtrack, input }, durationS, 'music'));
   }
   parts.push(
-    mixGraph({ narration: !!sources.narration, soundtrack: sources.soundtrack ? { duck: sources.soundtrack.duck } : false }, 'mix'),
+    mixGraph(
+      {
+        narration: !!sources.narration,
+        soundtrack: sources.soundtrack ? { duck: sources.soundtrack.duck } : false,
+        ...(sources.duckClipUnderNarration ? { duckClipUnderNarration: true } : {}),
+      },
+      'mix',
+    ),
   );
   return parts.join(';\n');
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { audioGraph, type AudioSources } from './assembly-audio.js';
 import type { CaptionPlan, PlannedTimeline } from './assembly-plan.js';
 import type { AssemblyMethod, PreparedClip } from './assembly-types.js';
-import { narrationCues, toAss, toSrt, type Cue } from './captions.js';
+import { lineWidthFor, sceneCues, toAss, toSrt, type Cue } from './captions.js';
 import { InputList, runFfmpeg, type FfmpegInput, type OnProgress } from './ffmpeg.js';
 import type { HouseFormat } from './fingerprint.js';
 import {
@@ -52,7 +52,9 @@ export async function writeSideFiles(args: {
 }): Promise<SideFiles> {
   const metadata = join(args.scratch, 'chapters.ffmeta');
   await writeFile(metadata, chaptersMetadata(args.title, args.chapters ? args.plan.scenes : []));
-  const cues = args.captions.cues ? narrationCues(args.plan.scenes, args.captions.text, args.house.fps) : [];
+  const cues = args.captions.cues
+    ? sceneCues(args.plan.scenes, args.captions.text, args.captions.words, args.house.fps, lineWidthFor(args.house))
+    : [];
   const side: SideFiles = { metadata, cues };
   if (args.captionTrack && cues.length) {
     side.srt = join(args.scratch, 'captions.srt');

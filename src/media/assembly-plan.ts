@@ -3,7 +3,7 @@
  * method writes the video (stream copy, transitions, re-encode), and the timeline everything else is derived from
  * (scene times, frame counts, narration slots, what verification expects). No ffmpeg, no files: unit-tested alone.
  */
-import type { AssemblyClip, AssemblyInput, AssemblyMethod, PreparedClip } from './assembly-types.js';
+import type { AssemblyClip, AssemblyInput, AssemblyMethod, PreparedClip, SpokenWord } from './assembly-types.js';
 import { houseMismatches, type ClipFacts, type HouseFormat } from './fingerprint.js';
 import type { Conform } from './graphs.js';
 import { rate, videoStream, type ProbeResult } from './probe.js';
@@ -35,6 +35,8 @@ export function hasTransitions(clips: readonly AssemblyClip[], fps: number): boo
 export interface CaptionPlan {
   /** Caption text per scene (undefined: none). */
   text: (string | undefined)[];
+  /** Spoken words per scene (synthesized speech), scene-relative; captions are then timed per word. */
+  words: (SpokenWord[] | undefined)[];
   /** Captions are wanted and some scene has text. */
   cues: boolean;
   /** The burn-in style when captions are burned into the picture. */
@@ -43,8 +45,9 @@ export interface CaptionPlan {
 
 export function captionPlan(input: Pick<AssemblyInput, 'clips' | 'captions' | 'burnCaptions'>): CaptionPlan {
   const text = input.clips.map((c) => c.narration);
-  const cues = (input.captions || !!input.burnCaptions) && text.some((t) => t?.trim());
-  return { text, cues, burn: input.burnCaptions && cues ? input.burnCaptions : undefined };
+  const words = input.clips.map((c) => c.words);
+  const cues = (input.captions || !!input.burnCaptions) && (text.some((t) => t?.trim()) || words.some((w) => w?.length));
+  return { text, words, cues, burn: input.burnCaptions && cues ? input.burnCaptions : undefined };
 }
 
 /**

@@ -19,6 +19,19 @@ export interface AssemblyClip {
   narration?: string;
   /** Narration audio file, mixed over the scene from its start (cut at the next scene's start). */
   narrationAudio?: string;
+  /**
+   * Words spoken in `narrationAudio` (storyreel's synthesized speech), seconds from the scene's start: captions are
+   * timed per word from them, and the clip's own sound is ducked under the speech.
+   */
+  words?: SpokenWord[];
+}
+
+export interface SpokenWord {
+  text: string;
+  startS: number;
+  endS: number;
+  /** `narrator` or a character id; a new speaker starts a new caption. */
+  speaker?: string;
 }
 
 export interface SoundtrackInput {
@@ -37,6 +50,9 @@ export interface CaptionStyleInput {
   /** Outline width in output pixels. */
   outline: number;
   position: 'bottom' | 'top';
+  /** Highlight the word being spoken (ASS karaoke-style), in `highlight` (RRGGBB). */
+  karaoke?: boolean;
+  highlight?: string;
 }
 
 /** How the final video is written: video stream-copied, re-encoded with transitions, or re-encoded for burn-in. */

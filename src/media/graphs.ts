@@ -260,13 +260,25 @@ export const DUCKING = 'threshold=0.02:ratio=8:attack=20:release=300:makeup=1:de
 
 /**
  * The full mix into [out]: clip audio ([clip], from exactAudioGraph), plus narration ([narr]) and soundtrack
- * ([music]) when present, the soundtrack ducked under clip audio + narration when asked. Sums without
+ * ([music]) when present, the soundtrack ducked under clip audio + narration when asked, and the clip audio ducked
+ * under the narration when it is speech storyreel synthesized (`duckClipUnderNarration`). Sums without
  * renormalising (amix normalize=0), so clip audio keeps its level.
  */
-export function mixGraph(has: { narration: boolean; soundtrack: false | { duck: boolean } }, out = 'mix'): string {
+export function mixGraph(
+  has: { narration: boolean; soundtrack: false | { duck: boolean }; duckClipUnderNarration?: boolean },
+  out = 'mix',
+): string {
   const parts: string[] = [];
   let voice = 'clip';
-  if (has.narration) {
+  if (has.narration && has.duckClipUnderNarration) {
+    // Spoken narration and lines sit over the clip's own sound: the clip drops while someone speaks.
+    parts.push(
+      `[narr]asplit=2[nmix][nkey]`,
+      `[clip][nkey]sidechaincompress=${DUCKING}[clipducked]`,
+      `[clipducked][nmix]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[voice]`,
+    );
+    voice = 'voice';
+  } else if (has.narration) {
     parts.push(`[clip][narr]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[voice]`);
     voice = 'voice';
   }

@@ -21,12 +21,20 @@ export interface MockEntry {
 
 export const MOCKS: Readonly<Record<string, MockEntry>> = {
   comfyui: { summary: 'ComfyUI server API (/prompt, /history, /view, /upload/image, /ws)', load: () => import('./comfyui/main.js') },
+  elevenlabs: {
+    summary: 'ElevenLabs text to speech (/v1/text-to-speech/{voice}[/with-timestamps]: character alignment, output formats)',
+    load: () => import('./elevenlabs/main.js'),
+  },
   fal: { summary: 'fal queue API (queue.fal.run) and its storage uploads', load: () => import('./fal/main.js') },
   google: {
     summary: 'Google video APIs: Veo (Gemini API and Vertex), Gemini Omni (Interactions API), Files API, token exchange',
     load: () => import('./google/main.js'),
   },
   kling: { summary: 'Kling video API (text2video, image2video; JWT auth, external_task_id)', load: () => import('./kling/main.js') },
+  'openai-speech': {
+    summary: 'OpenAI-compatible speech (/v1/audio/speech: every model, voice, response_format, speed, sse)',
+    load: () => import('./openai-speech/main.js'),
+  },
   'openai-videos': { summary: 'OpenAI Videos API (/v1/videos, Sora 2 contract)', load: () => import('./openai-videos/main.js') },
   replicate: {
     summary: 'Replicate predictions API (/v1/predictions, official models and versions)',

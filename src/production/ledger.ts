@@ -36,6 +36,10 @@ export class BudgetLedger {
 
   /** Reserves the job's estimate if it fits (and `open`); otherwise records a denial and closes the ledger. */
   request(r: BudgetRequest, at: string, open = true): boolean {
+    for (const l of this.lines) {
+      const unused = l.sceneId === r.sceneId && l.take === r.take && !l.jobId && l.outcome === 'reserved';
+      if (unused && r.unusedJobAttempts?.includes(l.jobAttempt)) l.outcome = 'released';
+    }
     // A scene asks again when no answer reached it (a bounded wait): it gets the same answer, reserved once.
     const asked = this.lines.find((l) => l.sceneId === r.sceneId && l.take === r.take && l.jobAttempt === r.jobAttempt);
     if (asked) return asked.outcome !== 'denied';
@@ -60,9 +64,11 @@ export class BudgetLedger {
     const line = this.lines.find(
       (l) => l.sceneId === sceneId && l.take === take && (l.jobId === attempt.jobId || (!l.jobId && l.outcome === 'reserved')),
     );
+    const actual = attempt.billed?.usd !== undefined ? { actualUsd: attempt.billed.usd } : {};
     if (line) {
       line.jobId = attempt.jobId;
       line.outcome = attempt.outcome;
+      Object.assign(line, actual);
     } else if (this.capUsd === undefined) {
       this.lines.push({
         sceneId,
@@ -70,10 +76,25 @@ export class BudgetLedger {
         jobAttempt,
         jobId: attempt.jobId,
         estimatedUsd: attempt.estimatedCostUsd,
+        ...actual,
         outcome: attempt.outcome,
         at,
       });
     }
+  }
+
+  /** Speech synthesized for a scene before its clip (paid once; a cached line costs nothing and gets no line). */
+  recordSpeech(sceneId: string, usd: number, speechKey: string, at: string): void {
+    this.lines.push({
+      sceneId,
+      take: 1,
+      jobAttempt: 0,
+      jobId: `speech:${speechKey.slice(0, 16)}`,
+      estimatedUsd: usd,
+      actualUsd: usd,
+      outcome: 'ready',
+      at,
+    });
   }
 
   /** The take's clip is in: its job's line says so. */
@@ -95,3 +116,13 @@ export class BudgetLedger {
 }
 
 export const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
+
+/** The cost of a job: what the provider reported it billed, else the estimate. */
+export function attemptCostUsd(a: Pick<AttemptRecord, 'estimatedCostUsd' | 'billed'>): number {
+  return a.billed?.usd ?? a.estimatedCostUsd;
+}
+
+/** What a scene's jobs cost (failed jobs are billed too). */
+export function attemptsCostUsd(attempts: readonly AttemptRecord[]): number {
+  return round4(attempts.reduce((t, a) => t + attemptCostUsd(a), 0));
+}

@@ -17,7 +17,7 @@
 import type { ClipRecord } from '../contracts/clips.js';
 import type { FailureDetails } from '../contracts/errors.js';
 import type { ProductionPlan, ScenePlan } from '../storyboard/plan.js';
-import { BudgetLedger, PRE_JOB_FAILURES, round4 } from './ledger.js';
+import { attemptsCostUsd, BudgetLedger, PRE_JOB_FAILURES } from './ledger.js';
 import { sceneOrder, type SceneOrder } from './schedule.js';
 import { keyAfterPredecessors, planTake, type TakeChange } from './takes.js';
 import type {
@@ -58,6 +58,9 @@ export interface RenderedTake {
   cached: boolean;
   attempts: AttemptRecord[];
   costUsd: number;
+  /** Who made the clip, when a routed scene's maker may differ from its plan (a failover, a fallback's cached clip). */
+  provider?: string;
+  model?: string;
 }
 
 /** What the shell should do when no child is running. */
@@ -217,6 +220,8 @@ export class Production {
     s.cached = r.cached;
     s.attempts = r.attempts;
     s.costUsd = r.costUsd;
+    if (r.provider) s.provider = r.provider;
+    if (r.model) s.model = r.model;
     s.jobId = r.clip.jobId;
     s.clip = clipView(r.clip);
     s.finishedAt = this.now();
@@ -234,7 +239,7 @@ export class Production {
     const attempts = details?.attempts;
     if (attempts) {
       s.attempts = attempts;
-      s.costUsd = round4(attempts.reduce((t, a) => t + a.estimatedCostUsd, 0));
+      s.costUsd = attemptsCostUsd(attempts);
     }
     const { attempts: _a, ...reason } = (details ?? { kind: 'Error', message }) as FailureReason & { attempts?: unknown };
     s.state = 'failed';
@@ -263,7 +268,7 @@ export class Production {
       const i = s.attempts.findIndex((a) => a.jobId === u.attempt!.jobId);
       if (i >= 0) s.attempts[i] = u.attempt;
       else s.attempts.push(u.attempt);
-      s.costUsd = round4(s.attempts.reduce((t, a) => t + a.estimatedCostUsd, 0));
+      s.costUsd = attemptsCostUsd(s.attempts);
       this.ledger.recordAttempt(s.id, s.take, u.attempt, s.attempts.length, this.now());
     }
     this.bump();
@@ -567,4 +572,5 @@ const clipView = (c: ClipRecord): NonNullable<SceneStatus['clip']> => ({
   bytes: c.bytes,
   durationS: c.durationS,
   jobId: c.jobId,
+  cacheKey: c.cacheKey,
 });

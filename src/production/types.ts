@@ -32,10 +32,28 @@ export interface AttemptRecord {
   jobId: string;
   outcome: 'ready' | 'job_failed' | 'job_stuck' | 'output_expired' | 'content_policy' | 'cancelled';
   estimatedCostUsd: number;
+  /** What the provider reported it billed for this job (JobSnapshot.billed), priced in USD where it can be. */
+  billed?: { units: number; usd?: number };
   submittedAt: string;
   finishedAt?: string;
   reconciled: boolean;
   message?: string;
+  /** Who made this job (set for routed scenes, which may move between providers). */
+  provider?: string;
+  model?: string;
+  /** Set on the first job after the scene moved to another provider: why it moved. */
+  failover?: FailoverRecord;
+}
+
+/** Why a routed scene left a provider for the next of its choices (workflows/failover.ts decides). */
+export interface FailoverRecord {
+  /** `provider/model` it left. */
+  from: string;
+  /** `provider/model` it went to. */
+  to: string;
+  kind: string;
+  message: string;
+  at: string;
 }
 
 /** One take of a scene that was not kept (rejected in review). */
@@ -83,7 +101,8 @@ export interface SceneStatus {
   costUsd: number;
   startedAt?: string;
   finishedAt?: string;
-  clip?: Pick<ClipRecord, 'path' | 'sha256' | 'bytes' | 'durationS' | 'jobId'>;
+  /** The take's clip; `cacheKey` is the key it is stored under (a resume carries a ready take by it). */
+  clip?: Pick<ClipRecord, 'path' | 'sha256' | 'bytes' | 'durationS' | 'jobId'> & { cacheKey?: string };
 }
 
 export interface ProductionProgress {
@@ -144,4 +163,6 @@ export interface BudgetRequest {
   take: number;
   jobAttempt: number;
   estimatedUsd: number;
+  /** Earlier reservations of this take that paid for nothing (the provider refused the submit; the scene moved on). */
+  unusedJobAttempts?: number[];
 }

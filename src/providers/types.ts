@@ -19,6 +19,11 @@ export interface CallContext {
   signal?: AbortSignal;
   /** Called with 0..1 while a long call makes progress (a download, a render). */
   onProgress?: (fraction: number) => void;
+  /**
+   * submit: where the provider should call back when the job ends (providers with webhooks pass it on; the others
+   * ignore it). Absent: the job is only polled.
+   */
+  callbackUrl?: string;
 }
 
 export interface VideoProvider {

@@ -1,9 +1,11 @@
 /**
- * The clip store: finished clips, content-addressed by the plan's cache key, shared by every run in a work dir.
- * A clip is stored once (atomic rename after its sha256 is verified) and never regenerated while it is here; what the
- * store hands out is hashed again first (a clip changed on disk is dropped and made again, never used).
+ * The clip store: finished clips, content-addressed by the plan's cache key, shared by every run that uses it.
+ * A clip is stored once (atomic rename or conditional write after its sha256 is verified) and never regenerated
+ * while it is there; what the store hands out is hashed again first (a clip changed on disk is dropped and made
+ * again, never used). Two implementations: a directory (DirectoryClipStore, below: one machine) and S3-compatible
+ * object storage (S3ClipStore in s3-clip-store.ts: workers on any host, each with a bounded local cache).
  *
- * Layout under `root`: clips/<k0k1>/<cacheKey>.mp4 and .json (the record), frames/<name>.png (derived stills).
+ * DirectoryClipStore's layout under `root`: clips/<k0k1>/<cacheKey>.mp4 and .json (the record), frames/<name>.png (derived stills).
  * No path is built from user text: cache keys are 64 hex characters, checked on every call.
  */
 import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
@@ -23,8 +25,48 @@ export function assertCacheKey(key: string): void {
   if (!KEY.test(key)) throw new StoreError(`not a cache key: ${JSON.stringify(key).slice(0, 80)}`);
 }
 
-export class ClipStore {
+/** Local paths of clips for as long as the caller uses them (a cache never evicts an acquired clip). */
+export interface AcquiredClips {
+  /** One local path per record, in order. */
+  paths: string[];
+  release(): void;
+}
+
+export interface ClipStore {
+  /** Where derived stills are written on this host (scratch that can be derived again; never shared). */
+  framePath(cacheKey: string, name: string): string;
+  /** The record when the clip is present and intact; undefined otherwise. */
+  get(cacheKey: string): Promise<ClipRecord | undefined>;
+  /**
+   * Moves a verified temp file into the store (the temp file is gone afterwards). Idempotent: when the key is
+   * already stored, the first clip wins and is returned, whichever worker stored it.
+   */
+  put(
+    tempFile: string,
+    record: Omit<ClipRecord, 'path' | 'sha256' | 'bytes'>,
+    known?: { sha256: string; bytes: number },
+  ): Promise<ClipRecord>;
+  /** Local files for these clips, verified against their sha256, until release(). */
+  acquire(records: readonly Pick<ClipRecord, 'cacheKey' | 'sha256' | 'bytes' | 'path'>[]): Promise<AcquiredClips>;
+  list(): Promise<ClipRecord[]>;
+  /** Records that a clip was used now (gc keeps recently used clips). */
+  touch(cacheKey: string): Promise<void>;
+}
+
+export class DirectoryClipStore implements ClipStore {
   constructor(readonly root: string) {}
+
+  /** Clips are files already: their own paths, checked to be there. */
+  async acquire(records: readonly Pick<ClipRecord, 'cacheKey' | 'path' | 'bytes'>[]): Promise<AcquiredClips> {
+    const paths: string[] = [];
+    for (const r of records) {
+      const stored = await this.get(r.cacheKey);
+      const path = stored?.path ?? r.path;
+      if ((await stat(path).catch(() => undefined))?.size !== r.bytes) throw new StoreError(`clip ${r.cacheKey} is missing from the store`);
+      paths.push(path);
+    }
+    return { paths, release() {} };
+  }
 
   clipPath(cacheKey: string): string {
     assertCacheKey(cacheKey);

@@ -6,11 +6,13 @@ import { defaultJobDeadlineSeconds, describeSeconds, priceFor, secondsAllowed, s
 import { composePrompt, bibleEntries, type BlockName } from './compose.js';
 import { StoryboardError, type InputIssue } from './errors.js';
 import { hashOf } from '../contracts/hash.js';
-import type { ContinuityMode, Storyboard, Transition, TransitionType } from './schema.js';
+import type { Choice, ContinuityMode, Storyboard, Transition, TransitionType } from './schema.js';
 import { zodIssues } from './parse.js';
-import type { Catalog, PixelSize, ProviderCapabilities, SceneAsk, SceneIssue } from '../contracts/capabilities.js';
+import type { Catalog, PixelSize, ProviderCapabilities, SceneAsk, SceneIssue, SecondsSpec } from '../contracts/capabilities.js';
 import type { ImageInput } from '../contracts/jobs.js';
 import type { ProviderSettings, SettingsFiles } from '../contracts/provider-settings.js';
+import type { SceneSpeech } from '../contracts/speech.js';
+import { fitToSpeech, sceneSpeech, sceneSpeechSeconds } from './speech.js';
 
 /** Bump when the meaning of a cache key changes (so old clips are not reused for a different request). */
 export const CACHE_KEY_VERSION = 1;
@@ -47,7 +49,13 @@ export interface ScenePlan {
   actionText: string;
   negativePrompt?: string;
   trimmedBlocks: BlockName[];
+  /** The scene's length in the edit (what the storyboard asked for). */
   seconds: number;
+  /**
+   * What the model is asked to make when it cannot make `seconds` exactly (6 → 5 on a model of 5 or 10 s): the
+   * downloaded clip is then trimmed or padded (last frame held) to `seconds`, so the edit keeps its timing.
+   */
+  generateSeconds?: number;
   /** round(seconds × fps) of the output. */
   frames: number;
   size: PixelSize;
@@ -73,11 +81,74 @@ export interface ScenePlan {
   features: { remix: boolean; cancel: boolean };
   /** Waits for approve/reject after download. */
   review: boolean;
+  /**
+   * Routed scenes (storyboards with `choices`): every choice considered, in order, with what it would cost or why it
+   * cannot make the scene. Absent for a scene with one provider.
+   */
+  route?: RouteChoice[];
+  /**
+   * The choices after the picked one that can make the scene, in order: where the scene goes at run time when its
+   * provider fails for a provider-level reason (workflows/failover.ts). Each carries what differs by provider.
+   */
+  fallbacks?: SceneChoice[];
   narration?: string;
   /** Narration audio mixed over this scene from its start. */
   narrationAudio?: AudioAsset;
   /** Transition INTO this scene. The first scene's is always a cut. */
   transition: { type: TransitionType; seconds: number };
+  /** What is spoken in this scene and how its length follows it (absent when nothing is spoken). */
+  speech?: ScenePlanSpeech;
+}
+
+export interface ScenePlanSpeech extends SceneSpeech {
+  /** lead + lines + gaps, in seconds: measured (espeak-ng at plan time, or the speech cache) or estimated. */
+  speechS: number;
+  measured: boolean;
+  /** The length the storyboard asked for, before the speech was fitted. */
+  requestedSeconds: number;
+  /** Clip lengths the video model allows (the workflow refits with measured speech and cannot read the catalog). */
+  allowed: SecondsSpec;
+  /** How long the scene lasts in the video: the clip's length, or longer (extend) or shorter (trim). */
+  sceneSeconds: number;
+}
+
+
+/** A choice of a routed scene as `storyreel plan` shows it. */
+export interface RouteChoice {
+  provider: string;
+  model: string;
+  /** picked: makes the scene; fallback: used if the ones before it fail at run time; unusable: cannot make it. */
+  status: 'picked' | 'fallback' | 'unusable';
+  /** Why it cannot make the scene (unusable only). */
+  reasons?: string[];
+  seconds?: { asked: number; generated: number; fit: SecondsFit['action'] };
+  size?: string;
+  estimatedCostUsd?: number;
+}
+
+/** What a scene looks like on another provider/model: the fields a failover replaces in the scene's plan. */
+export type SceneChoice = Pick<
+  ScenePlan,
+  | 'provider'
+  | 'model'
+  | 'settings'
+  | 'prompt'
+  | 'actionText'
+  | 'trimmedBlocks'
+  | 'size'
+  | 'continuity'
+  | 'cacheKey'
+  | 'estimatedCostUsd'
+  | 'jobDeadlineSeconds'
+  | 'maxJobAttempts'
+  | 'features'
+> &
+  Partial<Pick<ScenePlan, 'negativePrompt' | 'generateSeconds'>>;
+
+/** How a requested length is made on a model: exactly, or generated at another length and trimmed or padded. */
+export interface SecondsFit {
+  generate: number;
+  action: 'exact' | 'trim' | 'pad';
 }
 
 export interface ProductionPlan {
@@ -123,6 +194,8 @@ export interface PlanInput {
   enhancedActions?: Record<string, string>;
   /** Files named by provider settings, as src/load read them: provider → setting path → file. */
   settingsFiles?: Record<string, SettingsFiles>;
+  /** Measured length in seconds of synthesized lines, by line key (src/load: espeak-ng, or the speech cache). */
+  speechSeconds?: Record<string, number>;
 }
 
 const DEFAULT_TRANSITION_SECONDS = 0.5;
@@ -146,233 +219,270 @@ export function planProduction(input: PlanInput): ProductionPlan {
 
   sb.scenes.forEach((scene, i) => {
     const at = (field: string) => `scenes[${i}]${field ? `.${field}` : ''}`;
-    const providerName = scene.provider ?? sb.defaults.provider;
-    const providerField = scene.provider ? at('provider') : 'defaults.provider';
-    if (!catalog.knownProviders().includes(providerName)) {
-      issues.push({ path: providerField, message: `unknown provider "${providerName}"; known: ${catalog.knownProviders().join(', ')}` });
-      return;
-    }
-    const settings = settingsOf(providerName);
-    if (!settings) return; // its settings block is invalid (reported)
-    const model = scene.model ?? sb.defaults.model ?? catalog.defaultModel(providerName) ?? '';
-    const caps = catalog.capabilitiesOf(providerName, model, settings);
-    if (!caps) {
-      issues.push({
-        path: scene.model ? at('model') : 'defaults.model',
-        message: `unknown model "${model}" for ${providerName}; known: ${catalog.knownModels(providerName, settings).join(', ')}`,
-      });
-      return;
-    }
-    const unavailable = catalog.unavailableReason(providerName, settings, input.envBaseURL?.[providerName]);
-    if (unavailable) issues.push({ path: providerField, message: unavailable });
-    if (caps.lifecycle.status === 'shutdown') {
-      issues.push({
-        path: providerField,
-        message:
-          `${providerName}/${model} was shut down${caps.lifecycle.shutdownAt ? ` on ${caps.lifecycle.shutdownAt}` : ''}` +
-          (caps.lifecycle.replacement ? `; use ${caps.lifecycle.replacement} instead` : ''),
-      });
-    }
-
-    const seconds = scene.seconds ?? sb.defaults.seconds;
-    // An extension's length is checked against the extension lengths below (Veo adds 7 s, which no fresh clip has).
-    const extending = (scene.continuity ?? sb.defaults.continuity) === 'extend' && i > 0 && !!caps.extend;
-    if (!extending && !secondsAllowed(caps.seconds, seconds)) {
-      issues.push({
-        path: scene.seconds !== undefined ? at('seconds') : at('seconds'),
-        message: `${seconds}${scene.seconds === undefined ? ' (from defaults.seconds)' : ''} is not allowed by ${providerName}/${model}; allowed: ${describeSeconds(caps.seconds)}`,
-      });
-    }
-    const size = resolveSize(sb, caps, issues);
-    const fps = sb.defaults.fps;
-
     const mode = scene.continuity ?? sb.defaults.continuity;
-    const previous = i > 0 ? sb.scenes[i - 1] : undefined;
-    const prevPlan = i > 0 ? scenes[i - 1] : undefined;
-    const continuity: ScenePlan['continuity'] = { mode, references: [] };
-    const dependsOn: string[] = [];
-
-    const image = (text: string, field: string): FrameSource | undefined => {
-      const path = anchorImagePath(sb, text);
-      const asset = path === undefined ? undefined : input.assets[path];
-      if (!asset) {
-        issues.push({ path: at(field), message: `image "${text}" was not loaded (is it a bible id with references, or an image file?)` });
-        return undefined;
-      }
-      return { kind: 'image', path: asset.path, sha256: asset.sha256, mime: asset.mime };
-    };
-    const needs = (ok: boolean, what: string, suggestion: string) => {
-      if (!ok) {
-        issues.push({ path: at('continuity'), message: `${providerName}/${model} cannot ${what}; ${suggestion}` });
-      }
-      return ok;
-    };
-
+    const requestedSeconds = scene.seconds ?? sb.defaults.seconds;
     chainLinks = mode === 'chain' ? chainLinks + 1 : 0;
-    const reanchorEvery = scene.reanchorEvery ?? sb.defaults.reanchorEvery;
-    switch (mode) {
-      case 'independent':
-        break;
-      case 'chain':
-        if (!previous) break; // reported by the schema
-        if (!needs(caps.firstFrame, 'start from an image', 'use "independent", or a provider with first-frame input')) break;
-        if (reanchorEvery && scene.anchor && chainLinks % reanchorEvery === 0) {
-          const src = image(scene.anchor, 'anchor');
-          if (src) continuity.firstFrame = src;
-          continuity.reanchored = true;
-        } else {
-          continuity.firstFrame = { kind: 'previous-last-frame', sceneId: previous.id };
-          dependsOn.push(previous.id);
-        }
-        break;
-      case 'anchor':
-        if (!needs(caps.firstFrame, 'start from an anchor image', 'use "independent", or a provider with first-frame input')) break;
-        if (scene.anchor) {
-          const src = image(scene.anchor, 'anchor');
-          if (src) continuity.firstFrame = src;
-        }
-        break;
-      case 'extend': {
-        if (!previous) break;
-        const prevProvider = previous.provider ?? sb.defaults.provider;
-        const ok = needs(!!caps.extend, 'extend a previous clip', 'use "chain" (starts from the previous scene\'s last frame) instead');
-        if (ok && prevProvider !== providerName) {
-          issues.push({
-            path: at('continuity'),
-            message: `"extend" needs the previous scene on the same provider (${prevProvider} ≠ ${providerName}); use "chain"`,
-          });
-        }
-        if (ok && caps.extend && !secondsAllowed(caps.extend.seconds, seconds)) {
-          issues.push({
-            path: at('seconds'),
-            message: `${seconds} is not an allowed extension length for ${providerName}/${model}; allowed: ${describeSeconds(caps.extend.seconds)}`,
-          });
-        }
-        continuity.extendsSceneId = previous.id;
-        dependsOn.push(previous.id);
-        break;
+    const prevPlan = i > 0 ? scenes[i - 1] : undefined;
+
+    /** The scene as one provider/model would make it, with what stands in the way (nothing: it can). */
+    const planChoice = (choice: ChoiceRef): { plan?: ScenePlan; issues: InputIssue[] } => {
+      const issues: InputIssue[] = [];
+      const providerName = choice.provider;
+      const { providerField } = choice;
+      if (!catalog.knownProviders().includes(providerName)) {
+        issues.push({ path: providerField, message: `unknown provider "${providerName}"; known: ${catalog.knownProviders().join(', ')}` });
+        return { issues };
       }
-      case 'keyframes':
-        if (!needs(caps.lastFrame && caps.firstFrame, 'take first and last keyframes', 'use "chain" or "anchor" (first frame only)')) break;
-        if (scene.anchor) {
-          const src = image(scene.anchor, 'anchor');
-          if (src) continuity.firstFrame = src;
-        } else if (previous) {
-          continuity.firstFrame = { kind: 'previous-last-frame', sceneId: previous.id };
-          dependsOn.push(previous.id);
-        }
-        if (scene.lastFrame) {
-          const src = image(scene.lastFrame, 'lastFrame');
-          if (src) continuity.lastFrame = src;
-        }
-        break;
-    }
-
-    if (caps.maxReferenceImages > 0) {
-      const entries = [
-        ...bibleEntries(sb, scene.characters, 'characters'),
-        ...bibleEntries(sb, scene.location ? [scene.location] : [], 'locations'),
-        ...bibleEntries(sb, scene.props, 'props'),
-      ];
-      for (const ref of entries.flatMap((e) => e.references ?? []).slice(0, caps.maxReferenceImages)) {
-        const asset = input.assets[ref];
-        if (asset) continuity.references.push({ path: asset.path, sha256: asset.sha256, mime: asset.mime });
+      const settings = settingsOf(providerName);
+      if (!settings) return { issues }; // its settings block is invalid (reported)
+      const model = choice.model ?? catalog.defaultModel(providerName) ?? '';
+      const caps = catalog.capabilitiesOf(providerName, model, settings);
+      if (!caps) {
+        issues.push({
+          path: choice.modelField,
+          message: `unknown model "${model}" for ${providerName}; known: ${catalog.knownModels(providerName, settings).join(', ')}`,
+        });
+        return { issues };
       }
-    }
+      const unavailable = catalog.unavailableReason(providerName, settings, input.envBaseURL?.[providerName]);
+      if (unavailable) issues.push({ path: providerField, message: unavailable });
+      if (caps.lifecycle.status === 'shutdown') {
+        issues.push({
+          path: providerField,
+          message:
+            `${providerName}/${model} was shut down${caps.lifecycle.shutdownAt ? ` on ${caps.lifecycle.shutdownAt}` : ''}` +
+            (caps.lifecycle.replacement ? `; use ${caps.lifecycle.replacement} instead` : ''),
+        });
+      }
 
-    const seed = scene.seed ?? sb.defaults.seed;
-    const ask: SceneAsk = {
-      model,
-      seconds,
-      size,
-      firstFrame: !!continuity.firstFrame,
-      lastFrame: !!continuity.lastFrame,
-      referenceImages: continuity.references.length,
-      extend: !!continuity.extendsSceneId,
-      seed: seed !== undefined,
-    };
-    // Issues name the field the user wrote: the scene's own, or the default it inherited.
-    const askPath = (field: SceneIssue['field']): string => {
-      if (field === 'size') return sb.defaults.size ? 'defaults.size' : 'defaults.aspect';
-      if (field === 'continuity') return at('continuity');
-      const own = { model: scene.model, seconds: scene.seconds, seed: scene.seed }[field];
-      return own !== undefined ? at(field) : `defaults.${field}`;
-    };
-    for (const issue of catalog.sceneIssues(providerName, settings, ask))
-      issues.push({ path: askPath(issue.field), message: issue.message });
+      // An extension's length is checked against the extension lengths below (Veo adds 7 s, which no fresh clip has).
+      const extending = mode === 'extend' && i > 0 && !!caps.extend;
+      const speech = plannedSpeech(
+        sb,
+        i,
+        requestedSeconds,
+        extending && caps.extend ? caps.extend.seconds : caps.seconds,
+        input.speechSeconds ?? {},
+      );
+      if (speech?.problem) issues.push({ path: scene.seconds !== undefined ? at('seconds') : at('narration'), message: speech.problem });
+      // A spoken scene's clip is as long as its speech needs (already one of the model's allowed lengths).
+      const seconds = speech ? speech.clipSeconds : requestedSeconds;
+      const fit = extending ? { generate: seconds, action: 'exact' as const } : fitSeconds(caps.seconds, seconds);
+      if (!fit) {
+        issues.push({
+          path: at('seconds'),
+          message: `${seconds}${scene.seconds === undefined ? ' (from defaults.seconds)' : ''} is not allowed by ${providerName}/${model} and no allowed length is close enough to trim or pad to it; allowed: ${describeSeconds(caps.seconds)}`,
+        });
+      }
+      const generateSeconds = fit?.generate ?? seconds;
+      const size = resolveSize(sb, caps, issues);
+      const fps = sb.defaults.fps;
 
-    const continuesFrom = continuity.firstFrame?.kind === 'previous-last-frame' || continuity.extendsSceneId ? previous : undefined;
-    const composed = composePrompt({
-      storyboard: sb,
-      scene,
-      ...(continuesFrom ? { previous: continuesFrom } : {}),
-      promptLimit: caps.promptLimit,
-      negativePromptSupported: caps.negativePrompt,
-      ...(input.enhancedActions?.[scene.id] ? { actionOverride: input.enhancedActions[scene.id] } : {}),
-    });
-    if (composed.prompt.length > caps.promptLimit) {
-      issues.push({
-        path: at('prompt'),
-        message: `is ${composed.prompt.length} characters; ${providerName}/${model} takes at most ${caps.promptLimit}. Shorten the scene's prompt`,
+      const previous = i > 0 ? sb.scenes[i - 1] : undefined;
+      const continuity: ScenePlan['continuity'] = { mode, references: [] };
+      const dependsOn: string[] = [];
+
+      const image = (text: string, field: string): FrameSource | undefined => {
+        const path = anchorImagePath(sb, text);
+        const asset = path === undefined ? undefined : input.assets[path];
+        if (!asset) {
+          issues.push({ path: at(field), message: `image "${text}" was not loaded (is it a bible id with references, or an image file?)` });
+          return undefined;
+        }
+        return { kind: 'image', path: asset.path, sha256: asset.sha256, mime: asset.mime };
+      };
+      const needs = (ok: boolean, what: string, suggestion: string) => {
+        if (!ok) {
+          issues.push({ path: at('continuity'), message: `${providerName}/${model} cannot ${what}; ${suggestion}` });
+        }
+        return ok;
+      };
+
+      const reanchorEvery = scene.reanchorEvery ?? sb.defaults.reanchorEvery;
+      switch (mode) {
+        case 'independent':
+          break;
+        case 'chain':
+          if (!previous) break; // reported by the schema
+          if (!needs(caps.firstFrame, 'start from an image', 'use "independent", or a provider with first-frame input')) break;
+          if (reanchorEvery && scene.anchor && chainLinks % reanchorEvery === 0) {
+            const src = image(scene.anchor, 'anchor');
+            if (src) continuity.firstFrame = src;
+            continuity.reanchored = true;
+          } else {
+            continuity.firstFrame = { kind: 'previous-last-frame', sceneId: previous.id };
+            dependsOn.push(previous.id);
+          }
+          break;
+        case 'anchor':
+          if (!needs(caps.firstFrame, 'start from an anchor image', 'use "independent", or a provider with first-frame input')) break;
+          if (scene.anchor) {
+            const src = image(scene.anchor, 'anchor');
+            if (src) continuity.firstFrame = src;
+          }
+          break;
+        case 'extend': {
+          if (!previous) break;
+          const prevProvider = prevPlan?.provider ?? previous.provider ?? sb.defaults.provider;
+          const ok = needs(!!caps.extend, 'extend a previous clip', 'use "chain" (starts from the previous scene\'s last frame) instead');
+          if (ok && prevProvider !== providerName) {
+            issues.push({
+              path: at('continuity'),
+              message: `"extend" needs the previous scene on the same provider (${prevProvider} ≠ ${providerName}); use "chain"`,
+            });
+          }
+          if (ok && caps.extend && !secondsAllowed(caps.extend.seconds, seconds)) {
+            issues.push({
+              path: at('seconds'),
+              message: `${seconds} is not an allowed extension length for ${providerName}/${model}; allowed: ${describeSeconds(caps.extend.seconds)}`,
+            });
+          }
+          continuity.extendsSceneId = previous.id;
+          dependsOn.push(previous.id);
+          break;
+        }
+        case 'keyframes':
+          if (!needs(caps.lastFrame && caps.firstFrame, 'take first and last keyframes', 'use "chain" or "anchor" (first frame only)'))
+            break;
+          if (scene.anchor) {
+            const src = image(scene.anchor, 'anchor');
+            if (src) continuity.firstFrame = src;
+          } else if (previous) {
+            continuity.firstFrame = { kind: 'previous-last-frame', sceneId: previous.id };
+            dependsOn.push(previous.id);
+          }
+          if (scene.lastFrame) {
+            const src = image(scene.lastFrame, 'lastFrame');
+            if (src) continuity.lastFrame = src;
+          }
+          break;
+      }
+
+      if (caps.maxReferenceImages > 0) {
+        const entries = [
+          ...bibleEntries(sb, scene.characters, 'characters'),
+          ...bibleEntries(sb, scene.location ? [scene.location] : [], 'locations'),
+          ...bibleEntries(sb, scene.props, 'props'),
+        ];
+        for (const ref of entries.flatMap((e) => e.references ?? []).slice(0, caps.maxReferenceImages)) {
+          const asset = input.assets[ref];
+          if (asset) continuity.references.push({ path: asset.path, sha256: asset.sha256, mime: asset.mime });
+        }
+      }
+
+      const seed = scene.seed ?? sb.defaults.seed;
+      const ask: SceneAsk = {
+        model,
+        seconds: generateSeconds,
+        size,
+        firstFrame: !!continuity.firstFrame,
+        lastFrame: !!continuity.lastFrame,
+        referenceImages: continuity.references.length,
+        extend: !!continuity.extendsSceneId,
+        seed: seed !== undefined,
+      };
+      // Issues name the field the user wrote: the scene's own, or the default it inherited.
+      const askPath = (field: SceneIssue['field']): string => {
+        if (field === 'size') return sb.defaults.size ? 'defaults.size' : 'defaults.aspect';
+        if (field === 'continuity') return at('continuity');
+        const own = { model: scene.model, seconds: scene.seconds, seed: scene.seed }[field];
+        return own !== undefined ? at(field) : `defaults.${field}`;
+      };
+      for (const issue of catalog.sceneIssues(providerName, settings, ask))
+        issues.push({ path: askPath(issue.field), message: issue.message });
+
+      const continuesFrom = continuity.firstFrame?.kind === 'previous-last-frame' || continuity.extendsSceneId ? previous : undefined;
+      const composed = composePrompt({
+        storyboard: sb,
+        scene,
+        ...(continuesFrom ? { previous: continuesFrom } : {}),
+        promptLimit: caps.promptLimit,
+        negativePromptSupported: caps.negativePrompt,
+        ...(input.enhancedActions?.[scene.id] ? { actionOverride: input.enhancedActions[scene.id] } : {}),
       });
-    }
+      if (composed.prompt.length > caps.promptLimit) {
+        issues.push({
+          path: at('prompt'),
+          message: `is ${composed.prompt.length} characters; ${providerName}/${model} takes at most ${caps.promptLimit}. Shorten the scene's prompt`,
+        });
+      }
 
-    const transition = resolveTransition(i === 0 ? 'cut' : (scene.transition ?? sb.defaults.transition));
-    if (transition.seconds > 0 && prevPlan && transition.seconds >= Math.min(seconds, prevPlan.seconds)) {
-      issues.push({
-        path: at('transition'),
-        message: `a ${transition.seconds} s transition must be shorter than both scenes it joins (${prevPlan.seconds} s and ${seconds} s)`,
+      const transition = resolveTransition(i === 0 ? 'cut' : (scene.transition ?? sb.defaults.transition));
+      if (transition.seconds > 0 && prevPlan && transition.seconds >= Math.min(seconds, prevPlan.seconds)) {
+        issues.push({
+          path: at('transition'),
+          message: `a ${transition.seconds} s transition must be shorter than both scenes it joins (${prevPlan.seconds} s and ${seconds} s)`,
+        });
+      }
+
+      // Everything that changes the pixels or sound of the clip, and nothing else (not latency, not poll intervals).
+      const cacheKey = hashOf({
+        v: CACHE_KEY_VERSION,
+        provider: providerName,
+        model,
+        // What else shapes this provider's output (the local renderer: its render mode and the title it draws).
+        // (a ComfyUI workflow's content is part of its model's output key, not the file's name)
+        ...catalog.outputKey(providerName, settings, { title: scene.title ?? scene.id, model }),
+        prompt: composed.prompt,
+        negativePrompt: composed.negativePrompt,
+        seconds,
+        // A clip generated at another length and fitted (kept out of the key when equal, so old keys stay valid).
+        ...(generateSeconds !== seconds ? { generate: generateSeconds } : {}),
+        size: sizeText(size),
+        fps,
+        seed,
+        firstFrame: frameKey(continuity.firstFrame, scenes),
+        lastFrame: frameKey(continuity.lastFrame, scenes),
+        references: continuity.references.map((r) => r.sha256),
+        extends: continuity.extendsSceneId ? scenes.find((s) => s.id === continuity.extendsSceneId)?.cacheKey : undefined,
       });
+
+      const plan: ScenePlan = {
+        index: i,
+        id: scene.id,
+        title: scene.title ?? scene.id,
+        provider: providerName,
+        model,
+        settings: { ...settings },
+        prompt: composed.prompt,
+        actionText: composed.blocks.find((b) => b.name === 'action')!.text,
+        ...(composed.negativePrompt ? { negativePrompt: composed.negativePrompt } : {}),
+        trimmedBlocks: composed.trimmed,
+        seconds,
+        ...(generateSeconds !== seconds ? { generateSeconds } : {}),
+        frames: Math.round(seconds * fps),
+        size,
+        fps,
+        ...(seed !== undefined ? { seed } : {}),
+        continuity,
+        dependsOn,
+        cacheKey,
+        estimatedCostUsd: priceFor(caps, size, generateSeconds),
+        jobDeadlineSeconds: settings.jobDeadlineSeconds ?? defaultJobDeadlineSeconds(caps, generateSeconds),
+        maxJobAttempts: settings.maxJobAttempts ?? DEFAULT_MAX_JOB_ATTEMPTS,
+        features: { remix: caps.remix, cancel: caps.cancel === 'server' },
+        review: !!sb.review && (sb.review.scenes === 'all' || sb.review.scenes.includes(scene.id)),
+        ...(scene.narration ? { narration: scene.narration } : {}),
+        ...(scene.narrationAudio ? audioField('narrationAudio', scene.narrationAudio, at('narrationAudio')) : {}),
+        transition,
+        ...(speech ? { speech: speech.plan } : {}),
+      };
+      return { plan, issues };
+    };
+
+    const choices = choicesOf(sb, scene, i);
+    if (choices.length === 1) {
+      // The single-provider form: its problems are the scene's, reported as they always were.
+      const only = planChoice(choices[0]!);
+      issues.push(...only.issues);
+      if (only.plan) scenes.push(only.plan);
+      return;
     }
-
-    // Everything that changes the pixels or sound of the clip, and nothing else (not latency, not poll intervals).
-    const cacheKey = hashOf({
-      v: CACHE_KEY_VERSION,
-      provider: providerName,
-      model,
-      // What else shapes this provider's output (the local renderer: its render mode and the title it draws).
-      // (a ComfyUI workflow's content is part of its model's output key, not the file's name)
-      ...catalog.outputKey(providerName, settings, { title: scene.title ?? scene.id, model }),
-      prompt: composed.prompt,
-      negativePrompt: composed.negativePrompt,
-      seconds,
-      size: sizeText(size),
-      fps,
-      seed,
-      firstFrame: frameKey(continuity.firstFrame, scenes),
-      lastFrame: frameKey(continuity.lastFrame, scenes),
-      references: continuity.references.map((r) => r.sha256),
-      extends: continuity.extendsSceneId ? scenes.find((s) => s.id === continuity.extendsSceneId)?.cacheKey : undefined,
-    });
-
-    scenes.push({
-      index: i,
-      id: scene.id,
-      title: scene.title ?? scene.id,
-      provider: providerName,
-      model,
-      settings: { ...settings },
-      prompt: composed.prompt,
-      actionText: composed.blocks.find((b) => b.name === 'action')!.text,
-      ...(composed.negativePrompt ? { negativePrompt: composed.negativePrompt } : {}),
-      trimmedBlocks: composed.trimmed,
-      seconds,
-      frames: Math.round(seconds * fps),
-      size,
-      fps,
-      ...(seed !== undefined ? { seed } : {}),
-      continuity,
-      dependsOn,
-      cacheKey,
-      estimatedCostUsd: priceFor(caps, size, seconds),
-      jobDeadlineSeconds: settings.jobDeadlineSeconds ?? defaultJobDeadlineSeconds(caps, seconds),
-      maxJobAttempts: settings.maxJobAttempts ?? DEFAULT_MAX_JOB_ATTEMPTS,
-      features: { remix: caps.remix, cancel: caps.cancel === 'server' },
-      review: !!sb.review && (sb.review.scenes === 'all' || sb.review.scenes.includes(scene.id)),
-      ...(scene.narration ? { narration: scene.narration } : {}),
-      ...(scene.narrationAudio ? audioField('narrationAudio', scene.narrationAudio, at('narrationAudio')) : {}),
-      transition,
-    });
+    const routed = routeScene(choices.map((c) => ({ ...c, ...planChoice(c) })));
+    if ('issue' in routed) {
+      issues.push({ path: choices[0]!.listField, message: routed.issue });
+      if (routed.placeholder) scenes.push(routed.placeholder); // keeps later scenes' predecessors in place
+    } else scenes.push(routed.plan);
   });
 
   const soundtrack = sb.output.soundtrack ? audioField('file', sb.output.soundtrack.file, 'output.soundtrack.file') : {};
@@ -389,7 +499,7 @@ export function planProduction(input: PlanInput): ProductionPlan {
       .sort(),
     settingsFiles: settingsFileHashes(input.settingsFiles),
   });
-  const seconds = round3(scenes.reduce((t, s) => t + s.seconds, 0));
+  const seconds = round3(scenes.reduce((t, s) => t + (s.speech?.sceneSeconds ?? s.seconds), 0));
   const overlaps = scenes.reduce((t, s) => t + s.transition.seconds, 0);
   return {
     planVersion: 1,
@@ -414,6 +524,39 @@ export function planProduction(input: PlanInput): ProductionPlan {
       durationSeconds: round3(seconds - overlaps),
       estimatedCostUsd: round4(scenes.reduce((t, s) => t + s.estimatedCostUsd, 0)),
     },
+  };
+}
+
+/** Scene i's speech with its lengths fitted to the model's clip lengths; undefined when nothing is spoken. */
+function plannedSpeech(
+  sb: Storyboard,
+  i: number,
+  requestedSeconds: number,
+  allowed: SecondsSpec,
+  measured: Record<string, number>,
+): { plan: ScenePlanSpeech; clipSeconds: number; problem?: string } | undefined {
+  const scene = sb.scenes[i]!;
+  const next = sb.scenes[i + 1];
+  const speech = sceneSpeech(sb, scene, {
+    transitionInS: i === 0 ? 0 : resolveTransition(scene.transition ?? sb.defaults.transition).seconds,
+    transitionOutS: next ? resolveTransition(next.transition ?? sb.defaults.transition).seconds : 0,
+  });
+  if (!speech) return undefined;
+  const { speechS, measured: known } = sceneSpeechSeconds(speech, measured);
+  const timing = fitToSpeech({ requested: requestedSeconds, speechS, tailS: speech.tailS, fit: speech.fit, allowed });
+  if ((speech.fit === 'extend' || speech.fit === 'trim') && timing.sceneSeconds !== timing.clipSeconds) {
+    // Holding a last frame or cutting a clip's tail at assembly is not built yet: refuse rather than cut the speech.
+    return {
+      plan: { ...speech, speechS, measured: known, requestedSeconds, allowed, sceneSeconds: timing.clipSeconds },
+      clipSeconds: timing.clipSeconds,
+      problem: `speechFit "${speech.fit}" is not supported yet (the speech needs ${(speechS + speech.tailS).toFixed(2)} s); use "lengthen" (a longer clip) or "fail"`,
+    };
+  }
+  return {
+    plan: { ...speech, speechS, measured: known, requestedSeconds, allowed, sceneSeconds: timing.sceneSeconds },
+    clipSeconds: timing.clipSeconds,
+    // An estimate (a paid voice not yet synthesized) never fails planning: the workflow refits with the real length.
+    ...(timing.problem && known ? { problem: timing.problem } : {}),
   };
 }
 
@@ -562,5 +705,132 @@ function providerSettingsOf(
     const settings = result.success ? result.data : undefined;
     parsed.set(provider, settings);
     return settings;
+  };
+}
+
+/** Most of a scene that may be held still (padded) when its model cannot make it that long. */
+export const MAX_PAD_FRACTION = 0.25;
+
+/**
+ * The length to ask a model for so the edit keeps `seconds`: exactly when allowed; else the nearest allowed length
+ * (a tie goes to the longer, which is trimmed rather than held still), padded by holding the last frame only up to
+ * MAX_PAD_FRACTION of the scene. Undefined when no allowed length is close enough.
+ */
+export function fitSeconds(spec: SecondsSpec, seconds: number): SecondsFit | undefined {
+  if (secondsAllowed(spec, seconds)) return { generate: seconds, action: 'exact' };
+  const candidates =
+    spec.kind === 'enum'
+      ? [...spec.values]
+      : [spec.min, spec.max, ...[Math.floor, Math.ceil].map((f) => spec.min + f((seconds - spec.min) / spec.step) * spec.step)].filter(
+          (v) => v >= spec.min && v <= spec.max,
+        );
+  const best = candidates
+    .map((v) => round3(v))
+    .sort((a, b) => Math.abs(a - seconds) - Math.abs(b - seconds) || b - a)
+    .find((v) => v >= seconds || seconds - v <= seconds * MAX_PAD_FRACTION + 1e-9);
+  if (best === undefined) return undefined;
+  return { generate: best, action: best > seconds ? 'trim' : 'pad' };
+}
+
+/** One provider/model a scene may be made by, and the storyboard fields that named it (for error paths). */
+export interface ChoiceRef {
+  provider: string;
+  model?: string;
+  providerField: string;
+  modelField: string;
+  /** The field holding the whole list (a routed scene's error goes there). */
+  listField: string;
+}
+
+/** The scene's choices in order: its own `choices`, or its `provider`/`model`, or the defaults' (same order). */
+export function choicesOf(sb: Storyboard, scene: Storyboard['scenes'][number], i: number): ChoiceRef[] {
+  const list = (choices: Choice[], field: string): ChoiceRef[] =>
+    choices.map((c, k) => {
+      const ref = typeof c === 'string' ? { provider: c } : c;
+      return {
+        provider: ref.provider,
+        ...(ref.model ? { model: ref.model } : {}),
+        providerField: `${field}[${k}]`,
+        modelField: `${field}[${k}]`,
+        listField: field,
+      };
+    });
+  if (scene.choices) return list(scene.choices, `scenes[${i}].choices`);
+  if (scene.provider || !sb.defaults.choices) {
+    const provider = scene.provider ?? sb.defaults.provider;
+    const model = scene.model ?? (scene.provider ? undefined : sb.defaults.model);
+    return [
+      {
+        provider,
+        ...(model ? { model } : {}),
+        providerField: scene.provider ? `scenes[${i}].provider` : 'defaults.provider',
+        modelField: scene.model ? `scenes[${i}].model` : scene.provider ? `scenes[${i}].provider` : 'defaults.model',
+        listField: scene.provider ? `scenes[${i}].provider` : 'defaults.provider',
+      },
+    ];
+  }
+  return list(sb.defaults.choices, 'defaults.choices');
+}
+
+/**
+ * Routing: the first choice that can make the scene is picked; the later ones that can are its run-time fallbacks;
+ * every choice is listed (with its cost, or why it cannot) for `storyreel plan`.
+ */
+export function routeScene(
+  planned: (ChoiceRef & { plan?: ScenePlan; issues: InputIssue[] })[],
+): { plan: ScenePlan } | { issue: string; placeholder?: ScenePlan } {
+  const usable = planned.filter((c) => c.plan && !c.issues.length);
+  const route: RouteChoice[] = planned.map((c) => {
+    const label = { provider: c.provider, model: c.plan?.model ?? c.model ?? '(default)' };
+    if (!c.plan || c.issues.length) {
+      return {
+        ...label,
+        status: 'unusable',
+        reasons: c.issues.map((x) => (x.path.startsWith(c.listField) ? x.message : `${x.path}: ${x.message}`)),
+      };
+    }
+    const p = c.plan;
+    const generated = p.generateSeconds ?? p.seconds;
+    return {
+      ...label,
+      status: c === usable[0] ? 'picked' : 'fallback',
+      seconds: { asked: p.seconds, generated, fit: generated === p.seconds ? 'exact' : generated > p.seconds ? 'trim' : 'pad' },
+      size: sizeText(p.size),
+      estimatedCostUsd: p.estimatedCostUsd,
+    };
+  });
+  const [picked, ...rest] = usable;
+  if (!picked) {
+    const why = route.map((r, k) => `${k + 1}. ${r.provider}/${r.model}: ${(r.reasons ?? []).join('; ')}`).join(' ');
+    const placeholder = planned.find((c) => c.plan)?.plan;
+    return { issue: `no choice can make this scene: ${why}`, ...(placeholder ? { placeholder } : {}) };
+  }
+  return {
+    plan: {
+      ...picked.plan!,
+      route,
+      ...(rest.length ? { fallbacks: rest.map((c) => choiceOf(c.plan!)) } : {}),
+    },
+  };
+}
+
+/** The part of a scene's plan that a failover to this choice replaces. */
+export function choiceOf(p: ScenePlan): SceneChoice {
+  return {
+    provider: p.provider,
+    model: p.model,
+    settings: p.settings,
+    prompt: p.prompt,
+    actionText: p.actionText,
+    ...(p.negativePrompt ? { negativePrompt: p.negativePrompt } : {}),
+    trimmedBlocks: p.trimmedBlocks,
+    ...(p.generateSeconds !== undefined ? { generateSeconds: p.generateSeconds } : {}),
+    size: p.size,
+    continuity: p.continuity,
+    cacheKey: p.cacheKey,
+    estimatedCostUsd: p.estimatedCostUsd,
+    jobDeadlineSeconds: p.jobDeadlineSeconds,
+    maxJobAttempts: p.maxJobAttempts,
+    features: p.features,
   };
 }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { Id } from '../contracts/ids.js';
 import { BaseURL, COMMON_SETTINGS } from '../contracts/provider-settings.js';
+import { SPEECH_PROVIDERS } from '../contracts/speech.js';
 
 /** Pixel size as "WIDTHxHEIGHT", e.g. "1280x720". Both sides even, as H.264 in yuv420p requires. */
 export const SizeText = z
@@ -61,6 +62,34 @@ const Text = z.string().trim().min(1, 'must not be empty');
 export const MAX_SCENES = 500;
 const Seconds = z.number().positive('must be greater than 0').max(600, 'must be at most 600 seconds');
 
+/**
+ * A voice: which speech provider speaks, with which of its voices, how. Every field is part of the cache key of what
+ * it says. A bare string is an espeak-ng voice name (`en-us`). Keys never appear here: `apiKeyEnv` names the
+ * environment variable that holds one.
+ */
+export const Voice = z.union([
+  Text,
+  z.strictObject({
+    provider: z.enum(SPEECH_PROVIDERS).default('espeak-ng'),
+    /** espeak-ng: `en-us`, `en-gb+f3`; openai-speech: `alloy`, `marin`, …; elevenlabs: a voice id. */
+    voice: Text,
+    model: Text.optional(),
+    /** 1 is the voice's normal rate. */
+    speed: z.number().min(0.5, 'must be at least 0.5').max(2, 'must be at most 2').optional(),
+    /** How to speak (openai-speech models that take instructions, e.g. gpt-4o-mini-tts). */
+    instructions: Text.optional(),
+    baseURL: BaseURL.optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable, not a key')
+      .optional(),
+  }),
+]);
+export type Voice = z.infer<typeof Voice>;
+
+/** How a scene's length follows what is said in it (see SpeechFit in src/contracts/speech.ts). */
+export const SpeechFitSetting = z.enum(['auto', 'lengthen', 'fail', 'extend', 'trim']);
+
 /** A character, location or prop: its canonical description is injected into every scene that references it. */
 export const BibleEntry = z.strictObject({
   id: Id,
@@ -68,7 +97,12 @@ export const BibleEntry = z.strictObject({
   description: Text,
   /** Image files (PNG/JPEG/WebP), relative to the storyboard file. Checked when the storyboard is loaded. */
   references: z.array(Text).max(8, 'at most 8 reference images').optional(),
+  /** The voice this character's lines are spoken in (characters only). */
+  voice: Voice.optional(),
 });
+
+/** A line a character says in a scene; spoken after the scene's narration, in order. */
+export const Line = z.strictObject({ character: Id, text: Text });
 export type BibleEntry = z.infer<typeof BibleEntry>;
 
 /** The style lock, applied to every scene; a scene overrides only the fields it states. */
@@ -82,8 +116,19 @@ export const Style = z.strictObject({
 });
 export type Style = z.infer<typeof Style>;
 
+/**
+ * One provider/model a scene may be made by: a provider name (its default model), or `{ provider, model }`.
+ * Choices are tried in order: the planner picks the first that can make the scene, and at run time a provider-level
+ * failure (quota, auth, model gone, outage, jobs stuck again and again) moves the scene to the next.
+ */
+export const Choice = z.union([Id, z.strictObject({ provider: Id, model: Text.optional() })]);
+export type Choice = z.infer<typeof Choice>;
+const Choices = z.array(Choice).min(1, 'name at least one provider').max(8, 'at most 8 choices');
+
 export const Defaults = z.strictObject({
   provider: Id.default('local'),
+  /** Ordered provider/model choices for every scene; replaces `provider`/`model` when given. */
+  choices: Choices.optional(),
   /** The provider's default model when omitted. */
   model: Text.optional(),
   /** Exact output size; or `aspect`, which picks the provider's default size for that aspect. */
@@ -98,6 +143,15 @@ export const Defaults = z.strictObject({
   seed: z.number().int().min(0).optional(),
   /** How many scenes may render at once (dependencies permitting). */
   maxParallelScenes: z.number().int().min(1).max(64).default(4),
+  /** The narrator's voice: with it, each scene's `narration` is spoken (and captioned word by word). */
+  voice: Voice.optional(),
+  /**
+   * How a scene's length follows its speech. auto: lengthen a scene whose length comes from the defaults, fail a
+   * scene that states its own `seconds`; lengthen: the shortest clip the model allows that holds the speech;
+   * extend: hold the clip's last frame until the speech ends; trim: render long enough, cut the clip's tail where the
+   * speech ends.
+   */
+  speechFit: SpeechFitSetting.default('auto'),
 });
 export type Defaults = z.infer<typeof Defaults>;
 
@@ -116,6 +170,9 @@ export const Scene = z.strictObject({
   narration: Text.optional(),
   /** A narration audio file for this scene, mixed over the clip's own sound from the scene's start. */
   narrationAudio: Text.optional(),
+  /** What characters say in this scene, after the narration; each needs a character with a `voice`. */
+  lines: z.array(Line).max(20, 'at most 20 lines in one scene').optional(),
+  speechFit: SpeechFitSetting.optional(),
   continuity: ContinuityMode.optional(),
   /** For `anchor`: a bible entry id (its first reference image) or an image file path. */
   anchor: Text.optional(),
@@ -125,6 +182,8 @@ export const Scene = z.strictObject({
   transition: Transition.optional(),
   provider: Id.optional(),
   model: Text.optional(),
+  /** Ordered provider/model choices for this scene (instead of `provider`/`model`). */
+  choices: Choices.optional(),
   seed: z.number().int().min(0).optional(),
 });
 export type Scene = z.infer<typeof Scene>;
@@ -140,6 +199,13 @@ export const CaptionStyle = z.strictObject({
     .default('ffffff'),
   outline: z.number().min(0).max(10).default(2),
   position: z.enum(['bottom', 'top']).default('bottom'),
+  /** karaoke: the word being spoken is highlighted in `highlight` (needs word timings, i.e. spoken narration). */
+  karaoke: z.boolean().default(false),
+  /** ASS colour as hex RRGGBB for the current word in karaoke captions. */
+  highlight: z
+    .string()
+    .regex(/^[0-9a-fA-F]{6}$/, 'must be a hex colour like "ffd400"')
+    .default('ffd400'),
 });
 
 export const Soundtrack = z.strictObject({
@@ -267,6 +333,12 @@ export const Storyboard = StoryboardShape.superRefine((sb, ctx) => {
       bibleIds.set(entry.id, list);
     });
   }
+  for (const list of ['locations', 'props'] as const) {
+    sb[list].forEach((entry, i) => {
+      if (entry.voice)
+        ctx.addIssue({ code: 'custom', path: [list, i, 'voice'], message: 'only characters speak; move `voice` to a character' });
+    });
+  }
   const refCheck = (list: 'characters' | 'locations' | 'props', id: string, path: (string | number)[]) => {
     if (!sb[list].some((e) => e.id === id)) {
       const known = sb[list].map((e) => e.id);
@@ -286,6 +358,23 @@ export const Storyboard = StoryboardShape.superRefine((sb, ctx) => {
     scene.characters?.forEach((c, k) => refCheck('characters', c, ['scenes', i, 'characters', k]));
     scene.props?.forEach((p, k) => refCheck('props', p, ['scenes', i, 'props', k]));
     if (scene.location) refCheck('locations', scene.location, ['scenes', i, 'location']);
+    scene.lines?.forEach((line, k) => {
+      const who = sb.characters.find((c) => c.id === line.character);
+      if (!who) refCheck('characters', line.character, ['scenes', i, 'lines', k, 'character']);
+      else if (!who.voice)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scenes', i, 'lines', k, 'character'],
+          message: `character "${line.character}" has no \`voice\`; give characters[${sb.characters.indexOf(who)}] a voice to speak its lines`,
+        });
+    });
+    if (scene.narrationAudio && sb.defaults.voice && scene.narration) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scenes', i, 'narrationAudio'],
+        message: 'this scene has both a recorded narration file and a narrator voice for its `narration`; keep one of them',
+      });
+    }
 
     const mode = scene.continuity ?? sb.defaults.continuity;
     if ((mode === 'chain' || mode === 'extend') && i === 0) {
@@ -307,6 +396,20 @@ export const Storyboard = StoryboardShape.superRefine((sb, ctx) => {
         code: 'custom',
         path: ['scenes', i, 'lastFrame'],
         message: 'continuity "keyframes" needs `lastFrame`: the image file the clip must end on',
+      });
+    }
+    if (scene.choices && (scene.provider || scene.model)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scenes', i, 'choices'],
+        message: 'give either `choices` or `provider`/`model`, not both (a single provider is `choices: [name]`)',
+      });
+    }
+    if (!scene.choices && !scene.provider && scene.model && sb.defaults.choices) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scenes', i, 'model'],
+        message: '`model` without `provider` is ambiguous with `defaults.choices`; give `provider` too, or `choices`',
       });
     }
     const reanchor = scene.reanchorEvery ?? sb.defaults.reanchorEvery;
@@ -332,6 +435,9 @@ export const Storyboard = StoryboardShape.superRefine((sb, ctx) => {
     sb.review.scenes.forEach((id, k) => {
       if (!sceneIds.has(id)) ctx.addIssue({ code: 'custom', path: ['review', 'scenes', k], message: `"${id}" is not a scene id` });
     });
+  }
+  if (sb.defaults.choices && sb.defaults.model) {
+    ctx.addIssue({ code: 'custom', path: ['defaults', 'model'], message: 'give either `choices` or `model`, not both' });
   }
   if (sb.defaults.size && sb.defaults.aspect) {
     ctx.addIssue({ code: 'custom', path: ['defaults', 'aspect'], message: 'give either `size` or `aspect`, not both' });

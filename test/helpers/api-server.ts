@@ -44,7 +44,8 @@ export interface ApiServer {
   log(): string;
 }
 
-export async function startApiServer(extraEnv: Record<string, string> = {}): Promise<ApiServer> {
+/** `port`: listen there (0: any free port); a fixed port lets a test name the server's address in its environment. */
+export async function startApiServer(extraEnv: Record<string, string> = {}, opts: { port?: number } = {}): Promise<ApiServer> {
   const work = await tempDir('storyreel-api-');
   const workDir = join(work, 'work');
   const outDir = join(work, 'out');
@@ -67,7 +68,7 @@ export async function startApiServer(extraEnv: Record<string, string> = {}): Pro
   };
   let child: ChildProcess | undefined;
   let output = '';
-  let port = 0;
+  let port = opts.port ?? 0;
   const launch = async () => {
     const proc = spawn(process.execPath, [BIN, 'serve', '--worker', '--port', String(port)], {
       cwd: work,

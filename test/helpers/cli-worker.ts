@@ -14,6 +14,12 @@ export interface CliWorker {
   stderr(): string;
   /** SIGTERM, then waits for the process to exit (a graceful shutdown). */
   stop(): Promise<void>;
+  /** Sends a signal without waiting. */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process exited. */
+  exited: Promise<number | null>;
+  /** True while the process runs. */
+  alive(): boolean;
 }
 
 /** Starts `storyreel worker` with `env` (merged over process.env) and waits until it polls. */
@@ -35,6 +41,9 @@ export async function startCliWorker(env: Record<string, string | undefined>, cw
   return {
     pid: child.pid!,
     stderr: () => err,
+    kill: (signal) => void child.kill(signal),
+    exited,
+    alive: () => child.exitCode === null && child.signalCode === null,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

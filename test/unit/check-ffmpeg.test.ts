@@ -25,7 +25,7 @@ import {
 import { cardGraph } from '../../src/media/render-card.js';
 import { sheetGraph } from '../../src/media/stills.js';
 import { TRANSITIONS } from '../../src/media/transitions.js';
-import { trimGraph } from '../../src/media/trim.js';
+import { fitGraph, trimGraph } from '../../src/media/trim.js';
 import { DETECTORS } from '../../src/media/verify-decode.js';
 import { tempDir } from '../helpers/files.js';
 
@@ -187,6 +187,8 @@ describe('the required list covers the code', () => {
       sheetGraph(4, { cols: 2, rows: 2, tileWidth: 160, tileHeight: 90 }),
       trimGraph(12, '0.5', true),
       trimGraph(12, '0.5', false),
+      fitGraph(120, 24, 1, true),
+      fitGraph(120, 24, 0, false),
       `[0:v]${DETECTORS.video},metadata=mode=print[v];[0:a]${DETECTORS.audio},ametadata=mode=print[a]`,
       `[0:v]trim=end_frame=12,setpts=PTS-STARTPTS,${DETECTORS.window},metadata=mode=print[w0];[w0]concat=n=1:v=1:a=0[v]`,
       // lavfi sources written inline (render-card, placeholder, the house reference): color, sine, anullsrc.

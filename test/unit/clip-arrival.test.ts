@@ -13,7 +13,7 @@ import { toFailure } from '../../activities/to-failure.js';
 import { ProviderError } from '../../src/providers/errors.js';
 import type { ProviderRegistry } from '../../src/providers/registry.js';
 import type { VideoProvider } from '../../src/providers/types.js';
-import { ClipStore, type ClipRecord } from '../../src/store/clip-store.js';
+import { DirectoryClipStore, type ClipRecord } from '../../src/store/clip-store.js';
 import { sha256File } from '../../src/store/files.js';
 import { genClip, type ClipSpec } from '../helpers/av.js';
 import { tempDir } from '../helpers/files.js';
@@ -46,7 +46,7 @@ function activitiesFor(source: string, storeDir: string) {
     },
   } as unknown as VideoProvider;
   const deps: SceneDeps = {
-    store: new ClipStore(storeDir),
+    store: new DirectoryClipStore(storeDir),
     providers: { get: () => provider } as unknown as ProviderRegistry,
     tmpDir: join(storeDir, 'tmp'),
   };

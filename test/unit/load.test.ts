@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadStoryboard } from '../../src/load/load-storyboard.js';
-import { ClipStore } from '../../src/store/clip-store.js';
+import { DirectoryClipStore } from '../../src/store/clip-store.js';
 import { StoryboardError } from '../../src/storyboard/errors.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 
@@ -60,7 +60,7 @@ describe('reference files are checked when a storyboard is loaded', () => {
 describe('the clip store', () => {
   it('gc removes clips unused for the given time and keeps recently used ones', async () => {
     const dir = await tempDir();
-    const store = new ClipStore(join(dir, 'store'));
+    const store = new DirectoryClipStore(join(dir, 'store'));
     const put = async (key: string) => {
       const tmp = join(dir, `${key}.tmp.mp4`);
       await writeFile(tmp, key);

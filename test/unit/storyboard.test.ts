@@ -127,10 +127,11 @@ describe('storyboard validation names the path of every problem', () => {
     const sb = base();
     sb.defaults = { provider: 'openai-videos', size: '1280x720' };
     sb.providers = { 'openai-videos': { baseURL: 'http://gateway.local/v1' } };
-    sb.scenes = [{ id: 'a', prompt: 'x', seconds: 10 }];
+    // 20 is 8 s longer than the longest clip: too much to hold still (a length close to an allowed one is fitted).
+    sb.scenes = [{ id: 'a', prompt: 'x', seconds: 20 }];
     expect(issuesOf(() => planOf(sb))).toContainEqual({
       path: 'scenes[0].seconds',
-      message: '10 is not allowed by openai-videos/sora-2; allowed: 4, 8, 12',
+      message: '20 is not allowed by openai-videos/sora-2 and no allowed length is close enough to trim or pad to it; allowed: 4, 8, 12',
     });
   });
 

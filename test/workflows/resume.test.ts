@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProductionFailedError } from '../../src/client/index.js';
 import { diffPlans } from '../../src/storyboard/diff.js';
-import { ClipStore } from '../../src/store/clip-store.js';
+import { DirectoryClipStore } from '../../src/store/clip-store.js';
 import { storePaths } from '../../src/worker.js';
 import type { ProductionResult } from '../../workflows/definitions.js';
 import { startOpenAIMock, type OpenAIMock } from '../../src/mock/openai-videos/server.js';
@@ -95,7 +95,7 @@ describe('resume', () => {
     const edited = scenes();
     edited[2]!.prompt = 'A red boat leaves in a hurry (chain)';
     const v2 = await tw.client.plan(await writeStoryboard(dir, base('chain', edited), 'v2.yaml'));
-    const store = new ClipStore(storePaths(tw.workDir).store);
+    const store = new DirectoryClipStore(storePaths(tw.workDir).store);
     const stored = new Set<string>();
     for (const s of v2.plan.scenes) if (await store.get(s.cacheKey)) stored.add(s.cacheKey);
     const diff = diffPlans(v2.plan, (await tw.client.lastPlan(v1.plan.productionId)).plan, stored);

@@ -20,9 +20,10 @@ import type { BatchProgress, BatchSummary } from '../../../workflows/definitions
 import type { ApiContext } from '../context.js';
 import { acceptStoryboard } from '../intake.js';
 import { ApiProblem } from '../problem.js';
-import { BatchCreated, BatchItems, BatchResumeBody, BatchView } from '../schemas/batches.js';
+import { BatchCreated, BatchCreateQuery, BatchDeliveriesView, BatchItems, BatchResumeBody, BatchView } from '../schemas/batches.js';
 import { BatchParams, errorResponses } from '../schemas/common.js';
 import { productionUrl } from '../views.js';
+import { checkedCallback } from './productions.js';
 
 const Overrides = z.record(z.string(), z.unknown());
 export const BatchBody = z
@@ -61,6 +62,7 @@ export function batchRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: 'Create a batch of productions (idempotent with Idempotency-Key)',
         tags: ['batches'],
+        querystring: BatchCreateQuery,
         headers: z.object({ 'idempotency-key': z.string().optional() }),
         body: BatchBody,
         response: { 200: BatchCreated, 201: BatchCreated, ...errorResponses },
@@ -69,6 +71,7 @@ export function batchRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req, reply) => {
       const key = req.headers['idempotency-key'];
       if (key) await ctx.idempotency.claim(req.apiKey!.id, key, subject(req));
+      const webhook = await checkedCallback(ctx, req.query.callbackUrl);
       const body = req.body;
       const batchId = body.batch ?? `api-${sha256Hex(canonicalJson(body)).slice(0, 12)}`;
       const issues: InputIssue[] = [];
@@ -95,11 +98,18 @@ export function batchRoutes(app: FastifyInstance, ctx: ApiContext): void {
       await writeJsonAtomic(file, manifest);
       await writeJsonAtomic(manifestIndex(ctx, batchId), { manifest: file });
       const s = await ctx.client.submitBatch(file);
+      // The follower delivers the batch's state changes (one per batch run; a repeat leaves the first one's target).
+      if (webhook)
+        await ctx.client.followBatch(batchId, {
+          webhook,
+          ...(ctx.opts.followPollMs ? { pollMs: ctx.opts.followPollMs } : {}),
+          ...(ctx.opts.webhookRetryScheduleS ? { retryScheduleS: ctx.opts.webhookRetryScheduleS } : {}),
+        });
       return reply.code(s.attached ? 200 : 201).send({
         batchId,
         items: s.items,
         attached: s.attached,
-        links: { self: batchUrl(batchId), items: `${batchUrl(batchId)}/items` },
+        links: { self: batchUrl(batchId), items: `${batchUrl(batchId)}/items`, webhooks: `${batchUrl(batchId)}/webhooks` },
       });
     },
   );
@@ -207,6 +217,22 @@ export function batchRoutes(app: FastifyInstance, ctx: ApiContext): void {
           }),
         ),
       };
+    },
+  );
+
+  r.get(
+    '/v1/batches/:id/webhooks',
+    {
+      schema: {
+        summary: "Webhook deliveries of the batch's current run: attempts and last status",
+        tags: ['webhooks'],
+        params: BatchParams,
+        response: { 200: BatchDeliveriesView, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const state = await ctx.client.batchFollowState(req.params.id, Number.MAX_SAFE_INTEGER);
+      return { batchId: req.params.id, webhook: !!state?.deliveries.length, deliveries: state?.deliveries ?? [] };
     },
   );
 

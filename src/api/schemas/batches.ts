@@ -30,8 +30,32 @@ export const BatchView = z
   .meta({ id: 'Batch' });
 
 export const BatchCreated = z
-  .object({ batchId: z.string(), items: z.number().int(), attached: z.boolean(), links: z.object({ self: z.string(), items: z.string() }) })
+  .object({
+    batchId: z.string(),
+    items: z.number().int(),
+    attached: z.boolean(),
+    links: z.object({ self: z.string(), items: z.string(), webhooks: z.string().optional() }),
+  })
   .meta({ id: 'BatchCreated' });
+
+export const BatchCreateQuery = z.object({
+  callbackUrl: z
+    .string()
+    .optional()
+    .describe('http(s) URL that receives signed webhooks for this batch: each item done or failed, then the batch ended'),
+});
+
+const DeliveryView = z.object({
+  eventId: z.string(),
+  type: z.string(),
+  state: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.array(z.object({ at: z.string(), status: z.number().optional(), error: z.string().optional(), durationMs: z.number() })),
+  nextAttemptAt: z.string().optional(),
+});
+
+export const BatchDeliveriesView = z
+  .object({ batchId: z.string(), webhook: z.boolean(), deliveries: z.array(DeliveryView) })
+  .meta({ id: 'BatchWebhookDeliveries' });
 
 export const BatchItems = z.object({ items: z.array(BatchItemView) }).meta({ id: 'BatchItems' });
 

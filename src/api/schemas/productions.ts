@@ -40,6 +40,16 @@ export const Attempt = z
     finishedAt: z.string().optional(),
     reconciled: z.boolean(),
     message: z.string().optional(),
+    billed: z
+      .object({ units: z.number(), usd: z.number().optional() })
+      .optional()
+      .describe('what the provider reported it billed for this job (its own units; USD where it can be priced)'),
+    provider: z.string().optional().describe('who made this job (routed scenes may move between providers)'),
+    model: z.string().optional(),
+    failover: z
+      .object({ from: z.string(), to: z.string(), kind: z.string(), message: z.string(), at: z.string() })
+      .optional()
+      .describe('on the first job after the scene moved to another provider: why it moved'),
   })
   .meta({ id: 'Attempt' }) satisfies z.ZodType<AttemptRecord>;
 

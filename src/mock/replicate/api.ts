@@ -23,6 +23,7 @@ import { FAILURE_ERRORS, type FailureCode } from './faults.js';
 import type { MockModel, SizeRule } from './models.js';
 import { parseCancelAfter, parseCreateInput, parsePreferWait, type DecodedImage } from './requests.js';
 import type { ReplicateRoute } from './routes.js';
+import { parseWebhookFields, WebhookSender, type WebhookAttempt, type WebhookRequest } from './webhooks.js';
 
 export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
 
@@ -54,6 +55,8 @@ interface PredictionData {
   deadlineMs: number | null;
   /** The output URL, published when the prediction is first seen succeeded. */
   outputUrl?: string;
+  /** The create's webhook, and what of it was sent. */
+  webhook?: WebhookRequest & { sentLogs: string; lastLogsAt: number; sentOutput: boolean; done: boolean };
 }
 type PredictionJob = Job<PredictionData>;
 
@@ -82,25 +85,45 @@ export interface ApiSettings {
   /** Hold a create with `Prefer: wait` until the prediction ends (up to its wait). False: answer at once. */
   honourPreferWait: boolean;
   prerender: boolean;
+  /** The account's webhook signing secret (`whsec_…`). */
+  webhookSecret: string;
+  /** Waits before each retry of a `completed` webhook that was not taken. */
+  webhookRetryDelaysMs: readonly number[];
 }
+
+/** How often predictions with a webhook are looked at for events to send. */
+const WEBHOOK_TICK_MS = 50;
+/** Replicate sends `logs` and `output` events at most this often. */
+const WEBHOOK_THROTTLE_MS = 500;
 
 export class PredictionsApi {
   readonly jobs: JobStore<PredictionData, PredictionStatus>;
   private closed = false;
+  private readonly webhooks: WebhookSender;
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly s: ApiSettings,
     private readonly kit: MockKit,
   ) {
     this.jobs = new JobStore({ states: STATES, clock: kit.clock, newId, ...(s.concurrency ? { concurrency: s.concurrency } : {}) });
+    this.webhooks = new WebhookSender({ secret: s.webhookSecret, retryDelaysMs: s.webhookRetryDelaysMs, timeoutMs: 10_000 });
   }
 
   reset(): void {
     this.jobs.clear();
+    this.webhooks.reset();
   }
 
   close(): void {
     this.closed = true;
+    clearInterval(this.ticker);
+    this.webhooks.close();
+  }
+
+  /** Every webhook POST made (oldest first), retries included. */
+  webhookAttempts(): WebhookAttempt[] {
+    return [...this.webhooks.attempts];
   }
 
   predictions(): Prediction[] {
@@ -116,6 +139,8 @@ export class PredictionsApi {
         return { reply: json(this.list(req.query)) };
       case 'get':
         return { reply: json(this.resource(this.mustGet(req.route.jobId!))) };
+      case 'webhook_secret':
+        return { reply: json({ key: this.s.webhookSecret }) };
       case 'cancel': {
         const job = this.mustGet(req.route.jobId!);
         this.jobs.cancel(job.id);
@@ -143,6 +168,7 @@ export class PredictionsApi {
   private async create(req: MockRequest<ReplicateRoute>): Promise<HandlerResult> {
     const { model, byVersion } = this.findModel(req);
     const cmd = parseCreateInput(model, req.body.fields.input);
+    const webhook = parseWebhookFields(req.body.fields);
     const header = (name: string) => {
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;
@@ -153,15 +179,52 @@ export class PredictionsApi {
     const now = this.kit.clock();
     const outcome = outcomeOf(req.fault);
     const job = this.jobs.add({
-      data: { model, byVersion, input: cmd.input, render, deadlineMs: cancelAfterMs === undefined ? null : now + cancelAfterMs },
+      data: {
+        model,
+        byVersion,
+        input: cmd.input,
+        render,
+        deadlineMs: cancelAfterMs === undefined ? null : now + cancelAfterMs,
+        ...(webhook ? { webhook: { ...webhook, sentLogs: '', lastLogsAt: 0, sentOutput: false, done: false } } : {}),
+      },
       queuedMs: this.s.queuedMs,
       runMs: this.s.msPerVideoSecond * (render.kind === 'generate' ? render.seconds : 1),
       outcome,
       ...(cancelAfterMs !== undefined ? { cancelAtMs: now + cancelAfterMs } : {}),
     });
     if (this.s.prerender && outcome.kind === 'succeed') this.kit.renderer.prerender(render);
+    if (webhook) {
+      if (webhook.events.has('start')) this.webhooks.send(webhook.url, 'start', this.resource(job));
+      this.ticker ??= setInterval(() => this.sendWebhookEvents(), WEBHOOK_TICK_MS).unref();
+    }
     if (wait !== undefined && this.s.honourPreferWait) await this.waitForEnd(job, wait);
     return { reply: json(this.resource(job), 201), jobId: job.id };
+  }
+
+  /** Looks at every prediction with a webhook still to finish and sends the events it reached. */
+  private sendWebhookEvents(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    for (const job of this.jobs.all()) {
+      const hook = job.data.webhook;
+      if (!hook || hook.done) continue;
+      const p = this.resource(job);
+      if (isTerminal(this.jobs.view(job).phase)) {
+        hook.done = true;
+        if (hook.events.has('completed')) this.webhooks.send(hook.url, 'completed', p);
+        continue;
+      }
+      if (now - hook.lastLogsAt < WEBHOOK_THROTTLE_MS) continue;
+      if (hook.events.has('output') && p.output !== null && !hook.sentOutput) {
+        hook.sentOutput = true;
+        hook.lastLogsAt = now;
+        this.webhooks.send(hook.url, 'output', p);
+      } else if (hook.events.has('logs') && p.logs !== hook.sentLogs) {
+        hook.sentLogs = p.logs;
+        hook.lastLogsAt = now;
+        this.webhooks.send(hook.url, 'logs', p);
+      }
+    }
   }
 
   /** `Prefer: wait`: holds the answer until the prediction ends or `ms` pass (wall clock). */

@@ -3,7 +3,8 @@
  * until SIGINT/SIGTERM:
  *
  *   npx tsx src/mock/replicate/main.ts --port 4020 [--api-key K] [--queued-ms 100] [--ms-per-second 50]
- *       [--data-retention-s 3600] [--concurrency N] [--page-size 100] [--list-order desc|asc] [--work-dir DIR] [--host H]
+ *       [--data-retention-s 3600] [--concurrency N] [--page-size 100] [--list-order desc|asc] [--webhook-secret whsec_…]
+ *       [--work-dir DIR] [--host H]
  *
  * Prints `replicate mock listening on http://127.0.0.1:N/v1` once it accepts requests.
  */
@@ -12,7 +13,7 @@ import { commonMockOptions, intOption, MockArgsError, parseMockArgs, runStandalo
 import { startReplicateMock, type ReplicateMock, type ReplicateMockOptions } from './server.js';
 
 export const usage =
-  '--port N --api-key K --queued-ms N --ms-per-second N --data-retention-s N --concurrency N --page-size N --list-order desc|asc --work-dir DIR --host H';
+  '--port N --api-key K --queued-ms N --ms-per-second N --data-retention-s N --concurrency N --page-size N --list-order desc|asc --webhook-secret whsec_… --work-dir DIR --host H';
 
 export function parseReplicateMockArgs(argv: string[]): ReplicateMockOptions {
   const values = parseMockArgs(argv, [
@@ -23,6 +24,7 @@ export function parseReplicateMockArgs(argv: string[]): ReplicateMockOptions {
     'concurrency',
     'page-size',
     'list-order',
+    'webhook-secret',
   ]);
   const order = values['list-order'];
   if (order !== undefined && order !== 'asc' && order !== 'desc')
@@ -40,6 +42,7 @@ export function parseReplicateMockArgs(argv: string[]): ReplicateMockOptions {
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(pageSize !== undefined ? { pageSize } : {}),
     ...(order ? { listOrder: order } : {}),
+    ...(values['webhook-secret'] ? { webhookSecret: values['webhook-secret'] } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 /** The routes of Replicate's predictions API: method + path → operation, with what faults need to know about it. */
 import type { MockRoute } from '../kit/index.js';
 
-export type ReplicateRouteKind = 'create_model' | 'create_version' | 'list' | 'get' | 'cancel';
+export type ReplicateRouteKind = 'create_model' | 'create_version' | 'list' | 'get' | 'cancel' | 'webhook_secret';
 
 export interface ReplicateRoute extends MockRoute {
   kind: ReplicateRouteKind;
@@ -13,6 +13,8 @@ export interface ReplicateRoute extends MockRoute {
 export function resolveRoute(method: string, path: string): ReplicateRoute | undefined {
   const seg = path.split('/').slice(1).map(decodeURIComponent);
   if (seg[0] !== 'v1') return undefined;
+  if (seg.length === 4 && seg[1] === 'webhooks' && seg[2] === 'default' && seg[3] === 'secret' && method === 'GET')
+    return { kind: 'webhook_secret' };
   if (seg.length === 5 && seg[1] === 'models' && seg[4] === 'predictions' && method === 'POST')
     return { kind: 'create_model', model: `${seg[2]}/${seg[3]}`, createsJob: true };
   if (seg[1] !== 'predictions') return undefined;

@@ -12,9 +12,12 @@ import { errorReply, notFound, ProblemError } from './errors.js';
 import { FAILURE_CODES, faultBody } from './faults.js';
 import { MOCK_MODELS, type MockModel } from './models.js';
 import { resolveRoute, type ReplicateRoute } from './routes.js';
+import { newSigningSecret, type WebhookAttempt } from './webhooks.js';
 
 export type { FaultRule } from '../kit/index.js';
 export type { Prediction, PredictionStatus } from './api.js';
+export type { WebhookAttempt, WebhookEvent } from './webhooks.js';
+export { signWebhook } from './webhooks.js';
 export { FAILURE_CODES, FAILURE_ERRORS, parseFaultRules, seededFaults } from './faults.js';
 export { MOCK_MODELS, versionOf } from './models.js';
 export type { FieldSpec, MockModel, SizeRule } from './models.js';
@@ -49,6 +52,10 @@ export interface ReplicateMockOptions {
   prerender?: boolean;
   renderConcurrency?: number;
   clock?: () => number;
+  /** The account's webhook signing secret (`GET /v1/webhooks/default/secret`); default a new random `whsec_…`. */
+  webhookSecret?: string;
+  /** Waits before each retry of a `completed` webhook the receiver did not take; default 1 s, 2 s, 4 s, 8 s, 16 s. */
+  webhookRetryDelaysMs?: number[];
 }
 
 export interface ReplicateMock {
@@ -62,10 +69,15 @@ export interface ReplicateMock {
   addFaults(rules: FaultRule[]): void;
   reset(): void;
   predictions(): Prediction[];
+  /** Every webhook POST made, retries included (also `GET /__mock/webhooks`). */
+  webhooks(): WebhookAttempt[];
+  /** The signing secret of the webhooks. */
+  webhookSecret: string;
   close(): Promise<void>;
 }
 
-export async function startReplicateMock(opts: ReplicateMockOptions = {}): Promise<ReplicateMock> {
+export async function startReplicateMock(given: ReplicateMockOptions = {}): Promise<ReplicateMock> {
+  const opts = { ...given, webhookSecret: given.webhookSecret ?? newSigningSecret() };
   const server = await startMockServer(
     {
       name: 'replicate',
@@ -88,16 +100,18 @@ export async function startReplicateMock(opts: ReplicateMockOptions = {}): Promi
     addFaults: (rules) => server.faults.add(rules),
     reset: () => server.reset(),
     predictions: () => server.provider.api.predictions(),
+    webhooks: () => server.provider.api.webhookAttempts(),
+    webhookSecret: opts.webhookSecret,
     close: () => server.close(),
   };
 }
 
 class ReplicateProvider implements MockProvider<ReplicateRoute> {
   readonly api: PredictionsApi;
-  readonly listings = { predictions: () => this.api.predictions() };
+  readonly listings = { predictions: () => this.api.predictions(), webhooks: () => this.api.webhookAttempts() };
 
   constructor(
-    private readonly opts: ReplicateMockOptions,
+    private readonly opts: ReplicateMockOptions & { webhookSecret: string },
     kit: MockKit,
   ) {
     this.api = new PredictionsApi(
@@ -112,6 +126,8 @@ class ReplicateProvider implements MockProvider<ReplicateRoute> {
         ignoreListFilters: opts.ignoreListFilters ?? false,
         honourPreferWait: opts.honourPreferWait ?? true,
         prerender: opts.prerender ?? true,
+        webhookSecret: opts.webhookSecret,
+        webhookRetryDelaysMs: opts.webhookRetryDelaysMs ?? [1000, 2000, 4000, 8000, 16_000],
       },
       kit,
     );

@@ -146,7 +146,9 @@ export class FalProvider implements VideoProvider {
     const retention = this.settings.outputRetentionSeconds ?? RESULT_RETENTION_SECONDS;
     let res: Response;
     try {
-      res = await fetch(this.url(`${QUEUE_URL}/${call.endpoint}`), {
+      // fal calls `fal_webhook` when the request ends (what the SDK's `webhookUrl` option sends).
+      const hook = ctx.callbackUrl ? `?fal_webhook=${encodeURIComponent(ctx.callbackUrl)}` : '';
+      res = await fetch(`${this.url(`${QUEUE_URL}/${call.endpoint}`)}${hook}`, {
         method: 'POST',
         headers: {
           authorization: `Key ${key}`,

@@ -152,7 +152,9 @@ export class ReplicateProvider implements VideoProvider {
       });
     }
     const url = m.version ? `${this.baseURL}/predictions` : `${this.baseURL}/models/${request.model}/predictions`;
-    const body = m.version ? { version: m.version, input } : { input };
+    // A callback when the prediction ends (only then: start/logs/output would wake the scene for nothing).
+    const webhook = ctx.callbackUrl ? { webhook: ctx.callbackUrl, webhook_events_filter: ['completed'] } : {};
+    const body = m.version ? { version: m.version, input, ...webhook } : { input, ...webhook };
     const deadlineS = this.opts.settings.jobDeadlineSeconds ?? defaultJobDeadlineSeconds(m.caps, request.seconds);
     const d = this.deadline(ctx);
     let response: Response;
