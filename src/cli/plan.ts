@@ -101,7 +101,13 @@ export async function validateCommand(
 }
 
 /** `plan --against <id>`: what would be generated compared with that production, why, and what it would cost. */
-async function againstCommand(plan: ProductionPlan, against: string, store: DirectoryClipStore, json: boolean | undefined, io: Io): Promise<number> {
+async function againstCommand(
+  plan: ProductionPlan,
+  against: string,
+  store: DirectoryClipStore,
+  json: boolean | undefined,
+  io: Io,
+): Promise<number> {
   const conn = await connect(config(), { embedded: true, ui: false, io });
   let previous: ProductionPlan;
   try {
