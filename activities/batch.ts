@@ -43,10 +43,16 @@ export function batchActivities(deps: BatchDeps) {
       return items.slice(input.offset, input.offset + input.limit);
     },
 
-    async planBatchItem(input: { productionId: string; item: BatchItem; planFile: string }): Promise<PlannedItem> {
+    async planBatchItem(input: {
+      productionId: string;
+      item: BatchItem;
+      planFile: string;
+      allowAssetsOutside?: boolean;
+    }): Promise<PlannedItem> {
       try {
         const { plan } = await planFile(input.item.file, {
           catalog,
+          ...(input.allowAssetsOutside ? { allowAssetsOutside: true } : {}),
           productionId: input.productionId,
           ...(input.item.overrides ? { overrides: input.item.overrides } : {}),
           envBaseURL: { 'openai-videos': deps.env.OPENAI_BASE_URL },

@@ -209,6 +209,78 @@ await produce(
   },
 );
 
+// Cancelled with two budgeted, slot-holding scenes in flight (patches bounded-grant-waits: the budget and slot waits
+// carry timers; cancel-awaits-children: the production waits for both scenes to cancel their jobs before it closes).
+await produce(
+  'replay-cleanup-cancel',
+  {
+    title: 'Replay cleanup cancel',
+    defaults: { provider: 'local', size: '160x90', seconds: 1, maxParallelScenes: 2 },
+    budget: { maxUsd: 5 },
+    providers: { local: { pollIntervalMs: 50, latencyMs: 600_000, maxInFlight: 2 } },
+    scenes: [
+      { id: 'a', prompt: 'in flight when cancelled' },
+      { id: 'b', prompt: 'also in flight when cancelled' },
+    ],
+  },
+  async (id) => {
+    await until(id, (p) => p.scenes.every((s) => s.jobId !== undefined));
+    await bench.temporal.workflow.getHandle(id).cancel();
+  },
+);
+
+// An operator's abort while a scene renders (patch cancel-awaits-children: the scene and its job are cancelled).
+await produce(
+  'replay-cleanup-abort',
+  {
+    title: 'Replay cleanup abort',
+    defaults: { provider: 'local', size: '160x90', seconds: 1, maxParallelScenes: 2 },
+    operator: { waitSeconds: 300 },
+    providers: {
+      local: { pollIntervalMs: 50, latencyMs: 600_000, faults: [{ scene: 'broken', on: 'submit', kind: 'invalid_request', times: 0 }] },
+    },
+    scenes: [
+      { id: 'broken', prompt: 'fails at once' },
+      { id: 'long', prompt: 'rendering when aborted' },
+    ],
+  },
+  async (id) => {
+    await until(id, (p) => p.scenes[0]!.state === 'failed' && p.scenes[1]!.jobId !== undefined);
+    await bench.client.decide(id, { sceneId: 'broken', action: 'abort' });
+  },
+);
+
+// A batch whose second item is terminated mid-render (patch batch-observes-children: the batch records it from the
+// child's result and completes).
+if (shouldRecord('batch-replay-observed')) {
+  const dir = join(bench.workDir, 'replay-observed');
+  await mkdir(join(dir, 'stories'), { recursive: true });
+  const story = (title: string, local: Record<string, unknown>) =>
+    stringify({
+      title,
+      defaults: { provider: 'local', size: '160x90', seconds: 1 },
+      providers: { local: { pollIntervalMs: 50, ...local } },
+      scenes: [{ id: 'a', prompt: `observed ${title}` }],
+    });
+  await writeFile(join(dir, 'stories', 'good.yaml'), story('Good', {}));
+  await writeFile(join(dir, 'stories', 'stuck.yaml'), story('Stuck', { latencyMs: 600_000 }));
+  await writeFile(join(dir, 'batch.yaml'), stringify({ batch: 'replay-observed', maxParallelProductions: 2, items: [{ dir: 'stories' }] }));
+  await bench.client.submitBatch(join(dir, 'batch.yaml'));
+  // The item's production starts when the batch gets to it: wait for it to exist and have its job.
+  for (;;) {
+    const p = await bench.client.status('replay-observed--stuck').catch(() => undefined);
+    if (p?.scenes[0]?.jobId !== undefined) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await bench.temporal.workflow.getHandle('replay-observed--stuck').terminate('recording a terminated batch item');
+  await bench.client.batchResult('replay-observed');
+  for (const id of ['batch-replay-observed', 'replay-observed--good']) {
+    const history = await bench.temporal.workflow.getHandle(id).fetchHistory();
+    await save(id, historyToJSON(history));
+  }
+  console.log('replay-observed: 2 histories');
+}
+
 // Routing: the first scene is made by its first choice; every later create there answers quota_exhausted, so the
 // chained scene moves to its next choice (budget asked again, the refused reservation released, its first frame
 // prepared again at the new choice's size).

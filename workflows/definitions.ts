@@ -121,6 +121,8 @@ export interface BatchInput {
   /** Start productions with storyreel's search attributes (registered on the server). */
   searchAttributes: boolean;
   timeouts?: Timeouts;
+  /** The items' storyboards may name files outside their own folders (`--allow-outside-assets`). */
+  allowAssetsOutside?: boolean;
   /** Rows already final (a resumed batch skips these items). Carried across continue-as-new. */
   rows?: BatchRow[];
   /** Carried across continue-as-new. */

@@ -141,7 +141,12 @@ export async function produceBatch(input: BatchInput): Promise<BatchSummary> {
   async function startItem(item: BatchItem): Promise<void> {
     const productionId = batchProductionId(input.batchId, item.key);
     const outDir = `${input.outRoot}/${item.key}`;
-    const planned = await acts.planBatchItem({ productionId, item, planFile: `${outDir}/plan.json` });
+    const planned = await acts.planBatchItem({
+      productionId,
+      item,
+      planFile: `${outDir}/plan.json`,
+      ...(input.allowAssetsOutside ? { allowAssetsOutside: true } : {}),
+    });
     if (!planned.ok) return finalRow(item.key, productionId, 'invalid', { stage: 'validate', reason: planned.message });
     let budgetUsd = planned.budgetUsd;
     if (input.budgetUsd !== undefined) {

@@ -38,7 +38,7 @@ function printProgress(p: BatchProgress, io: Io): void {
 /** Runs a batch (or resumes it) with a worker in this process and follows it to the summary. */
 export async function batchRunCommand(
   manifest: string,
-  opts: { resume?: boolean; budget?: string; json?: boolean; detach?: boolean },
+  opts: { resume?: boolean; budget?: string; json?: boolean; detach?: boolean; allowOutsideAssets?: boolean },
   io: Io,
 ): Promise<number> {
   const cfg = config();
@@ -49,6 +49,7 @@ export async function batchRunCommand(
     const b = await conn.client.submitBatch(manifest, {
       ...(opts.resume ? { resume: true } : {}),
       ...(opts.budget ? { budgetUsd: Number(opts.budget) } : {}),
+      ...(opts.allowOutsideAssets ? { allowAssetsOutside: true } : {}),
     });
     io.err(`batch ${b.batchId}: ${b.attached ? 'already running or finished; attaching' : `started (${b.items} items)`} → ${b.outRoot}`);
     if (opts.detach) return EXIT.ok;

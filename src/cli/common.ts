@@ -58,9 +58,14 @@ export function config(): Config {
 }
 
 /** Loads, checks and plans a storyboard the way every command does (bad input throws StoryboardError → exit 2). */
-export function planStoryboard(cfg: Config, file: string, opts: { id?: string | undefined } = {}) {
+export function planStoryboard(
+  cfg: Config,
+  file: string,
+  opts: { id?: string | undefined; allowOutsideAssets?: boolean | undefined } = {},
+) {
   return planFile(file, {
     catalog,
+    ...(opts.allowOutsideAssets ? { allowAssetsOutside: true } : {}),
     envBaseURL: cfg.envBaseURL,
     enhancer: { cacheDir: join(cfg.workDir, 'enhancer'), env: process.env },
     measureSpeech: localSpeechMeasurer(cfg.workDir),

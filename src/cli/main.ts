@@ -44,9 +44,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .option('--keep-server', 'leave the embedded Temporal server running afterwards')
     .option('--strict', 'treat prompt lint warnings as errors')
+    .option(
+      '--allow-outside-assets',
+      "let the storyboard name files outside its own folder (off: a storyboard cannot read this machine's files)",
+    )
     .action(
-      wrap((file: string, o: { id?: string; out?: string; json?: boolean; keepServer?: boolean; strict?: boolean }) =>
-        runCommand(file, o, io),
+      wrap(
+        (
+          file: string,
+          o: { id?: string; out?: string; json?: boolean; keepServer?: boolean; strict?: boolean; allowOutsideAssets?: boolean },
+        ) => runCommand(file, o, io),
       ),
     );
 
@@ -80,16 +87,28 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--id <production-id>')
     .option('--strict', 'treat prompt lint warnings as errors')
     .option('--against <production-id>', 'what would be generated compared with that production, and why')
+    .option(
+      '--allow-outside-assets',
+      "let the storyboard name files outside its own folder (off: a storyboard cannot read this machine's files)",
+    )
     .description('show what would be generated, in what order, at what cost; generates nothing')
-    .action(wrap((file: string, o: { json?: boolean; id?: string; strict?: boolean; against?: string }) => planCommand(file, o, io)));
+    .action(
+      wrap((file: string, o: { json?: boolean; id?: string; strict?: boolean; against?: string; allowOutsideAssets?: boolean }) =>
+        planCommand(file, o, io),
+      ),
+    );
 
   program
     .command('validate')
     .argument('<storyboard>')
     .option('--json')
     .option('--strict', 'treat prompt lint warnings as errors')
+    .option(
+      '--allow-outside-assets',
+      "let the storyboard name files outside its own folder (off: a storyboard cannot read this machine's files)",
+    )
     .description('check a storyboard; exit 2 with every problem named by its path')
-    .action(wrap((file: string, o: { json?: boolean; strict?: boolean }) => validateCommand(file, o, io)));
+    .action(wrap((file: string, o: { json?: boolean; strict?: boolean; allowOutsideAssets?: boolean }) => validateCommand(file, o, io)));
 
   program
     .command('resume')
@@ -179,15 +198,31 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<manifest>', 'batch manifest (YAML/JSON): items, maxParallelProductions, priority, budget, overrides')
     .option('--budget <usd>', 'batch budget cap (USD), overriding the manifest')
     .option('--detach', 'start it and return (needs a worker elsewhere)')
+    .option(
+      '--allow-outside-assets',
+      "let the storyboard name files outside its own folder (off: a storyboard cannot read this machine's files)",
+    )
     .option('--json')
-    .action(wrap((m: string, o: { budget?: string; detach?: boolean; json?: boolean }) => batchRunCommand(m, o, io)));
+    .action(
+      wrap((m: string, o: { budget?: string; detach?: boolean; json?: boolean; allowOutsideAssets?: boolean }) =>
+        batchRunCommand(m, o, io),
+      ),
+    );
   batch
     .command('resume')
     .argument('<manifest>')
     .description('run again only the items that failed, were stopped by the budget, or are missing')
     .option('--budget <usd>')
+    .option(
+      '--allow-outside-assets',
+      "let the storyboard name files outside its own folder (off: a storyboard cannot read this machine's files)",
+    )
     .option('--json')
-    .action(wrap((m: string, o: { budget?: string; json?: boolean }) => batchRunCommand(m, { ...o, resume: true }, io)));
+    .action(
+      wrap((m: string, o: { budget?: string; json?: boolean; allowOutsideAssets?: boolean }) =>
+        batchRunCommand(m, { ...o, resume: true }, io),
+      ),
+    );
   batch
     .command('status')
     .argument('<batch-id>')

@@ -19,11 +19,11 @@ export function reportLint(file: string, warnings: LintWarning[], strict: boolea
 
 export async function planCommand(
   file: string,
-  opts: { json?: boolean; id?: string; strict?: boolean; against?: string },
+  opts: { json?: boolean; id?: string; strict?: boolean; against?: string; allowOutsideAssets?: boolean },
   io: Io,
 ): Promise<number> {
   const cfg = config();
-  const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id });
+  const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id, allowOutsideAssets: opts.allowOutsideAssets });
   const warnings = lintStoryboard(loaded.storyboard, plan);
   reportLint(file, warnings, opts.strict, io);
   const store = new DirectoryClipStore(storePaths(cfg.workDir).store);
@@ -83,9 +83,13 @@ function clipLength(s: ProductionPlan['scenes'][number]): string {
   return `${asked}${s.seconds}s${made}${shown}`;
 }
 
-export async function validateCommand(file: string, opts: { json?: boolean; strict?: boolean }, io: Io): Promise<number> {
+export async function validateCommand(
+  file: string,
+  opts: { json?: boolean; strict?: boolean; allowOutsideAssets?: boolean },
+  io: Io,
+): Promise<number> {
   const cfg = config();
-  const { plan, loaded } = await planStoryboard(cfg, file);
+  const { plan, loaded } = await planStoryboard(cfg, file, { allowOutsideAssets: opts.allowOutsideAssets });
   const warnings = lintStoryboard(loaded.storyboard, plan);
   reportLint(file, warnings, opts.strict, io);
   if (opts.json) io.out(JSON.stringify({ ok: true, productionId: plan.productionId, scenes: plan.scenes.length, warnings }));

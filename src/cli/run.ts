@@ -3,6 +3,7 @@
  * to TEMPORAL_ADDRESS or starts this work dir's dev server (SQLite, Web UI), runs a worker in-process, submits,
  * shows live progress and prints where the video is.
  */
+import { existsSync } from 'node:fs';
 import { connect, config, EXIT, installRuntime, localWorker, planStoryboard, progressRenderer, type Io } from './common.js';
 import { ProductionFailedError, type StoryreelClient } from '../client/index.js';
 import type { Config } from '../config.js';
@@ -15,15 +16,23 @@ export interface RunOptions {
   json?: boolean;
   keepServer?: boolean;
   strict?: boolean;
+  allowOutsideAssets?: boolean;
 }
 
 export async function runCommand(file: string, opts: RunOptions, io: Io): Promise<number> {
   const cfg = config();
   // Bad input exits 2 before any server, worker or workflow exists.
-  const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id });
+  const { plan, loaded } = await planStoryboard(cfg, file, { id: opts.id, allowOutsideAssets: opts.allowOutsideAssets });
   reportLint(file, lintStoryboard(loaded.storyboard, plan), opts.strict, io);
   return withEmbeddedWorker(cfg, io, opts, async (client) => {
-    const submitted = await client.submit(plan, opts.out ? { outDir: opts.out } : {});
+    const submitted = await client.submit(plan, { ...(opts.out ? { outDir: opts.out } : {}), redeliverMissingOutput: true });
+    if (submitted.redelivered) {
+      io.err(
+        `production ${submitted.productionId}: completed before, but its video ${submitted.redelivered.missingPath} is gone (deleted or moved); ` +
+          `delivering it again into ${submitted.outDir} from the clip store, with a $0 budget: nothing is paid`,
+      );
+      return submitted.productionId;
+    }
     io.err(
       `production ${submitted.productionId}: ${submitted.attached ? `already ${submitted.state.toLowerCase()}, attaching` : 'started'} (${plan.scenes.length} scenes, ${plan.totals.seconds} s, est. $${plan.totals.estimatedCostUsd.toFixed(2)})`,
     );
@@ -53,7 +62,12 @@ export async function withEmbeddedWorker(
       renderer.stop();
       if (opts.json) io.out(JSON.stringify(result, null, 2));
       else {
-        io.out(`\n${result.state}: ${result.outputPath}`);
+        // Never a path that is not there: a worker on another machine wrote it where this one cannot see it.
+        const where =
+          result.outputPath && existsSync(result.outputPath)
+            ? result.outputPath
+            : `${result.outputPath} (written by a worker; not visible from this machine)`;
+        io.out(`\n${result.state}: ${where}`);
         io.out(`manifest: ${result.manifestPath}`);
         io.out(
           `duration ${result.durationS?.toFixed(3)} s · ${result.scenes.filter((s) => s.cached).length} of ${result.scenes.length} scenes from cache · cost $${result.costUsd.toFixed(2)}`,

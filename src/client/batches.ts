@@ -26,6 +26,8 @@ export interface SubmitBatchOptions {
   resume?: boolean;
   /** Overrides the manifest's budget cap (USD). */
   budgetUsd?: number;
+  /** Let the items' storyboards name files outside their own folders (see LoadOptions.allowAssetsOutside). */
+  allowAssetsOutside?: boolean;
 }
 
 /** The batch is running with another item list: nothing was started. */
@@ -76,6 +78,7 @@ export async function submitBatch(ctx: ClientContext, file: string, opts: Submit
     searchAttributes: await ctx.searchAttributesRegistered(),
     ...(budgetUsd !== undefined ? { budgetUsd: Math.max(0, budgetUsd - spent) } : {}),
     ...(kept.length ? { rows: kept } : {}),
+    ...(opts.allowAssetsOutside ? { allowAssetsOutside: true } : {}),
   };
   await ctx.temporal.workflow.start<typeof produceBatch>('produceBatch', {
     workflowId,

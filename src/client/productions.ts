@@ -19,6 +19,8 @@ import { productionWorkflowId, SEARCH_ATTRIBUTES } from '../contracts/names.js';
 import { carryLastRun, type LastScene } from '../production/carry.js';
 import { catalog } from '../providers/catalog.js';
 import type { ProductionPlan } from '../storyboard/plan.js';
+import { StoryboardError } from '../storyboard/errors.js';
+import { maxRequestTimeoutMs, SUBMIT_MARGIN_S, SUBMIT_TIMEOUT_DEFAULT_S } from '../contracts/provider-settings.js';
 import { replanScene } from '../storyboard/replan.js';
 import type { ClientContext } from './context.js';
 import { ProductionConflictError, ProductionFailedError } from './errors.js';
@@ -71,6 +73,7 @@ export function productionHandle(ctx: ClientContext, productionId: string): Work
  * completed one is not produced again.
  */
 export async function submitProduction(ctx: ClientContext, plan: ProductionPlan, opts: SubmitOptions = {}): Promise<Submitted> {
+  checkRequestTimeouts(plan, opts.timeouts?.submitS);
   const workflowId = productionWorkflowId(plan.productionId);
   const outDir = resolve(opts.outDir ?? resolve(ctx.outDir, plan.productionId));
   const attached = (runId: string, state: string): Submitted => ({
@@ -303,4 +306,26 @@ async function lockfileScenes(outDir: string): Promise<LastScene[]> {
 function closedProgress(err: unknown): ProductionProgress | undefined {
   if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
   return (err.cause.details?.[0] as { progress?: ProductionProgress } | undefined)?.progress;
+}
+
+/**
+ * A submit cannot outlive its activity: every provider's requestTimeoutMs must end inside the submit timeout this
+ * production runs with (Timeouts.submitS), with SUBMIT_MARGIN_S to spare. Throws StoryboardError naming the field.
+ */
+export function checkRequestTimeouts(plan: ProductionPlan, submitS: number = SUBMIT_TIMEOUT_DEFAULT_S): void {
+  const max = maxRequestTimeoutMs(submitS);
+  const issues = new Map<string, string>();
+  for (const sc of plan.scenes) {
+    const ms = sc.settings.requestTimeoutMs;
+    if (ms !== undefined && ms > max)
+      issues.set(
+        `providers.${sc.provider}.requestTimeoutMs`,
+        `${ms} ms does not end inside the submit's ${submitS} s timeout with ${SUBMIT_MARGIN_S} s to spare; at most ${max} ms (or raise timeouts.submitS)`,
+      );
+  }
+  if (issues.size)
+    throw new StoryboardError(
+      plan.productionId,
+      [...issues].map(([path, message]) => ({ path, message })),
+    );
 }

@@ -17,6 +17,16 @@ export const BaseURL = z
     error: 'must not contain a query string or fragment (keys in URLs leak into logs); use apiKeyEnv for the key',
   });
 
+/** The submit activity's start-to-close timeout unless a production sets Timeouts.submitS (workflows/render-scene.ts). */
+export const SUBMIT_TIMEOUT_DEFAULT_S = 120;
+/** A request ends this long before its submit activity times out (the activity itself abandons 5 s before). */
+export const SUBMIT_MARGIN_S = 10;
+
+/** The longest requestTimeoutMs a submit activity of `submitS` seconds leaves room for. */
+export function maxRequestTimeoutMs(submitS: number = SUBMIT_TIMEOUT_DEFAULT_S): number {
+  return Math.max(0, (submitS - SUBMIT_MARGIN_S) * 1000);
+}
+
 /**
  * The settings every provider understands. A provider adds its own fields with `providerSettings({...})` (in its
  * catalog file); the planner validates each `providers.<name>` block of a storyboard with that provider's schema,
@@ -30,8 +40,19 @@ export const COMMON_SETTINGS = {
     .optional(),
   /** At most this many jobs of this provider in flight at once, across every production on the cluster. */
   maxInFlight: z.number().int().min(1).max(10_000).optional(),
-  /** Give up on one HTTP request after this long without response headers (it is then retried). */
-  requestTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+  /**
+   * Give up on one HTTP request after this long without response headers (it is then retried). At most the submit
+   * activity's timeout minus SUBMIT_MARGIN_S: a create still waiting when its activity times out could start a job
+   * that the retry, not knowing of it, pays for again.
+   */
+  requestTimeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(maxRequestTimeoutMs(), {
+      message: `must be at most ${maxRequestTimeoutMs()} ms: a request has to end inside the submit's ${SUBMIT_TIMEOUT_DEFAULT_S} s timeout, with ${SUBMIT_MARGIN_S} s to spare`,
+    })
+    .optional(),
   /** Time between status polls; default: the provider's hint, else its capability default. */
   pollIntervalMs: z.number().int().min(10).max(600_000).optional(),
   /** Abandon a job still queued/running after this long and submit a new one (default from capabilities). */
