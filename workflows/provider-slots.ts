@@ -90,4 +90,10 @@ export async function providerSlots(state: SlotsState): Promise<void> {
 // Under Worker Versioning (docs/deploy.md) productions are pinned to their build, but this semaphore outlives every
 // build: it moves to the deployment's current version at its next workflow task, so stopping a drained old build
 // never strands it. Its code must therefore stay replay-compatible across builds (patched(), as everywhere).
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, providerSlots);
+// Only a versioned worker may declare a behaviour (the server refuses it from an unversioned one), hence the getter:
+// it runs when the workflow starts on a worker, which says whether it belongs to a deployment (an unversioned worker
+// reports a build id but no deployment name).
+setWorkflowOptions(
+  () => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {}),
+  providerSlots,
+);
