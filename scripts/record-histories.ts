@@ -13,6 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { openBench } from '../bench/harness.js';
+import { breakerWorkflowId } from '../src/contracts/names.js';
 import { startOpenAIMock } from '../src/mock/openai-videos/server.js';
 
 const OUT = new URL('../test/fixtures/histories/', import.meta.url);
@@ -29,7 +30,13 @@ const openai = await startOpenAIMock({ apiKey: OPENAI_KEY, timing: { queuedMs: 3
 const bench = await openBench();
 const { stop } = await bench.startWorker();
 
-async function produce(name: string, sb: Record<string, unknown>, steer?: (id: string) => Promise<void>) {
+async function produce(
+  name: string,
+  sb: Record<string, unknown>,
+  steer?: (id: string) => Promise<void>,
+  /** Runs after the production ended, before its histories are saved (records histories of other workflows). */
+  after?: (id: string) => Promise<void>,
+) {
   if (!shouldRecord(name)) return console.log(`${name}: not asked for, or recorded already: skipped`);
   const dir = join(bench.workDir, name);
   await mkdir(dir, { recursive: true });
@@ -38,6 +45,7 @@ async function produce(name: string, sb: Record<string, unknown>, steer?: (id: s
   await bench.client.submit(plan);
   await steer?.(name);
   await bench.client.result(name).catch(() => undefined);
+  await after?.(name);
   const ids = [name];
   for await (const w of bench.temporal.workflow.list({ query: `WorkflowId STARTS_WITH '${name}/'` })) ids.push(w.workflowId);
   for (const id of ids) {
@@ -309,6 +317,81 @@ await produce('replay-speech', {
     { id: 'b', prompt: 'second', continuity: 'chain', narration: 'One hundred and twelve steps.' },
   ],
 });
+
+// An extension: the second scene is the provider's own extension of the first scene's clip (trimmed so nothing
+// repeats), on the OpenAI-compatible mock's POST /v1/videos/extensions.
+await produce('replay-extend', {
+  title: 'Replay extend',
+  defaults: { provider: 'openai-videos', size: '1280x720', seconds: 4, maxParallelScenes: 1 },
+  output: { captions: false },
+  providers: { 'openai-videos': { baseURL: openai.baseURL, pollIntervalMs: 30 } },
+  scenes: [
+    { id: 'a', prompt: 'The source clip' },
+    { id: 'b', prompt: 'Carries on from the source', continuity: 'extend' },
+  ],
+});
+
+// A review rejection on a provider with remix: take 2 is a remix of the rejected take's job, steered by the note.
+await produce(
+  'replay-remix',
+  {
+    title: 'Replay remix',
+    defaults: { provider: 'openai-videos', size: '1280x720', seconds: 4 },
+    output: { captions: false },
+    operator: { waitSeconds: 300 },
+    review: { scenes: ['a'] },
+    providers: { 'openai-videos': { baseURL: openai.baseURL, pollIntervalMs: 30 } },
+    scenes: [{ id: 'a', prompt: 'Reviewed, rejected, remixed' }],
+  },
+  async (id) => {
+    await until(id, (p) => p.scenes[0]!.state === 'awaiting_review');
+    await bench.client.review(id, { sceneId: 'a', decision: 'reject', note: 'warmer light' });
+    await until(id, (p) => p.scenes[0]!.state === 'awaiting_review' && p.scenes[0]!.take === 2);
+    await bench.client.review(id, { sceneId: 'a', decision: 'approve' });
+  },
+);
+
+/** Saves the history of a provider-wide workflow (semaphore, breaker) as it stands; it may still be running. */
+const saveShared = async (id: string) => {
+  await save(id, historyToJSON(await bench.temporal.workflow.getHandle(id).fetchHistory()));
+  console.log(`${id}: 1 history`);
+};
+
+// No maxInFlight (providerSlots) scenario yet: providerSlots sets versioningBehavior AUTO_UPGRADE, which the server
+// refuses from this unversioned bench worker ("versioning behavior cannot be specified without deployment options"),
+// so the semaphore never completes a workflow task and the production waits for its slot forever.
+
+// A create that fails as an outage does (503): the submit signal-with-starts the provider's circuit breaker
+// (providerBreaker) with the failure, the retried create succeeds and tells it so. The breaker's history is recorded.
+openai.setFaults([{ match: { method: 'POST', path: '/v1/videos', nth: 1 }, action: { type: 'http', status: 503 } }]);
+await produce(
+  'replay-breaker',
+  {
+    title: 'Replay breaker',
+    defaults: { provider: 'openai-videos', size: '1280x720', seconds: 4 },
+    output: { captions: false },
+    providers: { 'openai-videos': { baseURL: openai.baseURL, pollIntervalMs: 30 } },
+    scenes: [{ id: 'a', prompt: 'Made after an outage' }],
+  },
+  undefined,
+  () => saveShared(breakerWorkflowId(bench.taskQueue, 'openai-videos')),
+);
+openai.setFaults([]);
+
+let followedRun = '';
+// A followed run: the client starts followProduction (id `<production>/follow/<run>`), which keeps the run's event
+// log until the production ends. Its history is saved once it has finished.
+await produce(
+  'replay-follow',
+  {
+    title: 'Replay follow',
+    defaults: { provider: 'local', size: '320x180', seconds: 1 },
+    providers: { local: { pollIntervalMs: 50, latencyMs: 300 } },
+    scenes: [{ id: 'a', prompt: 'followed' }],
+  },
+  async (id) => void (followedRun = await bench.client.follow(id, { pollMs: 100 })),
+  async (id) => void (await bench.temporal.workflow.getHandle(`${id}/follow/${followedRun}`).result()),
+);
 
 await stop();
 await bench.close();
