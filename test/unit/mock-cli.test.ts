@@ -264,7 +264,9 @@ describe('storyreel mock', () => {
   it('an unknown mock is a usage error (exit 2) that lists the available ones', async () => {
     const { code, err } = await finished(cli(ROOT, ['mock', 'no-such-api']));
     expect(code).toBe(2);
-    expect(err.trim()).toBe('unknown mock "no-such-api"; available: comfyui, fal, google, kling, openai-videos, replicate, runway');
+    expect(err.trim()).toBe(
+      'unknown mock "no-such-api"; available: comfyui, elevenlabs, fal, google, kling, openai-speech, openai-videos, replicate, runway',
+    );
   });
 
   it('a bad option is a usage error (exit 2) that names the option', async () => {
