@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { openBench } from '../bench/harness.js';
-import { breakerWorkflowId } from '../src/contracts/names.js';
+import { breakerWorkflowId, slotsWorkflowId } from '../src/contracts/names.js';
 import { startOpenAIMock } from '../src/mock/openai-videos/server.js';
 
 const OUT = new URL('../test/fixtures/histories/', import.meta.url);
@@ -357,9 +357,23 @@ const saveShared = async (id: string) => {
   console.log(`${id}: 1 history`);
 };
 
-// No maxInFlight (providerSlots) scenario yet: providerSlots sets versioningBehavior AUTO_UPGRADE, which the server
-// refuses from this unversioned bench worker ("versioning behavior cannot be specified without deployment options"),
-// so the semaphore never completes a workflow task and the production waits for its slot forever.
+// A provider with a cluster-wide cap (maxInFlight): every job takes a slot from providerSlots, the provider's
+// semaphore, and gives it back. The semaphore's own history is recorded too (it keeps running).
+await produce(
+  'replay-slots',
+  {
+    title: 'Replay slots',
+    defaults: { provider: 'local', size: '320x180', seconds: 1 },
+    output: { captions: false },
+    providers: { local: { pollIntervalMs: 50, latencyMs: 300, maxInFlight: 1 } },
+    scenes: [
+      { id: 'a', prompt: 'first slot' },
+      { id: 'b', prompt: 'second slot' },
+    ],
+  },
+  undefined,
+  () => saveShared(slotsWorkflowId(bench.taskQueue, 'local')),
+);
 
 // A create that fails as an outage does (503): the submit signal-with-starts the provider's circuit breaker
 // (providerBreaker) with the failure, the retried create succeeds and tells it so. The breaker's history is recorded.
