@@ -78,6 +78,11 @@ function clipLength(s: ProductionPlan['scenes'][number]): string {
   const sp = s.speech;
   const made = s.generateSeconds !== undefined ? ` (${s.generateSeconds}s made)` : '';
   if (!sp) return `${s.seconds}s${made}`;
+  if ((sp.fit === 'extend' || sp.fit === 'trim') && s.generateSeconds !== undefined && s.seconds > sp.requestedSeconds) {
+    // The clip is made at an allowed length and held (extend) or cut (trim) to the scene's length.
+    const asked = sp.requestedSeconds !== s.generateSeconds ? `${sp.requestedSeconds}s→` : '';
+    return `${asked}${s.generateSeconds}s (${sp.fit}: scene ${s.seconds}s)`;
+  }
   const asked = sp.requestedSeconds !== s.seconds ? `${sp.requestedSeconds}s→` : '';
   const shown = sp.sceneSeconds !== s.seconds ? ` (${sp.fit}: scene ${sp.sceneSeconds}s)` : '';
   return `${asked}${s.seconds}s${made}${shown}`;

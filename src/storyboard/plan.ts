@@ -12,7 +12,7 @@ import type { Catalog, PixelSize, ProviderCapabilities, SceneAsk, SceneIssue, Se
 import type { ImageInput } from '../contracts/jobs.js';
 import type { ProviderSettings, SettingsFiles } from '../contracts/provider-settings.js';
 import type { SceneSpeech } from '../contracts/speech.js';
-import { fitToSpeech, sceneSpeech, sceneSpeechSeconds } from './speech.js';
+import { fitToSpeech, sceneSpeech, sceneSpeechSeconds, wholeFrames } from './speech.js';
 
 /** Bump when the meaning of a cache key changes (so old clips are not reused for a different request). */
 export const CACHE_KEY_VERSION = 1;
@@ -53,7 +53,8 @@ export interface ScenePlan {
   seconds: number;
   /**
    * What the model is asked to make when it cannot make `seconds` exactly (6 → 5 on a model of 5 or 10 s): the
-   * downloaded clip is then trimmed or padded (last frame held) to `seconds`, so the edit keeps its timing.
+   * downloaded clip is then trimmed or padded (last frame held) to `seconds`, so the edit keeps its timing. Also the
+   * clip of a scene whose length follows its speech under speechFit extend (held) or trim (cut).
    */
   generateSeconds?: number;
   /** round(seconds × fps) of the output. */
@@ -262,11 +263,18 @@ export function planProduction(input: PlanInput): ProductionPlan {
         requestedSeconds,
         extending && caps.extend ? caps.extend.seconds : caps.seconds,
         input.speechSeconds ?? {},
+        sb.defaults.fps,
       );
       if (speech?.problem) issues.push({ path: scene.seconds !== undefined ? at('seconds') : at('narration'), message: speech.problem });
-      // A spoken scene's clip is as long as its speech needs (already one of the model's allowed lengths).
-      const seconds = speech ? speech.clipSeconds : requestedSeconds;
-      const fit = extending ? { generate: seconds, action: 'exact' as const } : fitSeconds(caps.seconds, seconds);
+      // A spoken scene's clip is as long as its speech needs (already one of the model's allowed lengths). Under
+      // speechFit extend/trim the scene lasts as long as its speech instead, and the clip (an allowed length) is cut
+      // or held to it at download, as a routed length is.
+      const seconds = speech ? speech.sceneSeconds : requestedSeconds;
+      const fit = speech?.fitted
+        ? { generate: speech.clipSeconds, action: speech.clipSeconds > seconds ? ('trim' as const) : ('pad' as const) }
+        : extending
+          ? { generate: seconds, action: 'exact' as const }
+          : fitSeconds(caps.seconds, seconds);
       if (!fit) {
         issues.push({
           path: at('seconds'),
@@ -330,10 +338,10 @@ export function planProduction(input: PlanInput): ProductionPlan {
               message: `"extend" needs the previous scene on the same provider (${prevProvider} ≠ ${providerName}); use "chain"`,
             });
           }
-          if (ok && caps.extend && !secondsAllowed(caps.extend.seconds, seconds)) {
+          if (ok && caps.extend && !secondsAllowed(caps.extend.seconds, generateSeconds)) {
             issues.push({
               path: at('seconds'),
-              message: `${seconds} is not an allowed extension length for ${providerName}/${model}; allowed: ${describeSeconds(caps.extend.seconds)}`,
+              message: `${generateSeconds} is not an allowed extension length for ${providerName}/${model}; allowed: ${describeSeconds(caps.extend.seconds)}`,
             });
           }
           continuity.extendsSceneId = previous.id;
@@ -526,14 +534,18 @@ export function planProduction(input: PlanInput): ProductionPlan {
   };
 }
 
-/** Scene i's speech with its lengths fitted to the model's clip lengths; undefined when nothing is spoken. */
+/**
+ * Scene i's speech with its lengths fitted to the model's clip lengths; undefined when nothing is spoken. `fitted`:
+ * speechFit extend/trim made the scene (`sceneSeconds`, whole frames) longer or shorter than its clip.
+ */
 function plannedSpeech(
   sb: Storyboard,
   i: number,
   requestedSeconds: number,
   allowed: SecondsSpec,
   measured: Record<string, number>,
-): { plan: ScenePlanSpeech; clipSeconds: number; problem?: string } | undefined {
+  fps: number,
+): { plan: ScenePlanSpeech; clipSeconds: number; sceneSeconds: number; fitted: boolean; problem?: string } | undefined {
   const scene = sb.scenes[i]!;
   const next = sb.scenes[i + 1];
   const speech = sceneSpeech(sb, scene, {
@@ -543,17 +555,12 @@ function plannedSpeech(
   if (!speech) return undefined;
   const { speechS, measured: known } = sceneSpeechSeconds(speech, measured);
   const timing = fitToSpeech({ requested: requestedSeconds, speechS, tailS: speech.tailS, fit: speech.fit, allowed });
-  if ((speech.fit === 'extend' || speech.fit === 'trim') && timing.sceneSeconds !== timing.clipSeconds) {
-    // Holding a last frame or cutting a clip's tail at assembly is not built yet: refuse rather than cut the speech.
-    return {
-      plan: { ...speech, speechS, measured: known, requestedSeconds, allowed, sceneSeconds: timing.clipSeconds },
-      clipSeconds: timing.clipSeconds,
-      problem: `speechFit "${speech.fit}" is not supported yet (the speech needs ${(speechS + speech.tailS).toFixed(2)} s); use "lengthen" (a longer clip) or "fail"`,
-    };
-  }
+  const sceneSeconds = timing.sceneSeconds !== timing.clipSeconds ? wholeFrames(timing.sceneSeconds, fps) : timing.clipSeconds;
   return {
-    plan: { ...speech, speechS, measured: known, requestedSeconds, allowed, sceneSeconds: timing.sceneSeconds },
+    plan: { ...speech, speechS, measured: known, requestedSeconds, allowed, sceneSeconds },
     clipSeconds: timing.clipSeconds,
+    sceneSeconds,
+    fitted: sceneSeconds !== timing.clipSeconds,
     // An estimate (a paid voice not yet synthesized) never fails planning: the workflow refits with the real length.
     ...(timing.problem && known ? { problem: timing.problem } : {}),
   };

@@ -4,8 +4,9 @@
  * old one and its new length, and so does every scene that continues from it (its first frame changes).
  */
 import { hashOf } from '../contracts/hash.js';
-import type { ProductionPlan, ScenePlan } from './plan.js';
-import { fitToSpeech } from './speech.js';
+import type { ProductionPlan, ScenePlan, ScenePlanSpeech } from './plan.js';
+import { secondsAllowed } from '../contracts/capabilities.js';
+import { fitToSpeech, wholeFrames, type SpeechTiming } from './speech.js';
 
 export interface RetimeResult {
   plan: ProductionPlan;
@@ -32,23 +33,20 @@ export function retimeForSpeech(plan: ProductionPlan, speechS: Readonly<Record<s
         allowed: s.speech.allowed,
       });
       if (timing.problem) problems.push({ sceneId: s.id, message: `scene ${s.id}: ${timing.problem}` });
-      else if (timing.sceneSeconds !== timing.clipSeconds) {
-        problems.push({
-          sceneId: s.id,
-          message: `scene ${s.id}: speechFit "${s.speech.fit}" is not supported yet; use "lengthen" or "fail"`,
-        });
-      }
-      const same = s.speech.measured && s.speech.speechS === measured && s.speech.sceneSeconds === timing.sceneSeconds;
-      if (!same) next = { ...s, speech: { ...s.speech, speechS: measured, measured: true, sceneSeconds: timing.sceneSeconds } };
-      if (timing.clipSeconds !== s.seconds) {
-        changed.push({ sceneId: s.id, from: s.seconds, to: timing.clipSeconds });
-        next = {
-          ...next,
-          seconds: timing.clipSeconds,
-          frames: Math.round(timing.clipSeconds * s.fps),
-          estimatedCostUsd: round4((s.estimatedCostUsd * timing.clipSeconds) / s.seconds),
-          cacheKey: hashOf({ retimedFrom: s.cacheKey, seconds: timing.clipSeconds }),
-        };
+      if (s.speech.fit === 'extend' || s.speech.fit === 'trim') next = refitHeldOrCut(s, s.speech, measured, timing, changed);
+      else {
+        const same = s.speech.measured && s.speech.speechS === measured && s.speech.sceneSeconds === timing.sceneSeconds;
+        if (!same) next = { ...s, speech: { ...s.speech, speechS: measured, measured: true, sceneSeconds: timing.sceneSeconds } };
+        if (timing.clipSeconds !== s.seconds) {
+          changed.push({ sceneId: s.id, from: s.seconds, to: timing.clipSeconds });
+          next = {
+            ...next,
+            seconds: timing.clipSeconds,
+            frames: Math.round(timing.clipSeconds * s.fps),
+            estimatedCostUsd: round4((s.estimatedCostUsd * timing.clipSeconds) / s.seconds),
+            cacheKey: hashOf({ retimedFrom: s.cacheKey, seconds: timing.clipSeconds }),
+          };
+        }
       }
     }
     const from = s.continuity.firstFrame?.kind === 'previous-last-frame' ? s.continuity.firstFrame.sceneId : s.continuity.extendsSceneId;
@@ -73,6 +71,38 @@ export function retimeForSpeech(plan: ProductionPlan, speechS: Readonly<Record<s
     },
     changed,
     problems,
+  };
+}
+
+/**
+ * speechFit extend/trim: the scene lasts as long as its measured speech (whole frames) and its clip, an allowed
+ * length, is cut or held to it at download (`generateSeconds`), as the planner makes it. A scene whose speech now
+ * fits keeps the clip it had when the model cannot make the requested length exactly (it is fitted to it).
+ */
+function refitHeldOrCut(
+  s: ScenePlan,
+  speech: ScenePlanSpeech,
+  measured: number,
+  timing: SpeechTiming,
+  changed: RetimeResult['changed'],
+): ScenePlan {
+  const fitted = timing.sceneSeconds !== timing.clipSeconds;
+  const sceneS = fitted ? wholeFrames(timing.sceneSeconds, s.fps) : timing.clipSeconds;
+  const clip = fitted || secondsAllowed(speech.allowed, sceneS) ? timing.clipSeconds : (s.generateSeconds ?? timing.clipSeconds);
+  const generate = clip !== sceneS ? clip : undefined;
+  const same = speech.measured && speech.speechS === measured && speech.sceneSeconds === sceneS;
+  const next: ScenePlan = same ? s : { ...s, speech: { ...speech, speechS: measured, measured: true, sceneSeconds: sceneS } };
+  const before = s.generateSeconds ?? s.seconds;
+  if (sceneS === s.seconds && generate === s.generateSeconds) return next;
+  changed.push({ sceneId: s.id, from: s.seconds, to: sceneS });
+  const { generateSeconds: _old, ...rest } = next;
+  return {
+    ...rest,
+    seconds: sceneS,
+    ...(generate !== undefined ? { generateSeconds: generate } : {}),
+    frames: Math.round(sceneS * s.fps),
+    estimatedCostUsd: round4((s.estimatedCostUsd * clip) / before),
+    cacheKey: hashOf({ retimedFrom: s.cacheKey, seconds: sceneS, ...(generate !== undefined ? { generate } : {}) }),
   };
 }
 

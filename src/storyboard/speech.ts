@@ -4,7 +4,7 @@
  * the workflow calls `retimeForSpeech` with the durations its voicing activities measured, before any clip of a
  * retimed scene is requested.
  */
-import { describeSeconds, type SecondsSpec } from '../contracts/capabilities.js';
+import { describeSeconds, secondsAllowed, type SecondsSpec } from '../contracts/capabilities.js';
 import { hashOf } from '../contracts/hash.js';
 import { speechLength, type SceneSpeech, type SpeechFit, type SpeechLine, type VoiceSettings } from '../contracts/speech.js';
 import type { Scene, Storyboard, Voice } from './schema.js';
@@ -119,7 +119,9 @@ export function fitToSpeech(args: {
   if (need <= args.requested + 1e-9) return { clipSeconds: args.requested, sceneSeconds: args.requested };
   switch (args.fit) {
     case 'extend':
-      return { clipSeconds: args.requested, sceneSeconds: need };
+      // The clip the storyboard asked for, as a length the model makes (the longest allowed one not above it when it
+      // is not allowed, as routing would pad it); its last frame is then held until the speech and its tail are over.
+      return { clipSeconds: clipAtMost(args.allowed, args.requested), sceneSeconds: need };
     case 'fail':
       return {
         clipSeconds: args.requested,
@@ -139,6 +141,26 @@ export function fitToSpeech(args: {
       return { clipSeconds: clip, sceneSeconds: args.fit === 'trim' ? need : clip };
     }
   }
+}
+
+/** `seconds` when the model makes it, else the longest allowed length below it, else the shortest one above it. */
+function clipAtMost(spec: SecondsSpec, seconds: number): number {
+  if (secondsAllowed(spec, seconds)) return seconds;
+  const below =
+    spec.kind === 'enum'
+      ? [...spec.values].filter((v) => v <= seconds + 1e-9).sort((a, b) => b - a)[0]
+      : seconds >= spec.min - 1e-9
+        ? round3(Math.min(spec.max, spec.min + Math.floor((seconds - spec.min) / spec.step + 1e-9) * spec.step))
+        : undefined;
+  return below ?? shortestAllowed(spec, seconds) ?? seconds;
+}
+
+/**
+ * A fitted scene's length (extend, trim) rounded UP to whole frames at `fps`: the edit cuts clips at frames, and
+ * rounding down could take the last of the speech's tail.
+ */
+export function wholeFrames(seconds: number, fps: number): number {
+  return round3(Math.ceil(seconds * fps - 1e-6) / fps);
 }
 
 /** The shortest allowed length that is at least `seconds`. */

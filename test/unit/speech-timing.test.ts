@@ -115,6 +115,72 @@ describe('fitting a scene to its speech', () => {
     expect(r.problems).toEqual([]);
   });
 
+  it('speechFit extend holds the clip (an allowed length) until the speech is over; trim cuts a longer clip to it', () => {
+    const veo = { kind: 'enum', values: [4, 6, 8] } as const;
+    // 5 s is not a Veo length: the clip is the allowed one below it, held for the rest of the speech.
+    expect(fitToSpeech({ requested: 5, speechS: 6, tailS: 0.35, fit: 'extend', allowed: veo })).toEqual({
+      clipSeconds: 4,
+      sceneSeconds: 6.35,
+    });
+    expect(fitToSpeech({ requested: 4, speechS: 5, tailS: 0.35, fit: 'trim', allowed: veo })).toEqual({
+      clipSeconds: 6,
+      sceneSeconds: 5.35,
+    });
+    const fixed = (fit: 'extend' | 'trim') => {
+      const s = sb();
+      s.scenes[0] = { ...s.scenes[0]!, seconds: 2, speechFit: fit };
+      return s;
+    };
+    const plain = planOf(sb(), { speechSeconds: measured(sb(), 2.5) });
+    for (const fit of ['extend', 'trim'] as const) {
+      const plan = planOf(fixed(fit), { speechSeconds: measured(fixed(fit), 2.5) });
+      const one = plan.scenes[0]!;
+      // lead 0.25 + 2.5 spoken + 0.35 tail = 3.1 s, rounded up to whole frames at 24 fps: 75 frames = 3.125 s.
+      expect(one.speech).toMatchObject({ speechS: 2.75, requestedSeconds: 2, sceneSeconds: 3.125, fit });
+      expect(one.seconds).toBe(3.125);
+      expect(one.frames).toBe(75);
+      expect(one.seconds).toBeGreaterThanOrEqual(one.speech!.speechS + one.speech!.tailS);
+      expect(plan.totals.seconds).toBe(3.125 + 6 + 3);
+      // The model is asked for an allowed clip (local: steps of 0.5 s), fitted at download; the key says so.
+      expect(one.cacheKey).not.toBe(plain.scenes[0]!.cacheKey);
+      expect(plan.scenes[1]!.cacheKey).not.toBe(plain.scenes[1]!.cacheKey);
+    }
+    const extend = planOf(fixed('extend'), { speechSeconds: measured(fixed('extend'), 2.5) }).scenes[0]!;
+    expect(extend.generateSeconds).toBe(2);
+    expect(extend.estimatedCostUsd).toBe(plain.scenes[0]!.estimatedCostUsd * (2 / 3.5));
+    const trim = planOf(fixed('trim'), { speechSeconds: measured(fixed('trim'), 2.5) }).scenes[0]!;
+    expect(trim.generateSeconds).toBe(3.5);
+    expect(trim.seconds).toBeLessThan(trim.generateSeconds!);
+  });
+
+  it('the workflow refit gives an extend/trim scene the shape the planner gives measured speech', () => {
+    for (const fit of ['extend', 'trim'] as const) {
+      const s = sb();
+      s.scenes[0] = { ...s.scenes[0]!, seconds: 2, speechFit: fit };
+      // Planned with speech that fits in 2 s (nothing fitted), then measured longer by the voicing step.
+      const plan = planOf(s, { speechSeconds: measured(s, 1) });
+      expect(plan.scenes[0]!.seconds).toBe(2);
+      expect(plan.scenes[0]!.generateSeconds).toBeUndefined();
+      expect(retimeForSpeech(plan, { one: plan.scenes[0]!.speech!.speechS }).plan).toBe(plan);
+      const r = retimeForSpeech(plan, { one: 2.75 });
+      expect(r.problems).toEqual([]);
+      expect(r.changed).toEqual([{ sceneId: 'one', from: 2, to: 3.125 }]);
+      const planned = planOf(s, { speechSeconds: measured(s, 2.5) }).scenes[0]!;
+      const one = r.plan.scenes[0]!;
+      expect({ seconds: one.seconds, generateSeconds: one.generateSeconds, frames: one.frames }).toEqual({
+        seconds: planned.seconds,
+        generateSeconds: planned.generateSeconds,
+        frames: planned.frames,
+      });
+      expect(one.speech!.sceneSeconds).toBe(3.125);
+      expect(one.cacheKey).not.toBe(plan.scenes[0]!.cacheKey);
+      expect(r.plan.scenes[1]!.cacheKey).not.toBe(plan.scenes[1]!.cacheKey);
+      expect(r.plan.totals.seconds).toBe(3.125 + plan.scenes[1]!.seconds + 3);
+      // Refitting the refitted plan with the same lengths changes nothing.
+      expect(retimeForSpeech(r.plan, { one: 2.75 }).plan).toBe(r.plan);
+    }
+  });
+
   it('voice settings are part of a line key; the key variable is not', () => {
     const v = resolveVoice({ provider: 'openai-speech', voice: 'marin', apiKeyEnv: 'A' });
     expect(lineKey('Hi.', v)).toBe(lineKey('Hi.', { ...v, apiKeyEnv: 'B' }));
