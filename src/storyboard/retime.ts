@@ -39,8 +39,11 @@ export function retimeForSpeech(plan: ProductionPlan, speechS: Readonly<Record<s
         if (!same) next = { ...s, speech: { ...s.speech, speechS: measured, measured: true, sceneSeconds: timing.sceneSeconds } };
         if (timing.clipSeconds !== s.seconds) {
           changed.push({ sceneId: s.id, from: s.seconds, to: timing.clipSeconds });
+          // The new length is one the model allows: a length the planner had mapped to another (generateSeconds) is
+          // now made as it is, not padded or cut from the old mapping.
+          const { generateSeconds: _mapped, ...unmapped } = next;
           next = {
-            ...next,
+            ...unmapped,
             seconds: timing.clipSeconds,
             frames: Math.round(timing.clipSeconds * s.fps),
             estimatedCostUsd: round4((s.estimatedCostUsd * timing.clipSeconds) / s.seconds),

@@ -115,6 +115,15 @@ describe('fitting a scene to its speech', () => {
     expect(r.problems).toEqual([]);
   });
 
+  it('a lengthened scene whose length the planner had mapped is made at its new, allowed length', () => {
+    const plan = planOf(sb(), { speechSeconds: measured(sb(), 1) });
+    // As if the model could not make the requested length and the planner had it made shorter and held.
+    const mapped = { ...plan, scenes: plan.scenes.map((s, i) => (i === 1 ? { ...s, generateSeconds: s.seconds - 1 } : s)) };
+    const r = retimeForSpeech(mapped, { two: 7 });
+    expect(r.plan.scenes[1]!.seconds).toBe(7.5);
+    expect(r.plan.scenes[1]!.generateSeconds).toBeUndefined();
+  });
+
   it('speechFit extend holds the clip (an allowed length) until the speech is over; trim cuts a longer clip to it', () => {
     const veo = { kind: 'enum', values: [4, 6, 8] } as const;
     // 5 s is not a Veo length: the clip is the allowed one below it, held for the rest of the speech.
