@@ -166,12 +166,18 @@ describe('reconciliation never adopts the wrong job and never assumes the list o
 describe('a submit cannot outlive its activity', () => {
   it('a create held by the gateway past the submit timeout is abandoned before the retry reconciles: one job', async () => {
     const mock = await mockWith();
-    mock.setFaults([{ match: { method: 'POST', path: '/v1/videos' }, action: { type: 'delay', ms: 14_000, stage: 'before' } }]);
-    const sb = storyboard(mock, 'Slow create', [{ id: 's1', prompt: 'Fog rolls over the point' }], { requestTimeoutMs: 60_000 });
-    await start(mock, 'money-slow', sb, { submitS: 10, heartbeatS: 10 });
+    // The gateway would answer only after the submit activity's own timeout (20 s). requestTimeoutMs must end inside
+    // it with 10 s to spare (a longer one is refused at submit), so the client gives up at 10 s, and the retry
+    // reconciles instead of posting blind.
+    const holdMs = 24_000;
+    mock.setFaults([{ match: { method: 'POST', path: '/v1/videos' }, action: { type: 'delay', ms: holdMs, stage: 'before' } }]);
+    const sb = storyboard(mock, 'Slow create', [{ id: 's1', prompt: 'Fog rolls over the point' }], { requestTimeoutMs: 10_000 });
+    await start(mock, 'money-slow', sb, { submitS: 20, heartbeatS: 10 });
     const done = await outcome('money-slow');
     expect(done.state).toBe('completed');
-    await new Promise((r) => setTimeout(r, 6000)); // past the held request's release: it must not create a job
+    // Past the held request's release: it must not create a job.
+    const firstPost = creates(mock.requests())[0]!;
+    await new Promise((r) => setTimeout(r, Math.max(0, firstPost.time + holdMs + 1000 - Date.now())));
     const posts = creates(mock.requests());
     console.log(`slow create: ${posts.length} POSTs, statuses ${posts.map((p) => p.status).join(',')}, jobs ${mock.videos().length}`);
     expect(mock.videos()).toHaveLength(1);
