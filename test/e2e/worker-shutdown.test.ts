@@ -82,7 +82,7 @@ async function submit(s: Setup, tag: string, faults: FaultRule[]) {
     defaults: { provider: 'openai-videos', model: 'sora-2', size: '1280x720', seconds: 4 },
     output: { captions: false },
     // A long idle timeout: the stalled download waits for the shutdown, not for the provider's timeout.
-    providers: { 'openai-videos': { baseURL: mock.baseURL, pollIntervalMs: 50, requestTimeoutMs: 120_000 } },
+    providers: { 'openai-videos': { baseURL: mock.baseURL, pollIntervalMs: 50, requestTimeoutMs: 110_000 } },
     scenes: [{ id: 'pier', prompt: `The pier at dusk, ${tag}` }],
   });
   const { plan } = await client.plan(file, { productionId: `shutdown-${tag}-${randomUUID().slice(0, 8)}` });
