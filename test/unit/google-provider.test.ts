@@ -333,8 +333,9 @@ describe('reading a video-sized JSON answer', () => {
         .update(await readFile(read.media[0]!.path!))
         .digest('hex'),
     ).toBe(expected.digest('hex'));
-    // Holding the string once would add 96 MiB; what grows is garbage of chunks between collections.
-    expect(peak).toBeLessThan(64 * 1024 * 1024);
+    // Holding the string once would add its 96 MiB on top of the garbage of chunks between collections (which is
+    // 40-75 MiB here, depending on the Node version's collector); growth below the string's size means never held.
+    expect(peak).toBeLessThan(96 * 1024 * 1024);
   });
 
   it('JSON escapes inside the base64 (\\/) are undone; a body shorter than its Content-Length is an error', async () => {

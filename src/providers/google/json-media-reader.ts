@@ -109,6 +109,8 @@ class DocumentBuilder {
   private readonly stack: Container[] = [];
   private text: string | undefined;
   private current: { part: MediaPart; carry: string; out: WriteStream | undefined } | undefined;
+  /** The first error of the media file being written (see startString). */
+  private writeError: Error | undefined;
 
   constructor(private readonly captureTo: string | undefined) {}
 
@@ -174,7 +176,12 @@ class DocumentBuilder {
         ...(this.captureTo ? { path: `${this.captureTo}.media${this.media.length}` } : {}),
       };
       this.media.push(part);
-      this.current = { part, carry: '', out: part.path ? createWriteStream(part.path) : undefined };
+      const out = part.path ? createWriteStream(part.path) : undefined;
+      // A write error (disk full) is raised at the next write or at the end; after discard() destroyed the stream, a
+      // write still in flight fails with ERR_STREAM_DESTROYED, which nobody needs, and an unheard 'error' would crash
+      // the worker.
+      out?.on('error', (err) => void (this.writeError ??= err));
+      this.current = { part, carry: '', out };
     } else {
       this.text = '';
     }
@@ -193,6 +200,7 @@ class DocumentBuilder {
 
   private async emit(buf: Buffer): Promise<void> {
     const cur = this.current!;
+    if (this.writeError) throw this.writeError;
     cur.part.bytes += buf.length;
     if (cur.out && buf.length && !cur.out.write(buf)) await once(cur.out, 'drain');
   }
@@ -208,6 +216,7 @@ class DocumentBuilder {
     if (cur.out) {
       cur.out.end();
       await once(cur.out, 'finish');
+      if (this.writeError) throw this.writeError;
     }
     this.current = undefined;
     this.put({ $media: cur.part.index });
