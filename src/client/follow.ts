@@ -3,7 +3,7 @@
  * event log and delivers webhooks. Starting it is idempotent (one follower per run); it never touches the
  * production itself, so it can be attached to any run at any time, including one started by the CLI.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type QueryDefinition } from '@temporalio/client';
 import {
   batchFollowStateQuery,
   followStateQuery,
@@ -39,42 +39,13 @@ export async function latestRunId(ctx: ClientContext, productionId: string): Pro
 
 /** Starts the run's follower, or leaves the one that exists (the first start's webhook target stays). */
 export async function followRun(ctx: ClientContext, productionId: string, runId: string, opts: FollowOptions = {}): Promise<string> {
-  const input: FollowInput = {
-    productionId,
-    runId,
-    ...(opts.webhook ? { webhook: opts.webhook } : {}),
-    ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
-    ...(opts.retryScheduleS ? { retryScheduleS: opts.retryScheduleS } : {}),
-  };
-  const workflowId = followWorkflowId(productionId, runId);
-  await ctx.temporal.workflow
-    .start<typeof followProduction>('followProduction', {
-      workflowId,
-      taskQueue: ctx.taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    })
-    .catch((err: unknown) => {
-      // A follower that finished already (REJECT_DUPLICATE) is the run's follower: its log is in its result.
-      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
-    });
-  return workflowId;
+  const input: FollowInput = { productionId, runId, ...followerOptions(opts) };
+  return startFollowerOnce<typeof followProduction>(ctx, 'followProduction', followWorkflowId(productionId, runId), input);
 }
 
 /** The follower's log after `afterSeq` and its deliveries; undefined when the run has no follower. */
 export async function followState(ctx: ClientContext, productionId: string, runId: string, afterSeq = 0): Promise<FollowState | undefined> {
-  const handle = ctx.temporal.workflow.getHandle<typeof followProduction>(followWorkflowId(productionId, runId));
-  let status: string;
-  try {
-    status = (await handle.describe()).status.name;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
-  if (status === 'RUNNING') return handle.query(followStateQuery, afterSeq);
-  const done = await handle.result();
-  return { ...done, events: done.events.filter((e) => e.seq > afterSeq) };
+  return followerState<FollowState>(ctx, followWorkflowId(productionId, runId), followStateQuery, afterSeq);
 }
 
 /** The batch follower's id: `batch-<id>/follow/<first run id>` (one per batch run chain). */
@@ -84,26 +55,8 @@ export const batchFollowWorkflowId = (batchId: string, firstRunId: string) => `$
 export async function followBatchRun(ctx: ClientContext, batchId: string, opts: FollowOptions = {}): Promise<string> {
   const desc = await ctx.temporal.workflow.getHandle(batchWorkflowId(batchId)).describe();
   const firstRunId = desc.raw.workflowExecutionInfo?.firstRunId || desc.runId;
-  const input: FollowBatchInput = {
-    batchId,
-    firstRunId,
-    ...(opts.webhook ? { webhook: opts.webhook } : {}),
-    ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
-    ...(opts.retryScheduleS ? { retryScheduleS: opts.retryScheduleS } : {}),
-  };
-  const workflowId = batchFollowWorkflowId(batchId, firstRunId);
-  await ctx.temporal.workflow
-    .start<typeof followBatch>('followBatch', {
-      workflowId,
-      taskQueue: ctx.taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    })
-    .catch((err: unknown) => {
-      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
-    });
-  return workflowId;
+  const input: FollowBatchInput = { batchId, firstRunId, ...followerOptions(opts) };
+  return startFollowerOnce<typeof followBatch>(ctx, 'followBatch', batchFollowWorkflowId(batchId, firstRunId), input);
 }
 
 /** The events and deliveries of the follower of the batch's current run chain; undefined when it has none. */
@@ -116,7 +69,47 @@ export async function batchFollowState(ctx: ClientContext, batchId: string, afte
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
-  const handle = ctx.temporal.workflow.getHandle<typeof followBatch>(workflowId);
+  return followerState<BatchFollowState>(ctx, workflowId, batchFollowStateQuery, afterSeq);
+}
+
+/** The options a follower's input carries, without the unset ones. */
+function followerOptions(opts: FollowOptions): Pick<FollowInput, 'webhook' | 'pollMs' | 'retryScheduleS'> {
+  return {
+    ...(opts.webhook ? { webhook: opts.webhook } : {}),
+    ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
+    ...(opts.retryScheduleS ? { retryScheduleS: opts.retryScheduleS } : {}),
+  };
+}
+
+/** Starts a follower once: a running one is kept, and one that finished (REJECT_DUPLICATE) is the follower too. */
+async function startFollowerOnce<W extends typeof followProduction | typeof followBatch>(
+  ctx: ClientContext,
+  type: 'followProduction' | 'followBatch',
+  workflowId: string,
+  input: Parameters<W>[0],
+): Promise<string> {
+  await ctx.temporal.workflow
+    .start(type, {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    })
+    .catch((err: unknown) => {
+      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    });
+  return workflowId;
+}
+
+/** A follower's events after `afterSeq` and its deliveries: queried while it runs, from its result once done. */
+async function followerState<S extends { events: { seq: number }[] }>(
+  ctx: ClientContext,
+  workflowId: string,
+  query: QueryDefinition<S, [number]>,
+  afterSeq: number,
+): Promise<S | undefined> {
+  const handle = ctx.temporal.workflow.getHandle(workflowId);
   let status: string;
   try {
     status = (await handle.describe()).status.name;
@@ -124,7 +117,7 @@ export async function batchFollowState(ctx: ClientContext, batchId: string, afte
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
-  if (status === 'RUNNING') return handle.query(batchFollowStateQuery, afterSeq);
-  const done = await handle.result();
+  if (status === 'RUNNING') return handle.query(query, afterSeq);
+  const done = (await handle.result()) as S;
   return { ...done, events: done.events.filter((e) => e.seq > afterSeq) };
 }

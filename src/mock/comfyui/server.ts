@@ -18,6 +18,7 @@ import {
   type MockProvider,
   type ParsedBody,
   type RequestLogEntry,
+  listenOptions,
 } from '../kit/index.js';
 import { ComfyApi, ImageStore } from './api.js';
 import { errorReply, faultBody, notFound } from './errors.js';
@@ -73,11 +74,8 @@ export async function startComfyMock(opts: ComfyMockOptions = {}): Promise<Comfy
   const server = await startMockServer<ComfyRoute, ComfyProvider>(
     {
       name: 'comfyui',
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.host !== undefined ? { host: opts.host } : {}),
-      ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
+      ...listenOptions(opts),
       ...(opts.clock ? { clock: opts.clock } : {}),
-      ...(opts.recordBodies !== undefined ? { recordBodies: opts.recordBodies } : {}),
       renderConcurrency: opts.renderConcurrency ?? 2,
     },
     (kit) => new ComfyProvider(opts, kit),

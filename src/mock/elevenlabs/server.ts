@@ -25,6 +25,7 @@ import {
   type MockRequest,
   type MockRoute,
   type RequestLogEntry,
+  listenOptions,
 } from '../kit/index.js';
 import { encodeSpeech, speak } from '../kit/speech.js';
 
@@ -71,10 +72,7 @@ export async function startElevenLabsMock(opts: ElevenLabsMockOptions = {}): Pro
     {
       name: 'elevenlabs',
       requestIdHeader: 'request-id',
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.host !== undefined ? { host: opts.host } : {}),
-      ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
-      ...(opts.recordBodies !== undefined ? { recordBodies: opts.recordBodies } : {}),
+      ...listenOptions(opts),
     },
     (kit) => new ElevenProvider(opts, kit),
   );

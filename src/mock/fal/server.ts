@@ -7,7 +7,15 @@
  * POST /__mock/reset, GET /__mock/requests-state (every request's status).
  */
 import type { IncomingMessage } from 'node:http';
-import { parseBody, startMockServer, type FaultRule, type MockKit, type MockProvider, type RequestLogEntry } from '../kit/index.js';
+import {
+  parseBody,
+  startMockServer,
+  type FaultRule,
+  type MockKit,
+  type MockProvider,
+  type RequestLogEntry,
+  listenOptions,
+} from '../kit/index.js';
 import { FalApi, type FalApiSettings } from './api.js';
 import { errorReply, FalError, faultBody, notFound } from './errors.js';
 import { resolveRoute, type FalRoute } from './routes.js';
@@ -61,11 +69,8 @@ export async function startFalMock(opts: FalMockOptions = {}): Promise<FalMock> 
       name: 'fal',
       faults: { jobFailureCodes: FAL_FAILURE_CODES },
       requestIdHeader: 'x-fal-request-id',
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.host !== undefined ? { host: opts.host } : {}),
-      ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
+      ...listenOptions(opts),
       ...(opts.clock ? { clock: opts.clock } : {}),
-      ...(opts.recordBodies !== undefined ? { recordBodies: opts.recordBodies } : {}),
       renderConcurrency: 2,
     },
     (kit) => new FalProviderMock(opts, kit),

@@ -19,6 +19,7 @@ import {
   type MockProvider,
   type MockRequest,
   type RequestLogEntry,
+  listenOptions,
 } from '../kit/index.js';
 import { errorInfo, errorReply, faultBody, googleError, invalidApiKey, notFound, unauthenticated, unregisteredCaller } from './errors.js';
 import { InteractionsApi } from './interactions-api.js';
@@ -93,11 +94,8 @@ export async function startGoogleMock(opts: GoogleMockOptions = {}): Promise<Goo
       faults: { jobFailureCodes: GOOGLE_FAILURE_CODES },
       credentialQueryParams: ['key'],
       requestIdHeader: 'x-goog-request-id',
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.host !== undefined ? { host: opts.host } : {}),
-      ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
+      ...listenOptions(opts),
       ...(opts.clock ? { clock: opts.clock } : {}),
-      ...(opts.recordBodies !== undefined ? { recordBodies: opts.recordBodies } : {}),
       renderConcurrency: 2,
     },
     (kit) => new GoogleProviderMock(opts, kit),

@@ -35,5 +35,5 @@ export { credentialSha256, CREDENTIAL_HEADERS, REDACTED } from './request-log.js
 export type { RequestLogEntry } from './request-log.js';
 export { json, parseRange, text } from './respond.js';
 export type { Asset, AssetReply, ByteRange, JsonReply, Reply, TextReply } from './respond.js';
-export { startMockServer } from './server.js';
+export { listenOptions, startMockServer } from './server.js';
 export type { MockServer, MockServerOptions } from './server.js';

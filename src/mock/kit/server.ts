@@ -53,6 +53,24 @@ export interface MockServerOptions {
   mediaPathPrefix?: string;
 }
 
+/** The listening options every mock passes through to its server. */
+export type ListenOptions = Pick<MockServerOptions, 'port' | 'host' | 'workDir' | 'recordBodies'>;
+
+/** A mock's listening options without the unset ones (exactOptionalPropertyTypes). */
+export function listenOptions(o: {
+  port?: number | undefined;
+  host?: string | undefined;
+  workDir?: string | undefined;
+  recordBodies?: boolean | undefined;
+}): ListenOptions {
+  return {
+    ...(o.port !== undefined ? { port: o.port } : {}),
+    ...(o.host !== undefined ? { host: o.host } : {}),
+    ...(o.workDir !== undefined ? { workDir: o.workDir } : {}),
+    ...(o.recordBodies !== undefined ? { recordBodies: o.recordBodies } : {}),
+  };
+}
+
 export interface MockServer<P> {
   /** http://HOST:PORT */
   url: string;

@@ -6,7 +6,15 @@
  * Control endpoints beside the API (not logged, no auth; kit/control.ts): GET /__mock/requests, GET|POST
  * /__mock/faults[?replace=1], POST /__mock/reset, and GET /__mock/tasks (every task as a query shows it).
  */
-import { startMockServer, type FaultRule, type MockKit, type MockProvider, type MockRequest, type RequestLogEntry } from '../kit/index.js';
+import {
+  startMockServer,
+  type FaultRule,
+  type MockKit,
+  type MockProvider,
+  type MockRequest,
+  type RequestLogEntry,
+  listenOptions,
+} from '../kit/index.js';
 import { TasksApi, type KlingTask, type TaskRequestView } from './api.js';
 import { verifyToken, type AccountKeys } from './auth.js';
 import { errorReply, notFound } from './errors.js';
@@ -66,11 +74,8 @@ export async function startKlingMock(opts: KlingMockOptions = {}): Promise<Kling
       name: 'kling',
       faults: { jobFailureCodes: FAILURE_CODES },
       mediaPathPrefix: '/kcdn',
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.host !== undefined ? { host: opts.host } : {}),
-      ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
+      ...listenOptions(opts),
       ...(opts.clock ? { clock: opts.clock } : {}),
-      ...(opts.recordBodies !== undefined ? { recordBodies: opts.recordBodies } : {}),
       renderConcurrency: opts.renderConcurrency ?? 2,
     },
     (kit) => new KlingProvider(opts, kit),

@@ -17,6 +17,7 @@ import {
   type MockRequest,
   type MockRoute,
   type RequestLogEntry,
+  listenOptions,
 } from '../kit/index.js';
 import { encodeSpeech, speak } from '../kit/speech.js';
 import {
@@ -89,10 +90,7 @@ export async function startOpenAISpeechMock(opts: OpenAISpeechMockOptions = {}):
   const server = await startMockServer(
     {
       name: 'openai-speech',
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.host !== undefined ? { host: opts.host } : {}),
-      ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
-      ...(opts.recordBodies !== undefined ? { recordBodies: opts.recordBodies } : {}),
+      ...listenOptions(opts),
     },
     (kit) => new SpeechProvider(opts, kit),
   );

@@ -7,7 +7,7 @@
  * /__mock/faults[?replace=1], POST /__mock/reset, and GET /__mock/videos (current Video objects).
  */
 import type { IncomingMessage } from 'node:http';
-import { startMockServer, type FaultRule, type MockKit, type MockProvider, type RequestLogEntry } from '../kit/index.js';
+import { startMockServer, type FaultRule, type MockKit, type MockProvider, type RequestLogEntry, listenOptions } from '../kit/index.js';
 import { VideosApi } from './api.js';
 import { ApiError, errorReply, invalidUrl } from './errors.js';
 import { FAILURE_CODES } from './faults.js';
@@ -86,11 +86,8 @@ export async function startOpenAIMock(opts: OpenAIMockOptions = {}): Promise<Ope
     {
       name: 'openai-videos',
       faults: { jobFailureCodes: FAILURE_CODES },
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.host !== undefined ? { host: opts.host } : {}),
-      ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
+      ...listenOptions(opts),
       ...(opts.clock ? { clock: opts.clock } : {}),
-      ...(opts.recordBodies !== undefined ? { recordBodies: opts.recordBodies } : {}),
       renderConcurrency: opts.renderConcurrency ?? 2,
     },
     (kit) => new OpenAIVideosProvider(opts, kit),

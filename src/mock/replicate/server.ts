@@ -6,7 +6,15 @@
  * /__mock/faults[?replace=1], POST /__mock/reset, and GET /__mock/predictions (current prediction objects).
  */
 import type { IncomingMessage } from 'node:http';
-import { startMockServer, type FaultRule, type MockKit, type MockProvider, type MockRequest, type RequestLogEntry } from '../kit/index.js';
+import {
+  startMockServer,
+  type FaultRule,
+  type MockKit,
+  type MockProvider,
+  type MockRequest,
+  type RequestLogEntry,
+  listenOptions,
+} from '../kit/index.js';
 import { PredictionsApi, type Prediction } from './api.js';
 import { errorReply, notFound, ProblemError } from './errors.js';
 import { FAILURE_CODES, faultBody } from './faults.js';
@@ -82,11 +90,8 @@ export async function startReplicateMock(given: ReplicateMockOptions = {}): Prom
     {
       name: 'replicate',
       faults: { jobFailureCodes: FAILURE_CODES },
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.host !== undefined ? { host: opts.host } : {}),
-      ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
+      ...listenOptions(opts),
       ...(opts.clock ? { clock: opts.clock } : {}),
-      ...(opts.recordBodies !== undefined ? { recordBodies: opts.recordBodies } : {}),
       renderConcurrency: opts.renderConcurrency ?? 2,
     },
     (kit) => new ReplicateProvider(opts, kit),

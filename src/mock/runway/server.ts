@@ -16,6 +16,7 @@ import {
   type MockProvider,
   type MockRequest,
   type RequestLogEntry,
+  listenOptions,
 } from '../kit/index.js';
 import { TasksApi, TIERS, type TaskListing, type Tier } from './api.js';
 import { errorReply, notFound } from './errors.js';
@@ -81,11 +82,8 @@ export async function startRunwayMock(opts: RunwayMockOptions = {}): Promise<Run
     {
       name: 'runway',
       faults: { jobFailureCodes: FAILURE_CODES },
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.host !== undefined ? { host: opts.host } : {}),
-      ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
+      ...listenOptions(opts),
       ...(opts.clock ? { clock: opts.clock } : {}),
-      ...(opts.recordBodies !== undefined ? { recordBodies: opts.recordBodies } : {}),
       renderConcurrency: opts.renderConcurrency ?? 2,
     },
     (kit) => new RunwayProvider(opts, kit),
