@@ -4,19 +4,19 @@
  */
 import { cancellationSignal, heartbeat, log, sleep } from '@temporalio/activity';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { extractLastFrame, fitImage } from '../src/media/frames.js';
 import { clipFacts } from '../src/media/fingerprint.js';
 import { probe, ProbeError } from '../src/media/probe.js';
 import { fitLength, trimHead } from '../src/media/trim.js';
 import { renderSlate, renderStill } from '../src/media/placeholder.js';
-import { MediaVerificationError, verifyClip } from '../src/media/verify-clip.js';
+import { MediaVerificationError, verifyClip, type VerifyClipExtras } from '../src/media/verify-clip.js';
 import { capabilitiesOf } from '../src/providers/catalog.js';
 import { hashOf } from '../src/contracts/hash.js';
 import { ProviderError } from '../src/providers/errors.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import type { ClipRecord, ClipStore } from '../src/store/clip-store.js';
-import { sha256File, tempPathFor } from '../src/store/files.js';
+import { fileSize, sha256File, tempPathFor } from '../src/store/files.js';
 import type { FrameSource, ScenePlan } from '../src/storyboard/plan.js';
 import type { ImageInput, JobSnapshot } from '../src/contracts/jobs.js';
 import type { ProviderSettings } from '../src/contracts/provider-settings.js';
@@ -82,7 +82,10 @@ export function sceneActivities(deps: SceneDeps) {
         const size = scene.size;
         if (src.kind === 'previous-last-frame') {
           if (!input.predecessor) throw new Error(`scene ${scene.id}: predecessor clip for its first frame is missing`);
-          const dest = deps.store.framePath(input.predecessor.cacheKey, `last-${size.width}x${size.height}`);
+          // Named by the clip's bytes: a clip made again under the same key (after `cache rm`) has its own frame.
+          const dest = deps.store.framePath(input.predecessor.sha256, `last-${size.width}x${size.height}`);
+          // Taken when the clip arrived (same size, same host): nothing to decode.
+          if (await fileSize(dest)) return { kind: 'file', path: dest, mime: 'image/png' };
           await mkdir(join(dest, '..'), { recursive: true });
           // The predecessor may have been rendered on another host: its bytes come through the store.
           const held = await deps.store.acquire([input.predecessor]);
@@ -227,9 +230,11 @@ export function sceneActivities(deps: SceneDeps) {
           onProgress: (fraction) => heartbeat({ fraction }),
         });
         let facts;
+        let probed;
         try {
           // Counting packets reads the whole file (a truncated one comes up short) without decoding it.
-          facts = clipFacts(await probe(tmp, { countPackets: true, signal: cancellationSignal() }));
+          probed = await probe(tmp, { countPackets: true, signal: cancellationSignal() });
+          facts = clipFacts(probed);
         } catch (err) {
           if (!(err instanceof ProbeError) && !(err instanceof Error && err.message === 'no video stream')) throw err;
           throw new ProviderError('output_corrupt', `scene ${input.scene.id}: the downloaded clip is not a readable video`, {
@@ -251,7 +256,15 @@ export function sceneActivities(deps: SceneDeps) {
             },
           );
         }
-        await verifyArrival(tmp, input, expected);
+        // A clip stored as it came is the one a chained scene continues from: its last frame is taken in the check's
+        // own decode, at this scene's size (the usual size of the next), so the next scene need not start ffmpeg.
+        const asIs = !input.trimStartS && !needsFit(facts.videoSeconds, input.scene);
+        const { width, height } = input.scene.size;
+        const lastFrame = asIs
+          ? { path: deps.store.framePath(downloaded.sha256, `last-${width}x${height}`), size: input.scene.size }
+          : undefined;
+        if (lastFrame) await mkdir(dirname(lastFrame.path), { recursive: true });
+        await verifyArrival(tmp, input, expected, { probed, ...(lastFrame ? { lastFrame } : {}) });
         let source = tmp;
         if (input.trimStartS) {
           await trimHead(tmp, trimmed, input.trimStartS, input.scene.fps, cancellationSignal());
@@ -310,7 +323,7 @@ function needsFit(seconds: number, scene: DownloadInput['scene']): boolean {
  * rate the provider renders at (or the scene's), an audio track when the model was asked for sound. Heartbeats follow
  * the decode. A clip that fails is output_invalid with every reason (the same bytes fail the same way: not retried).
  */
-async function verifyArrival(path: string, input: DownloadInput, durationS: number): Promise<void> {
+async function verifyArrival(path: string, input: DownloadInput, durationS: number, extras: VerifyClipExtras): Promise<void> {
   const { scene } = input;
   const caps = capabilitiesOf(scene.provider, scene.model, input.settings);
   try {
@@ -326,6 +339,7 @@ async function verifyArrival(path: string, input: DownloadInput, durationS: numb
       },
       cancellationSignal(),
       (fraction) => heartbeat({ step: 'verify', fraction }),
+      extras,
     );
   } catch (err) {
     if (!(err instanceof MediaVerificationError)) throw err;

@@ -407,6 +407,20 @@ await produce(
   async (id) => void (await bench.temporal.workflow.getHandle(`${id}/follow/${followedRun}`).result()),
 );
 
+// The chain hand-off (patch result-reports-download): a budgeted, priced chain whose scenes report their finished
+// jobs by their results alone, so the parent's ledger settles them without a 'downloaded' signal.
+await produce('replay-handoff', {
+  title: 'Replay hand-off',
+  defaults: { provider: 'openai-videos', size: '1280x720', seconds: 4 },
+  output: { captions: false },
+  budget: { maxUsd: 5 },
+  providers: { 'openai-videos': { baseURL: openai.baseURL, pollIntervalMs: 30 } },
+  scenes: [
+    { id: 'a', prompt: 'The first shot of a chain' },
+    { id: 'b', prompt: 'The shot it hands off to', continuity: 'chain' },
+  ],
+});
+
 await stop();
 await bench.close();
 await openai.close();

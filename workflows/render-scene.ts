@@ -77,6 +77,11 @@ const CANCEL_JOB_FROM_SUBMIT = 'cancel-job-from-submit';
  * 11 item 6, issue 14 item 6).
  */
 const POLL_SLEEPS_AND_CALLBACKS = 'poll-sleeps-and-callbacks';
+/**
+ * Patch: a downloaded clip is reported to the parent by the scene's result alone, without a 'downloaded' signal
+ * before it (the chain hand-off, issue 10 item 3).
+ */
+const RESULT_REPORTS_DOWNLOAD = 'result-reports-download';
 /** Shorter pauses than this are left to the activity (workflow timers are coarse); longer ones become timers. */
 const MIN_SLEEP_MS = 1000;
 /**
@@ -404,7 +409,9 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
           ...(scene.continuity.extendsSceneId && input.predecessor ? { trimStartS: input.predecessor.durationS } : {}),
         });
         attempt.finishedAt = new Date().toISOString();
-        await report({ state: 'downloaded', progress: 1, attempt });
+        // The scene's result carries the finished attempt to the parent; a report first only delayed the next
+        // chained scene by a round trip. (Histories from before the patch replay it.)
+        if (!patched(RESULT_REPORTS_DOWNLOAD)) await report({ state: 'downloaded', progress: 1, attempt });
         return { done: true, clip };
       } catch (err) {
         const details = failureDetails(err);

@@ -60,6 +60,11 @@ export interface FfmpegJob {
   output: string;
   /** Expected duration of the output in seconds, the denominator of the progress fraction. */
   expectedDurationS: number;
+  /**
+   * Further outputs of the same run, each with its own options (one decode feeding several outputs: a check that
+   * also writes a still). Progress follows the first output; the caller removes these files if the run fails.
+   */
+  moreOutputs?: { output: string; options: string[] }[];
   signal?: AbortSignal;
   onProgress?: (p: FfmpegProgress) => void;
   /**
@@ -181,6 +186,10 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
     'pipe:2',
     ...job.outputOptions,
   ]);
+  for (const more of job.moreOutputs ?? []) {
+    command.output(more.output);
+    addOptions(command, 'output', ['-y', ...more.options]);
+  }
 
   let lastOut = 0;
   let speed: number | undefined;

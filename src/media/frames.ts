@@ -47,6 +47,16 @@ export async function extractLastFrame(
   await writePng({ source: clip, options: ['-sseof', '-1'] }, ['-vf', fit(size)], dest, 1, callOptions(signalOrOptions));
 }
 
+/**
+ * Output options that make a run which decodes a whole clip (a check) also write its last frame, exactly as
+ * extractLastFrame would: the frames from `fromS` on (stream time, seconds) are fitted and overwrite one PNG, so the
+ * last one stays. Choose `fromS` a few frames before the end: every frame in the window is encoded.
+ */
+export function lastFrameOutputOptions(size: Size, fromS: number): string[] {
+  const from = Math.max(0, fromS).toFixed(6);
+  return ['-map', '0:v:0', '-vf', `select=gte(t\\,${from}),${fit(size)}`, '-update', '1', '-f', 'image2', '-c:v', 'png'];
+}
+
 /** Writes `image` scaled to cover `size` and centre-cropped to it, as PNG. */
 export async function fitImage(image: string, dest: string, size: Size, signalOrOptions?: AbortSignal | MediaCallOptions): Promise<void> {
   await writePng({ source: image }, ['-vf', fit(size), '-frames:v', '1'], dest, 0, callOptions(signalOrOptions));

@@ -5,11 +5,13 @@
  * facts come back, or MediaVerificationError says every way the clip differs, in words a person can act on.
  * A clip that passed is what a stream-copy assembly later joins without decoding it again (verify.ts 'joins').
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FfmpegCancelledError, FfmpegError, runFfmpeg, type OnProgress } from './ffmpeg.js';
 import { audioStream, probe, ProbeError, rate, videoStream, type ProbeResult } from './probe.js';
+import { lastFrameOutputOptions, type Size } from './frames.js';
+import { fileSize, tempPathFor } from '../store/files.js';
 
 /** What was requested of the clip; a field left out is not checked. */
 export interface ClipExpectation {
@@ -101,6 +103,17 @@ function containerFacts(p: ProbeResult, decodedFrames: number): Omit<ClipVerific
   };
 }
 
+/** What the check may reuse or make on the way. */
+export interface VerifyClipExtras {
+  /** The clip's probe, when the caller has one (saves starting ffprobe again). */
+  probed?: ProbeResult;
+  /**
+   * Also write the clip's last frame at this size to this path during the same decode (what a chained scene starts
+   * from). Written only when the clip passes; when no frame could be taken the file is simply absent.
+   */
+  lastFrame?: { path: string; size: Size };
+}
+
 /**
  * Decodes the whole clip and compares it with `expected` (see the module comment). `onProgress` follows the decode
  * (0..1); a cancelled signal kills ffmpeg and rejects with FfmpegCancelledError.
@@ -110,11 +123,12 @@ export async function verifyClip(
   expected: ClipExpectation,
   signal?: AbortSignal,
   onProgress?: OnProgress,
+  extras: VerifyClipExtras = {},
 ): Promise<ClipVerification> {
   const started = performance.now();
   let p: ProbeResult;
   try {
-    p = await probe(path, signal ? { signal } : {});
+    p = extras.probed ?? (await probe(path, signal ? { signal } : {}));
   } catch (err) {
     if (!(err instanceof ProbeError)) throw err;
     throw new MediaVerificationError(path, [`it is not a readable video (${err.message})`], undefined, { cause: err });
@@ -124,6 +138,10 @@ export async function verifyClip(
   const durationS = Number(v.duration ?? p.format?.duration ?? 0);
   let decoded = 0;
   const dir = await mkdtemp(join(tmpdir(), 'storyreel-clip-'));
+  const still = extras.lastFrame ? { ...extras.lastFrame, tmp: `${tempPathFor(extras.lastFrame.path)}.png` } : undefined;
+  // The window the still is taken from: the last three frames (each one in it is encoded; the last one stays).
+  const fps = rate(v.avg_frame_rate) || rate(v.r_frame_rate) || 24;
+  const end = Number(v.start_time ?? 0) + durationS;
   try {
     await runFfmpeg({
       // Every core decodes (frame threads); the null muxer writes nothing.
@@ -131,6 +149,7 @@ export async function verifyClip(
       output: join(dir, 'decode.null'),
       expectedDurationS: durationS,
       outputOptions: ['-xerror', '-map', '0:v:0', ...(audioStream(p) ? ['-map', '0:a:0'] : []), '-f', 'null'],
+      ...(still ? { moreOutputs: [{ output: still.tmp, options: lastFrameOutputOptions(still.size, end - 3 / fps) }] } : {}),
       failOnErrorLog: true,
       ...(signal ? { signal } : {}),
       onProgress: (pr) => {
@@ -138,14 +157,16 @@ export async function verifyClip(
         onProgress?.(pr.fraction);
       },
     });
+    const facts = containerFacts(p, decoded);
+    const problems = clipProblems(facts, expected, Number(v.nb_frames ?? 0));
+    if (problems.length) throw new MediaVerificationError(path, problems, facts);
+    if (still && (await fileSize(still.tmp))) await rename(still.tmp, still.path);
+    return { ...facts, tookMs: Math.round(performance.now() - started) };
   } catch (err) {
     if (err instanceof FfmpegCancelledError || !(err instanceof FfmpegError)) throw err;
     throw new MediaVerificationError(path, [`it cannot be decoded: ${err.reason}`], containerFacts(p, decoded), { cause: err });
   } finally {
     await rm(dir, { recursive: true, force: true });
+    if (still) await rm(still.tmp, { force: true });
   }
-  const facts = containerFacts(p, decoded);
-  const problems = clipProblems(facts, expected, Number(v.nb_frames ?? 0));
-  if (problems.length) throw new MediaVerificationError(path, problems, facts);
-  return { ...facts, tookMs: Math.round(performance.now() - started) };
 }

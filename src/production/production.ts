@@ -218,6 +218,8 @@ export class Production {
     s.state = e.plan.review ? 'awaiting_review' : 'ready';
     s.progress = 1;
     s.cached = r.cached;
+    // The result is the take's last word on its jobs (the finished one's billed cost included): the ledger takes it.
+    r.attempts.forEach((a, i) => this.ledger.recordAttempt(sceneId, take, a, i + 1, this.now()));
     s.attempts = r.attempts;
     s.costUsd = r.costUsd;
     if (r.provider) s.provider = r.provider;

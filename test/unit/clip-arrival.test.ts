@@ -3,12 +3,12 @@
  * request (size, frame rate, sound) and never stores one that differs; the failure is output_invalid and not retried.
  * The store hashes what it hands out: a cached clip changed on disk is dropped (made again), never used.
  */
-import { copyFile, open, readdir, stat } from 'node:fs/promises';
+import { copyFile, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { type ApplicationFailure } from '@temporalio/common';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sceneActivities, type SceneDeps } from '../../activities/scene.js';
+import { sceneActivities, type PreparedInputs, type SceneDeps } from '../../activities/scene.js';
 import { toFailure } from '../../activities/to-failure.js';
 import { ProviderError } from '../../src/providers/errors.js';
 import type { ProviderRegistry } from '../../src/providers/registry.js';
@@ -93,6 +93,37 @@ describe('downloadClip verifies a clip against the request before storing it', (
     const { acts } = activitiesFor(clips.good!, await tempDir('storyreel-arrival-store-'));
     const rec = await download(acts);
     expect(rec).toMatchObject({ cacheKey: KEY, width: 160, height: 90, fps: 24, hasAudio: true, jobId: 'job-1' });
+  });
+});
+
+describe('the chain hand-off: the last frame is taken when the clip arrives', () => {
+  const next = (size: { width: number; height: number }) => ({
+    ...scene,
+    id: 's2',
+    size,
+    continuity: { firstFrame: { kind: 'previous-last-frame' as const, sceneId: 's1' }, references: [] },
+  });
+  const prepare = (
+    acts: ReturnType<typeof activitiesFor>['acts'],
+    predecessor: ClipRecord,
+    size: { width: number; height: number },
+  ): Promise<PreparedInputs> => new MockActivityEnvironment().run(acts.prepareInputs, { scene: next(size) as never, predecessor });
+
+  it('the next scene at the same size starts from the frame taken in the check (no second decode); another size decodes', async () => {
+    const storeDir = await tempDir('storyreel-arrival-store-');
+    const { acts, store } = activitiesFor(clips.good!, storeDir);
+    const rec = await download(acts);
+    const taken = store.framePath(rec.sha256, 'last-160x90');
+    expect((await stat(taken)).size).toBeGreaterThan(0);
+    // Mark the still: if the next scene decoded the clip again, the mark would be overwritten.
+    await writeFile(taken, 'taken-at-arrival');
+    const same = await prepare(acts, rec, { width: 160, height: 90 });
+    expect(same.firstFrame).toMatchObject({ path: taken });
+    expect(await readFile(taken, 'utf8')).toBe('taken-at-arrival');
+    // A next scene at another size has no still yet: it is made from the clip (a real PNG).
+    const other = await prepare(acts, rec, { width: 96, height: 96 });
+    expect(other.firstFrame!.path).toBe(store.framePath(rec.sha256, 'last-96x96'));
+    expect((await readFile(other.firstFrame!.path)).subarray(1, 4).toString()).toBe('PNG');
   });
 });
 

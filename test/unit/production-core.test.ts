@@ -150,6 +150,25 @@ describe('the budget ledger', () => {
     expect(p.ledger.lines).toMatchObject([{ sceneId: 'a', jobId: 'j1', jobAttempt: 1, estimatedUsd: 0.25 }]);
     expect(p.progress().costUsd).toBe(0.25);
   });
+
+  it("the scene's result alone settles its job in the ledger, with the billed cost (no download report before it)", () => {
+    for (const budgetUsd of [undefined, 1]) {
+      const p = core([{ id: 'a' }], budgetUsd === undefined ? {} : { budgetUsd });
+      const l = p.startable()[0]!;
+      if (budgetUsd) p.requestBudget({ sceneId: 'a', take: 1, jobAttempt: 1, estimatedUsd: 0.25 });
+      const attempt = { jobId: 'j1', outcome: 'ready' as const, estimatedCostUsd: 0.25, submittedAt: now(), reconciled: false };
+      p.applyUpdate({ sceneId: 'a', take: 1, state: 'submitted', attempt });
+      const billed = { ...attempt, finishedAt: now(), billed: { units: 4, usd: 0.2 } };
+      p.rendered('a', 1, {
+        clip: { ...clipFor(l.scene, 'j1'), cacheKey: l.scene.cacheKey },
+        cached: false,
+        attempts: [billed],
+        costUsd: 0.2,
+      });
+      expect(p.ledger.lines, `budget ${budgetUsd}`).toMatchObject([{ sceneId: 'a', jobId: 'j1', outcome: 'ready', actualUsd: 0.2 }]);
+      expect(p.spentUsd()).toBe(0.2);
+    }
+  });
 });
 
 describe('takes, reviews and placeholders', () => {

@@ -4,13 +4,16 @@
  * the decode; progress reaches 1; a cancelled check kills ffmpeg.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, open, stat, truncate } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, open, readFile, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegCancelledError } from '../../src/media/ffmpeg.js';
 import { clipProblems, MediaVerificationError, verifyClip } from '../../src/media/verify-clip.js';
+import { extractLastFrame } from '../../src/media/frames.js';
 import { genClip } from '../helpers/av.js';
+import { frameByIndex, meanAbsDiff } from '../helpers/media.js';
 import { tempDir } from '../helpers/files.js';
 
 const run = promisify(execFile);
@@ -113,6 +116,45 @@ describe('verifyClip', () => {
       if (f < 1) ac.abort();
     });
     await expect(p).rejects.toBeInstanceOf(FfmpegCancelledError);
+  });
+
+  it("writes the clip's last frame in the same decode: the frame extractLastFrame takes, and only for a clip that passes", async () => {
+    const moving = join(dir, 'moving.mp4');
+    // testsrc2 changes every frame, so the second-to-last frame is told apart from the last.
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x180:r=24:d=2',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      moving,
+    ]);
+    const still = join(dir, 'still.png');
+    const v = await verifyClip(moving, { width: 320, height: 180 }, undefined, undefined, {
+      lastFrame: { path: still, size: { width: 320, height: 180 } },
+    });
+    expect(v.frames).toBe(48);
+    const rgb = async (png: string) =>
+      (await run('ffmpeg', ['-v', 'error', '-i', png, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer' })).stdout;
+    const got = await rgb(still);
+    const [last, before] = [await frameByIndex(moving, 47), await frameByIndex(moving, 46)];
+    expect(meanAbsDiff(got, last.data)).toBeLessThan(1);
+    expect(meanAbsDiff(got, before.data)).toBeGreaterThan(meanAbsDiff(got, last.data) + 1);
+    // At another size it is byte for byte the still a chained scene made before (a separate ffmpeg run).
+    const small = { width: 160, height: 90 };
+    const [inDecode, separate] = [join(dir, 'in-decode.png'), join(dir, 'separate.png')];
+    await verifyClip(moving, {}, undefined, undefined, { lastFrame: { path: inDecode, size: small } });
+    await extractLastFrame(moving, separate, small);
+    expect((await readFile(inDecode)).equals(await readFile(separate))).toBe(true);
+    // A clip that fails leaves no still behind.
+    const refused = join(dir, 'refused.png');
+    await rejection(verifyClip(moving, { fps: 30 }, undefined, undefined, { lastFrame: { path: refused, size: small } }));
+    expect(existsSync(refused)).toBe(false);
   });
 
   it('compares facts with the request (pure)', () => {

@@ -209,7 +209,9 @@ export class LocalProvider implements VideoProvider {
     const renderProgress = rendered ? 1 : (this.active.get(job.jobId)?.progress ?? 0);
     const latencyProgress = job.latencyMs ? Math.min(1, elapsed / job.latencyMs) : 1;
     const progress = Math.min(0.99, Math.min(renderProgress, latencyProgress));
-    return { ...base, state: progress > 0 ? 'running' : 'queued', progress };
+    // A rendered job waiting out its latency knows when it ends: the hint says so (a remote service's Retry-After).
+    const endsInMs = rendered && this.settings.pollIntervalMs === undefined ? job.latencyMs - elapsed + 5 : Infinity;
+    return { ...base, pollAfterMs: Math.min(base.pollAfterMs, endsInMs), state: progress > 0 ? 'running' : 'queued', progress };
   }
 
   private startRender(job: LocalJob): void {
