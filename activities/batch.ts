@@ -3,10 +3,12 @@
  * not a retryable failure), look up a production that already exists, write the summary.
  */
 import { getClient } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { planFile } from '../src/load/load-storyboard.js';
+import { PlanFileError, readPlanFile } from '../src/load/plan-file.js';
 import { catalog } from '../src/providers/catalog.js';
 import { writeJsonAtomic } from '../src/store/files.js';
 import { StoryboardError } from '../src/storyboard/errors.js';
@@ -75,9 +77,15 @@ export function batchActivities(deps: BatchDeps) {
       }
     },
 
-    /** A plan written by planBatchItem. */
-    async readPlan(input: { planFile: string }): Promise<ProductionPlan> {
-      return JSON.parse(await readFile(input.planFile, 'utf8')) as ProductionPlan;
+    /** A plan written by planBatchItem, or by a client that passed its plan by file (checked against its sha256). */
+    async readPlan(input: { planFile: string; planSha256?: string }): Promise<ProductionPlan> {
+      try {
+        return await readPlanFile(input.planFile, input.planSha256);
+      } catch (err) {
+        if (err instanceof PlanFileError)
+          throw ApplicationFailure.create({ type: 'InvalidInput', message: err.message, nonRetryable: true });
+        throw err;
+      }
     },
 
     /** The state of a production that already exists (a batch resumed after its rows were lost). */

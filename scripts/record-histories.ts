@@ -36,13 +36,14 @@ async function produce(
   steer?: (id: string) => Promise<void>,
   /** Runs after the production ended, before its histories are saved (records histories of other workflows). */
   after?: (id: string) => Promise<void>,
+  submitOptions: Parameters<typeof bench.client.submit>[1] = {},
 ) {
   if (!shouldRecord(name)) return console.log(`${name}: not asked for, or recorded already: skipped`);
   const dir = join(bench.workDir, name);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'sb.yaml'), stringify(sb));
   const { plan } = await bench.client.plan(join(dir, 'sb.yaml'), { productionId: name });
-  await bench.client.submit(plan);
+  await bench.client.submit(plan, submitOptions);
   await steer?.(name);
   await bench.client.result(name).catch(() => undefined);
   await after?.(name);
@@ -420,6 +421,22 @@ await produce('replay-handoff', {
     { id: 'b', prompt: 'The shot it hands off to', continuity: 'chain' },
   ],
 });
+
+// A run that reaches its history bound (patch history-bound): it starts no more scenes and ends failed; its plan
+// passed by file.
+await produce(
+  'replay-bounded',
+  {
+    title: 'Replay bounded',
+    defaults: { provider: 'local', size: '160x90', seconds: 1, maxParallelScenes: 1 },
+    output: { captions: false },
+    providers: { local: { pollIntervalMs: 30 } },
+    scenes: [1, 2, 3, 4].map((n) => ({ id: `s${n}`, prompt: `bounded ${n}` })),
+  },
+  undefined,
+  undefined,
+  { historyEventLimit: 40, planBy: 'file' },
+);
 
 await stop();
 await bench.close();

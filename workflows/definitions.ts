@@ -48,9 +48,18 @@ export interface Timeouts {
 }
 
 export interface ProduceInput {
-  /** The plan; or `planFile`, a plan the worker reads first (batch items: keeps plans out of the batch's history). */
+  /**
+   * The plan inline; or `planFile`, a plan the worker reads first (batch items, and productions whose plan is large:
+   * keeps plans out of the start event and the history), with `planSha256`, the hash its bytes must have.
+   */
   plan?: ProductionPlan;
   planFile?: string;
+  planSha256?: string;
+  /**
+   * The production stops starting scenes once its history has this many events (default 40,000, below Temporal's
+   * 51,200 limit, past which the server terminates a run): it ends failed with its clips kept, and a resume goes on.
+   */
+  historyEventLimit?: number;
   /** Overrides the plan's budget cap (a batch hands each item what is left of its own). */
   budgetUsd?: number;
   /** Absolute directory for final.mp4, sidecars and manifest.json (the worker must be able to write it). */

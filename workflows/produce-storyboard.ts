@@ -67,6 +67,14 @@ const UNBLOCK_ON_SKIP = 'skip-unblocks-dependents';
  * flight (and their jobs) instead of waiting for them to finish and be paid for.
  */
 const CLEAN_UP_CHILDREN = 'cancel-awaits-children';
+/**
+ * Patch (issue 11 item 15): a run whose history reaches ProduceInput.historyEventLimit starts no more scenes and
+ * ends failed once those in flight are done (clips kept; a resume goes on), instead of growing until the server
+ * terminates it at 51,200 events.
+ */
+const HISTORY_BOUND = 'history-bound';
+/** Measured: about 30 events per scene in the production's own history; 500 scenes (MAX_SCENES) stay near 15,000. */
+const HISTORY_EVENT_LIMIT = 40_000;
 
 const STATE_KEY = SEARCH_ATTRIBUTES.state;
 
@@ -76,6 +84,7 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   const order = patched(CRITICAL_PATH_ORDER) ? 'critical-path' : 'plan';
   const releaseUnsubmitted = patched(RELEASE_UNSUBMITTED);
   const unblockOnSkip = patched(UNBLOCK_ON_SKIP);
+  const historyLimit = patched(HISTORY_BOUND) ? (input.historyEventLimit ?? HISTORY_EVENT_LIMIT) : Infinity;
   const heartbeatTimeout = `${input.timeouts?.heartbeatS ?? 30}s`;
   // Scenes that speak are voiced first and the plan refitted to the speech, before any clip is requested.
   const { plan, voiced } = await voiceScenes(await resolvePlan(input), heartbeatTimeout);
@@ -237,6 +246,10 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
 
   try {
     for (;;) {
+      const events = workflowInfo().historyLength;
+      if (events >= historyLimit) {
+        core.halt(`the production's history reached ${events} events (its bound is ${historyLimit}; Temporal ends a run at 51,200)`);
+      }
       for (const l of core.startable()) launch(l);
       await placeholders();
       const step = core.next();
@@ -329,7 +342,7 @@ async function resolvePlan(input: ProduceInput): Promise<ProductionPlan> {
     if (!input.planFile) throw ApplicationFailure.nonRetryable('a production needs a plan or a planFile', 'InvalidInput');
     // Reading a small JSON file from the shared work dir: quick, retried.
     const { readPlan } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
-    plan = await readPlan({ planFile: input.planFile });
+    plan = await readPlan({ planFile: input.planFile, ...(input.planSha256 ? { planSha256: input.planSha256 } : {}) });
   }
   return input.budgetUsd !== undefined ? { ...plan, budgetUsd: input.budgetUsd } : plan;
 }

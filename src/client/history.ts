@@ -4,11 +4,11 @@
  */
 import { isGrpcServiceError } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { readFile } from 'node:fs/promises';
 import type { ProduceInput } from '../../workflows/definitions.js';
 import { productionWorkflowId } from '../contracts/names.js';
 import type { ProductionPlan } from '../storyboard/plan.js';
 import type { ClientContext } from './context.js';
+import { readPlanFile } from '../load/plan-file.js';
 
 /** gRPC status NOT_FOUND (@grpc/grpc-js is not ours to import: the SDK brings it). */
 const GRPC_NOT_FOUND = 5;
@@ -41,7 +41,7 @@ export async function lastInput(ctx: ClientContext, productionId: string): Promi
 export async function lastPlan(ctx: ClientContext, productionId: string): Promise<{ plan: ProductionPlan; input: ProduceInput }> {
   const input = await lastInput(ctx, productionId);
   let plan = input.plan;
-  if (!plan && input.planFile) plan = JSON.parse(await readFile(input.planFile, 'utf8')) as ProductionPlan;
+  if (!plan && input.planFile) plan = await readPlanFile(input.planFile, input.planSha256);
   if (!plan) throw new Error(`production ${productionId} has no plan in its input`);
   return { plan: input.budgetUsd !== undefined ? { ...plan, budgetUsd: input.budgetUsd } : plan, input };
 }

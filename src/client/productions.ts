@@ -25,6 +25,7 @@ import { replanScene } from '../storyboard/replan.js';
 import type { ClientContext } from './context.js';
 import { ProductionConflictError, ProductionFailedError } from './errors.js';
 import { lastPlan } from './history.js';
+import { INLINE_PLAN_MAX_BYTES, planBytes, writePlanFile, type PlanBy } from '../load/plan-file.js';
 
 export interface SubmitOptions {
   /** Output directory for this production (default <outDir>/<production id>). */
@@ -37,6 +38,14 @@ export interface SubmitOptions {
    * it was delivered is delivered again into `outDir` from the clip store, with a budget of $0 so nothing is paid.
    */
   redeliverMissingOutput?: boolean;
+  /**
+   * How the plan reaches the workers: 'file' writes it to <workDir>/plans/<sha256>.json and the start input carries
+   * the path and hash (the workers must read the client's work dir); 'inline' puts it in the start input; 'auto'
+   * (default) inlines plans up to INLINE_PLAN_MAX_BYTES and passes larger ones by file.
+   */
+  planBy?: PlanBy;
+  /** The production's history bound in events (default 40,000; see ProduceInput.historyEventLimit). */
+  historyEventLimit?: number;
 }
 
 export interface Submitted {
@@ -109,8 +118,9 @@ export async function submitProduction(ctx: ClientContext, plan: ProductionPlan,
     if (!redeliver && !again) return attached(existing.runId, existing.status.name);
   }
   const input: ProduceInput = {
-    plan,
+    ...(await planInput(ctx, plan, opts.planBy ?? 'auto')),
     outDir,
+    ...(opts.historyEventLimit !== undefined ? { historyEventLimit: opts.historyEventLimit } : {}),
     ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
     // Re-delivery assembles from the clip store: a $0 budget stops it rather than pay for a clip that is gone.
     ...(redeliver ? { budgetUsd: 0 } : {}),
@@ -328,4 +338,14 @@ export function checkRequestTimeouts(plan: ProductionPlan, submitS: number = SUB
       plan.productionId,
       [...issues].map(([path, message]) => ({ path, message })),
     );
+}
+
+/** The plan inline, or the file and hash that stand for it (SubmitOptions.planBy). */
+async function planInput(
+  ctx: ClientContext,
+  plan: ProductionPlan,
+  by: PlanBy,
+): Promise<Pick<ProduceInput, 'plan' | 'planFile' | 'planSha256'>> {
+  if (by === 'inline' || (by === 'auto' && planBytes(plan).length <= INLINE_PLAN_MAX_BYTES)) return { plan };
+  return writePlanFile(ctx.workDir, plan);
 }

@@ -96,6 +96,8 @@ export class Production {
   assemblyFraction = 0;
   waitingUntil: string | undefined;
   aborted = false;
+  /** Why no more scenes start in this run (its history is at its bound); the run ends once the scenes in flight do. */
+  halted: string | undefined;
   readonly ledger: BudgetLedger;
   readonly startedAt: string;
   /** Changes whenever something the shell waits on changes. */
@@ -166,7 +168,7 @@ export class Production {
     for (const id of this.order) {
       const e = this.entries.get(id)!;
       if (e.status.state !== 'planned' || this.inFlight.has(id)) continue;
-      if (this.budgetExhausted || this.aborted || this.running >= this.plan.maxParallelScenes) continue;
+      if (this.budgetExhausted || this.aborted || this.halted || this.running >= this.plan.maxParallelScenes) continue;
       const ready = e.plan.dependsOn.every((d) => {
         const dep = this.entries.get(d)!;
         return DONE.has(dep.status.state) && dep.clip;
@@ -174,6 +176,13 @@ export class Production {
       if (ready) launches.push(this.launch(e));
     }
     return launches;
+  }
+
+  /** Starts no more scenes in this run (`why` says so); the scenes in flight finish, then the run stops. */
+  halt(why: string): void {
+    if (this.halted) return;
+    this.halted = why;
+    this.bump();
   }
 
   private launch(e: SceneEntry): Launch {
@@ -436,7 +445,7 @@ export class Production {
     if (this.aborted) return { kind: 'stop' };
     const all = this.scenes();
     if (all.every((e) => DONE.has(e.status.state) && e.clip)) return { kind: 'stop' };
-    if (this.budgetExhausted) return { kind: 'stop' };
+    if (this.budgetExhausted || this.halted) return { kind: 'stop' };
     const failed = all.filter((e) => e.status.state === 'failed');
     const reviews = all.filter((e) => e.status.state === 'awaiting_review');
     if (!failed.length && !reviews.length) return all.some((e) => e.status.state === 'planned') ? { kind: 'again' } : { kind: 'stop' };
@@ -470,6 +479,13 @@ export class Production {
   verdict(): Verdict | undefined {
     const unfinished = this.scenes().filter((e) => e.status.state !== 'ready' && e.status.state !== 'skipped');
     if (!this.aborted && !this.budgetExhausted && !unfinished.length) return undefined;
+    if (this.halted && !this.aborted && !this.budgetExhausted) {
+      return {
+        final: 'failed',
+        reason: `${unfinished.length} of ${this.plan.scenes.length} scenes did not finish: ${this.halted}; every finished clip is kept. Resume to go on in a new run: storyreel resume ${this.plan.productionId}`,
+        sceneLines: unfinished.map((e) => `  ${e.plan.id}: ${e.status.state === 'planned' ? 'not started' : e.status.state}`),
+      };
+    }
     const { plan } = this;
     const reason = this.aborted
       ? (this.message ?? 'aborted')

@@ -171,6 +171,23 @@ describe('the budget ledger', () => {
   });
 });
 
+describe('a halted run (its history at its bound)', () => {
+  it('starts nothing more, lets the scenes in flight finish, then stops failed naming the scenes not started', () => {
+    const p = core([{ id: 'a' }, { id: 'b' }, { id: 'c' }], { maxParallelScenes: 1 });
+    const a = p.startable()[0]!;
+    p.halt('the history reached 40000 events');
+    expect(p.startable()).toEqual([]);
+    expect(p.next()).toEqual({ kind: 'wait_children' });
+    finish(p, a);
+    expect(p.startable()).toEqual([]);
+    expect(p.next()).toEqual({ kind: 'stop' });
+    const v = p.verdict()!;
+    expect(v.final).toBe('failed');
+    expect(v.reason).toMatch(/^2 of 3 scenes did not finish: the history reached 40000 events; every finished clip is kept\. Resume/);
+    expect(v.sceneLines).toEqual(['  b: not started', '  c: not started']);
+  });
+});
+
 describe('takes, reviews and placeholders', () => {
   it('a rejection keeps the rejected take and remixes it where the provider can; a late result of the old take is ignored', () => {
     const p = core([{ id: 'a', review: true, remix: true }], { reviewWaitSeconds: 60 });
