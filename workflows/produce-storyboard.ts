@@ -284,7 +284,8 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
     core.state = 'assembling';
     const assembled = await outputs().media.assembleVideo({
       productionId: plan.productionId,
-      plan,
+      // What assembly reads of the plan, not the plan: a copy of every scene would be one more plan-sized event.
+      plan: { title: plan.title, house: plan.house, output: plan.output, ...(plan.soundtrack ? { soundtrack: plan.soundtrack } : {}) },
       outDir: input.outDir,
       clips: plan.scenes.map((s) => ({
         sceneId: s.id,
