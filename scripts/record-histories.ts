@@ -438,6 +438,21 @@ await produce(
   { historyEventLimit: 40, planBy: 'file' },
 );
 
+// A chained scene that prepares its first frame while its cache is looked up (patch prepare-with-lookup), then a
+// second run of the same storyboard that finds both clips cached.
+const overlap = {
+  title: 'Replay overlap',
+  defaults: { provider: 'local', size: '160x90', seconds: 1 },
+  output: { captions: false },
+  providers: { local: { pollIntervalMs: 30 } },
+  scenes: [
+    { id: 'a', prompt: 'overlap first' },
+    { id: 'b', prompt: 'overlap second', continuity: 'chain' },
+  ],
+};
+await produce('replay-overlap', overlap);
+await produce('replay-overlap-cached', overlap);
+
 await stop();
 await bench.close();
 await openai.close();

@@ -82,6 +82,8 @@ const POLL_SLEEPS_AND_CALLBACKS = 'poll-sleeps-and-callbacks';
  * before it (the chain hand-off, issue 10 item 3).
  */
 const RESULT_REPORTS_DOWNLOAD = 'result-reports-download';
+/** Patch: a scene with continuity inputs prepares them while its cache is looked up (issue 10 item 3). */
+const PREPARE_WITH_LOOKUP = 'prepare-with-lookup';
 /** Shorter pauses than this are left to the activity (workflow timers are coarse); longer ones become timers. */
 const MIN_SLEEP_MS = 1000;
 /**
@@ -205,6 +207,14 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
       );
   };
 
+  /** Continuity inputs at the exact size of the choice being tried (a fallback may render at another size). */
+  const needsInputs = () => !!(scene.continuity.firstFrame || scene.continuity.lastFrame || scene.continuity.references.length > 0);
+  const prepare = async (): Promise<PreparedInputs> =>
+    needsInputs() ? await local.prepareInputs({ scene, ...(input.predecessor ? { predecessor: input.predecessor } : {}) }) : {};
+  // A scene with continuity inputs prepares them while its cache is looked up (the chain hand-off: one round trip
+  // fewer). Its outcome is kept, not thrown, until it is needed: a cache hit never waits for it or fails by it.
+  const early = needsInputs() && patched(PREPARE_WITH_LOOKUP) ? settle(prepare()) : undefined;
+
   // Any choice's clip counts (a resume after a failover finds what the fallback made and pays nothing).
   for (const choice of route) {
     const cached = await local.lookupClip({ cacheKey: choice.cacheKey });
@@ -214,12 +224,7 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     }
   }
 
-  /** Continuity inputs at the exact size of the choice being tried (a fallback may render at another size). */
-  const prepare = async (): Promise<PreparedInputs> => {
-    const needsInputs = scene.continuity.firstFrame || scene.continuity.lastFrame || scene.continuity.references.length > 0;
-    return needsInputs ? await local.prepareInputs({ scene, ...(input.predecessor ? { predecessor: input.predecessor } : {}) }) : {};
-  };
-  let prepared: PreparedInputs = await prepare();
+  let prepared: PreparedInputs = early ? unwrap(await early) : await prepare();
 
   const attempts: AttemptRecord[] = [];
   const failovers: FailoverRecord[] = [];
@@ -527,6 +532,19 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
       scope.cancel(); // whichever is still pending: the activity (a callback came) or the condition (no command)
     }
   }
+}
+
+/** A promise's outcome as a value (a rejection kept for later instead of going unhandled). */
+function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
+  if (r.ok) return r.value;
+  throw r.error;
 }
 
 function sum(attempts: AttemptRecord[]): number {

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../workflows/manifest.js';
+import { sceneWorkflowId } from '../../src/contracts/names.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 import { frameByIndex, lastFrame, meanAbsDiff } from '../helpers/media.js';
 import { startTestWorker, type TestWorker } from '../helpers/temporal.js';
@@ -83,6 +84,19 @@ describe('continuity modes end to end (local provider)', () => {
       const start = await frameByIndex(clip(manifest, next), 0);
       expect(meanAbsDiff(end.data, start.data), `${prev} → ${next}`).toBeLessThan(3);
     }
+  });
+
+  it('a chained scene prepares its first frame while its cache is looked up (the hand-off: one round trip fewer)', async () => {
+    const history = await tw.temporal.workflow.getHandle(sceneWorkflowId('continuity-modes', 'b2-lamp')).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = (type: string) =>
+      events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type)?.eventId?.toString();
+    const completedOf = (eventId: string | undefined) =>
+      Number(events.find((e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === eventId)?.eventId);
+    const prepare = Number(scheduled('prepareInputs'));
+    // Scheduled before the lookup finished: both in flight at once.
+    expect(prepare).toBeGreaterThan(0);
+    expect(prepare).toBeLessThan(completedOf(scheduled('lookupClip')));
   });
 
   it('an anchor scene starts from its reference image', async () => {
