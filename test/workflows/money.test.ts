@@ -187,12 +187,14 @@ describe('a submit cannot outlive its activity', () => {
 
 describe('remix and extend after their source expired', () => {
   it('a rejected take whose clip expired falls back to a fresh create', async () => {
-    const mock = await mockWith({ expiresAfterS: 1 });
+    // Long enough that a clip is always downloaded before it expires on a loaded machine (a take-2 clip that expired
+    // first would need a second create), short enough to wait out.
+    const mock = await mockWith({ expiresAfterS: 4 });
     const sb = storyboard(mock, 'Expired remix', [{ id: 's1', prompt: 'A boat leaves the harbour' }], {}, { review: { scenes: 'all' } });
     await start(mock, 'money-remix', sb);
     const p = await waitFor('money-remix', (x) => x.scenes[0]!.state === 'awaiting_review');
     const rejected = p.scenes[0]!.clip!;
-    await new Promise((r) => setTimeout(r, 2000)); // the gateway no longer keeps the rejected clip
+    await new Promise((r) => setTimeout(r, 4500)); // the gateway no longer keeps the rejected clip
     const since = Date.now();
     await tw.client.review('money-remix', { sceneId: 's1', decision: 'reject', note: 'at dusk' });
     await waitFor('money-remix', (x) => x.scenes[0]!.state === 'awaiting_review' && x.scenes[0]!.take === 2);
