@@ -60,6 +60,8 @@ export interface ProduceInput {
    * 51,200 limit, past which the server terminates a run): it ends failed with its clips kept, and a resume goes on.
    */
   historyEventLimit?: number;
+  /** The same bound in bytes of history (default 40 MiB, below Temporal's 50 MB limit). */
+  historyBytesLimit?: number;
   /** Overrides the plan's budget cap (a batch hands each item what is left of its own). */
   budgetUsd?: number;
   /** Absolute directory for final.mp4, sidecars and manifest.json (the worker must be able to write it). */

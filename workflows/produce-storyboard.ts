@@ -75,6 +75,8 @@ const CLEAN_UP_CHILDREN = 'cancel-awaits-children';
 const HISTORY_BOUND = 'history-bound';
 /** Measured: about 30 events per scene in the production's own history; 500 scenes (MAX_SCENES) stay near 15,000. */
 const HISTORY_EVENT_LIMIT = 40_000;
+/** Temporal also ends a run whose history passes 50 MB (plans by file and small activity inputs keep it far below). */
+const HISTORY_BYTES_LIMIT = 40 * 1024 * 1024;
 
 const STATE_KEY = SEARCH_ATTRIBUTES.state;
 
@@ -84,7 +86,9 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
   const order = patched(CRITICAL_PATH_ORDER) ? 'critical-path' : 'plan';
   const releaseUnsubmitted = patched(RELEASE_UNSUBMITTED);
   const unblockOnSkip = patched(UNBLOCK_ON_SKIP);
-  const historyLimit = patched(HISTORY_BOUND) ? (input.historyEventLimit ?? HISTORY_EVENT_LIMIT) : Infinity;
+  const bounded = patched(HISTORY_BOUND);
+  const historyLimit = bounded ? (input.historyEventLimit ?? HISTORY_EVENT_LIMIT) : Infinity;
+  const historyBytesLimit = bounded ? (input.historyBytesLimit ?? HISTORY_BYTES_LIMIT) : Infinity;
   const heartbeatTimeout = `${input.timeouts?.heartbeatS ?? 30}s`;
   // Scenes that speak are voiced first and the plan refitted to the speech, before any clip is requested.
   const { plan, voiced } = await voiceScenes(await resolvePlan(input), heartbeatTimeout);
@@ -246,9 +250,11 @@ export async function produceStoryboard(input: ProduceInput): Promise<Production
 
   try {
     for (;;) {
-      const events = workflowInfo().historyLength;
+      const { historyLength: events, historySize: bytes } = workflowInfo();
       if (events >= historyLimit) {
         core.halt(`the production's history reached ${events} events (its bound is ${historyLimit}; Temporal ends a run at 51,200)`);
+      } else if (bytes >= historyBytesLimit) {
+        core.halt(`the production's history reached ${bytes} bytes (its bound is ${historyBytesLimit}; Temporal ends a run at 50 MB)`);
       }
       for (const l of core.startable()) launch(l);
       await placeholders();

@@ -46,6 +46,8 @@ export interface SubmitOptions {
   planBy?: PlanBy;
   /** The production's history bound in events (default 40,000; see ProduceInput.historyEventLimit). */
   historyEventLimit?: number;
+  /** The same in bytes (default 40 MiB; ProduceInput.historyBytesLimit). */
+  historyBytesLimit?: number;
 }
 
 export interface Submitted {
@@ -121,6 +123,7 @@ export async function submitProduction(ctx: ClientContext, plan: ProductionPlan,
     ...(await planInput(ctx, plan, opts.planBy ?? 'auto')),
     outDir,
     ...(opts.historyEventLimit !== undefined ? { historyEventLimit: opts.historyEventLimit } : {}),
+    ...(opts.historyBytesLimit !== undefined ? { historyBytesLimit: opts.historyBytesLimit } : {}),
     ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
     // Re-delivery assembles from the clip store: a $0 budget stops it rather than pay for a clip that is gone.
     ...(redeliver ? { budgetUsd: 0 } : {}),

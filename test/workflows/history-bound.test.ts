@@ -131,4 +131,19 @@ describe('a production whose history reaches its bound', () => {
     expect(result.state).toBe('completed');
     expect(await creates('bounded')).toBe(6);
   });
+
+  it('the same in bytes of history', async () => {
+    const plan = await planned('bounded-bytes', 6);
+    await tw.client.submit(plan, { historyBytesLimit: 20_000 });
+    const err = await tw.client.result('bounded-bytes').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ProductionFailedError);
+    expect((err as Error).message).toMatch(/history reached \d+ bytes \(its bound is 20000;/);
+    const made = (err as ProductionFailedError).progress!.scenes.filter((s) => s.state === 'ready').length;
+    expect(made).toBeGreaterThan(0);
+    expect(made).toBeLessThan(6);
+    expect(await creates('bounded-bytes')).toBe(made);
+  });
 });
