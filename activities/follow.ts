@@ -116,13 +116,17 @@ function compact(
   closed: boolean,
   p: Pick<ProductionProgress, 'state' | 'costUsd' | 'scenes' | 'outputPath'>,
 ): ProductionSnapshot {
-  const scenes = p.scenes.map((s) => ({
-    id: s.id,
-    take: s.take,
-    state: s.state,
-    costUsd: s.costUsd,
-    ...(s.reason ? { reason: { kind: s.reason.kind, message: s.reason.message } } : {}),
-  }));
+  const scenes = p.scenes.map((s) => {
+    const reviewed = [...(s.rejectedTakes ?? []).map((t) => t.take), ...(s.approvedTake ? [s.approvedTake] : [])];
+    return {
+      id: s.id,
+      take: s.take,
+      state: s.state,
+      costUsd: s.costUsd,
+      ...(s.reason ? { reason: { kind: s.reason.kind, message: s.reason.message } } : {}),
+      ...(reviewed.length ? { reviewedTakes: reviewed } : {}),
+    };
+  });
   const digest = createHash('sha256')
     .update(JSON.stringify([closed, p.state, scenes.map((s) => [s.id, s.take, s.state])]))
     .digest('hex');

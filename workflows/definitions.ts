@@ -228,7 +228,15 @@ export interface ProductionSnapshot {
   state: ProductionState;
   costUsd: number;
   outputPath?: string;
-  scenes: { id: string; take: number; state: SceneState; costUsd: number; reason?: { kind: string; message: string } }[];
+  scenes: {
+    id: string;
+    take: number;
+    state: SceneState;
+    costUsd: number;
+    reason?: { kind: string; message: string };
+    /** Takes that went through review (rejected or approved): each was awaiting review, however briefly. */
+    reviewedTakes?: number[];
+  }[];
   /** Changes exactly when a scene's take or state, or the production's state, changes. */
   digest: string;
 }

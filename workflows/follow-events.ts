@@ -55,6 +55,17 @@ export function eventsFrom(productionId: string, snap: ProductionSnapshot, curso
     out.push({ id: eventId(`${productionId}/${key}`), seq: cursor.nextSeq++, productionId, runId: snap.runId, at, ...ev });
   };
   for (const s of snap.scenes) {
+    // A take that was awaiting review between two snapshots (approved or rejected before the follower looked) is
+    // logged all the same: the production records every reviewed take.
+    for (const take of s.reviewedTakes ?? []) {
+      add(`${snap.runId}/scene/${s.id}/${take}/awaiting_review`, {
+        type: 'scene.needs_review',
+        state: 'awaiting_review',
+        sceneId: s.id,
+        take,
+        costUsd: s.costUsd,
+      });
+    }
     const type = SCENE_EVENTS[s.state];
     if (!type) continue;
     add(`${snap.runId}/scene/${s.id}/${s.take}/${s.state}`, {

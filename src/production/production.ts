@@ -377,6 +377,7 @@ export class Production {
     const e = this.entries.get(r.sceneId)!;
     if (r.decision === 'approve') {
       e.status.state = 'ready';
+      e.status.approvedTake = e.status.take;
     } else {
       const rejected = e.clip!;
       e.status.rejectedTakes.push({

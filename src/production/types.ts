@@ -90,6 +90,8 @@ export interface SceneStatus {
   model: string;
   placeholder?: 'slate' | 'last-frame';
   rejectedTakes: RejectedTake[];
+  /** The take a reviewer approved (review-gated scenes). */
+  approvedTake?: number;
   /** 0..1 within the scene's own work. */
   progress: number;
   cached: boolean;
