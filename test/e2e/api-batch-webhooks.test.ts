@@ -80,6 +80,12 @@ describe('batch webhooks', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body.links.webhooks).toBe('/v1/batches/hooks-batch/webhooks');
     await until('batch.completed delivered', async () => (received.some((r) => r.type === 'batch.completed') ? true : undefined), 90_000);
+    // Deliveries run side by side: an item's retry may still be due when the batch's end has arrived.
+    await until('every delivery finished', async () => {
+      const { body } = await api.call('GET', '/v1/batches/hooks-batch/webhooks');
+      const all = body.deliveries as { state: string }[];
+      return all.length > 0 && all.every((d) => d.state !== 'pending') ? true : undefined;
+    });
 
     expect(badSignatures).toBe(0);
     const byId = new Map<string, Set<string>>();

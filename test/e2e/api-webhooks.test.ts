@@ -89,7 +89,7 @@ describe('outbound webhooks', () => {
     await until('every delivery finished', async () => {
       const { body } = await api.call('GET', `/v1/productions/${id}/webhooks`);
       const all = body.deliveries as { state: string }[];
-      return all.length && all.every((d) => d.state !== 'pending') ? true : undefined;
+      return all.length > 0 && all.every((d) => d.state !== 'pending') ? true : undefined;
     });
 
     expect(badSignatures).toBe(0);
