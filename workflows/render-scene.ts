@@ -212,8 +212,10 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
   const prepare = async (): Promise<PreparedInputs> =>
     needsInputs() ? await local.prepareInputs({ scene, ...(input.predecessor ? { predecessor: input.predecessor } : {}) }) : {};
   // A scene with continuity inputs prepares them while its cache is looked up (the chain hand-off: one round trip
-  // fewer). Its outcome is kept, not thrown, until it is needed: a cache hit never waits for it or fails by it.
-  const early = needsInputs() && patched(PREPARE_WITH_LOOKUP) ? settle(prepare()) : undefined;
+  // fewer). A cache hit never waits for it or fails by it: its rejection is marked handled here and thrown, if at
+  // all, where it is awaited below.
+  const early = needsInputs() && patched(PREPARE_WITH_LOOKUP) ? prepare() : undefined;
+  early?.catch(() => undefined);
 
   // Any choice's clip counts (a resume after a failover finds what the fallback made and pays nothing).
   for (const choice of route) {
@@ -224,7 +226,7 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
     }
   }
 
-  let prepared: PreparedInputs = early ? unwrap(await early) : await prepare();
+  let prepared: PreparedInputs = await (early ?? prepare());
 
   const attempts: AttemptRecord[] = [];
   const failovers: FailoverRecord[] = [];
@@ -532,19 +534,6 @@ export async function renderScene(input: RenderSceneInput): Promise<SceneResult>
       scope.cancel(); // whichever is still pending: the activity (a callback came) or the condition (no command)
     }
   }
-}
-
-/** A promise's outcome as a value (a rejection kept for later instead of going unhandled). */
-function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  return p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
-  if (r.ok) return r.value;
-  throw r.error;
 }
 
 function sum(attempts: AttemptRecord[]): number {
