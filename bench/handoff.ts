@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { sceneWorkflowId } from '../src/contracts/names.js';
-import { ms, openBench } from './harness.js';
+import { activitySpans, ms, openBench } from './harness.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const RUNS = Number(values.runs);
@@ -41,27 +41,10 @@ async function jobsOf(productionId: string): Promise<Map<string, Job>> {
   return out;
 }
 
-const at = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) =>
-  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-
-/** When each activity type of a workflow was scheduled and completed, and when the workflow started and closed. */
-async function timeline(
-  workflowId: string,
-): Promise<{ start: number; end: number; acts: Map<string, { scheduled: number; done: number }> }> {
-  const h = await bench.temporal.workflow.getHandle(workflowId).fetchHistory();
-  const events = h.events ?? [];
-  const acts = new Map<string, { scheduled: number; done: number }>();
-  const byId = new Map<string, string>();
-  for (const e of events) {
-    const s = e.activityTaskScheduledEventAttributes;
-    if (s) {
-      byId.set(String(e.eventId), s.activityType?.name ?? '?');
-      acts.set(s.activityType?.name ?? '?', { scheduled: at(e), done: NaN });
-    }
-    const c = e.activityTaskCompletedEventAttributes;
-    if (c) acts.get(byId.get(String(c.scheduledEventId))!)!.done = at(e);
-  }
-  return { start: at(events[0]!), end: at(events.at(-1)!), acts };
+/** When each activity type of a workflow was (last) scheduled and completed, and when the workflow started and closed. */
+async function timeline(workflowId: string) {
+  const { start, end, spans } = await activitySpans(bench.temporal, workflowId);
+  return { start, end, acts: new Map(spans.map((s) => [s.type, s])) };
 }
 
 const STEPS = [

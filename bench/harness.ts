@@ -107,21 +107,38 @@ export async function openBench(extraArgs: string[] = []): Promise<Bench> {
 
 export const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
+export interface ActivitySpan {
+  type: string;
+  scheduled: number;
+  /** NaN while it has not completed. */
+  done: number;
+}
+
+/** A workflow's start and close times (ms) and every activity it scheduled, from its history. */
+export async function activitySpans(temporal: Client, workflowId: string): Promise<{ start: number; end: number; spans: ActivitySpan[] }> {
+  const events = (await temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const at = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+  const byEventId = new Map<string, ActivitySpan>();
+  const spans: ActivitySpan[] = [];
+  for (const e of events) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      const span = { type: scheduled.activityType?.name ?? '?', scheduled: at(e), done: NaN };
+      byEventId.set(String(e.eventId), span);
+      spans.push(span);
+    }
+    const completed = e.activityTaskCompletedEventAttributes;
+    const span = completed && byEventId.get(String(completed.scheduledEventId));
+    if (span) span.done = at(e);
+  }
+  return { start: events.length ? at(events[0]!) : NaN, end: events.length ? at(events.at(-1)!) : NaN, spans };
+}
+
 /** Duration of each activity type in a workflow history (ms), from scheduled to completed events. */
 export async function activityTimes(temporal: Client, workflowId: string): Promise<Map<string, number>> {
-  const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
-  const scheduled = new Map<string, { type: string; at: number }>();
   const totals = new Map<string, number>();
-  for (const e of history.events ?? []) {
-    const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-    if (e.activityTaskScheduledEventAttributes) {
-      scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
-    }
-    const done = e.activityTaskCompletedEventAttributes;
-    if (done) {
-      const s = scheduled.get(String(done.scheduledEventId));
-      if (s) totals.set(s.type, (totals.get(s.type) ?? 0) + at - s.at);
-    }
+  for (const s of (await activitySpans(temporal, workflowId)).spans) {
+    if (!Number.isNaN(s.done)) totals.set(s.type, (totals.get(s.type) ?? 0) + s.done - s.scheduled);
   }
   return totals;
 }
