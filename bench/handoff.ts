@@ -10,11 +10,12 @@
  *
  *   npm run bench:handoff [-- --runs 3]
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { sceneWorkflowId } from '../src/contracts/names.js';
+import { localJobs, localProviderRoot, type LocalJob } from '../src/providers/local/provider.js';
 import { activitySpans, ms, openBench } from './harness.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
@@ -24,21 +25,9 @@ const JOB_MS = 6000;
 const bench = await openBench();
 const { stop } = await bench.startWorker();
 
-interface Job {
-  clientRef: string;
-  createdAt: number;
-  latencyMs: number;
-}
-
-async function jobsOf(productionId: string): Promise<Map<string, Job>> {
-  const dir = join(bench.workDir, 'local-provider', 'jobs');
-  const out = new Map<string, Job>();
-  for (const f of await readdir(dir)) {
-    const job = JSON.parse(await readFile(join(dir, f), 'utf8')) as Job;
-    const [prod, scene] = job.clientRef.split(':');
-    if (prod === productionId) out.set(scene!, job);
-  }
-  return out;
+async function jobsOf(productionId: string): Promise<Map<string, LocalJob>> {
+  const jobs = await localJobs(localProviderRoot(bench.workDir));
+  return new Map(jobs.filter((j) => j.clientRef.startsWith(`${productionId}:`)).map((j) => [j.clientRef.split(':')[1]!, j]));
 }
 
 /** When each activity type of a workflow was (last) scheduled and completed, and when the workflow started and closed. */

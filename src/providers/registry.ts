@@ -2,14 +2,13 @@
  * Provider instances by name and settings, each behind a backoff gate: when a provider says "wait"
  * (Retry-After on a 429), every call to it from this worker waits, not only the scene that was told.
  */
-import { join } from 'node:path';
 import { canonicalJson } from '../contracts/hash.js';
 import { ProviderError } from './errors.js';
 import { ComfyUIProvider } from './comfyui/provider.js';
 import { FalProvider } from './fal/provider.js';
 import { GoogleProvider } from './google/provider.js';
 import { KlingProvider } from './kling/provider.js';
-import { LocalProvider } from './local/provider.js';
+import { LocalProvider, localProviderRoot } from './local/provider.js';
 import { OpenAIVideosProvider } from './openai-videos/provider.js';
 import { ReplicateProvider } from './replicate/provider.js';
 import { RunwayProvider } from './runway/provider.js';
@@ -29,7 +28,7 @@ export interface RegistryOptions {
 }
 
 const BUILT_IN: Record<string, ProviderFactory> = {
-  local: (settings, ctx) => new LocalProvider(join(ctx.workDir, 'local-provider'), settings),
+  local: (settings, ctx) => new LocalProvider(localProviderRoot(ctx.workDir), settings),
   'openai-videos': (settings, ctx) => new OpenAIVideosProvider({ settings, env: ctx.env }),
   fal: (settings, ctx) => new FalProvider({ settings, env: ctx.env }),
   replicate: (settings, ctx) => new ReplicateProvider({ settings, env: ctx.env }),

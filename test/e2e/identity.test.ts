@@ -7,10 +7,11 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
+import { localJobs, localProviderRoot } from '../../src/providers/local/provider.js';
 import { startCliWorker } from '../helpers/cli-worker.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
 
@@ -48,7 +49,7 @@ async function png(path: string, color: string): Promise<void> {
   await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${color}:s=160x90:d=1`, '-frames:v', '1', path]);
 }
 
-const localJobs = async (work: string) => (await readdir(join(work, 'work', 'local-provider', 'jobs')).catch(() => [])).length;
+const localJobCount = async (work: string) => (await localJobs(localProviderRoot(join(work, 'work')))).length;
 
 describe("a production's identity covers what it depends on", () => {
   it('an --id reused after a named image changed is refused; a deleted output folder is delivered again without paying', async () => {
@@ -62,7 +63,7 @@ describe("a production's identity covers what it depends on", () => {
       expect(first.code, first.stderr).toBe(0);
       const final = join(work, 'out', 'same-id', 'final.mp4');
       expect(existsSync(final)).toBe(true);
-      const jobsAfterFirst = await localJobs(work);
+      const jobsAfterFirst = await localJobCount(work);
 
       // The image the storyboard names changes; the storyboard's own bytes do not.
       await png(join(work, 'key.png'), 'blue');
@@ -81,7 +82,7 @@ describe("a production's identity covers what it depends on", () => {
       expect(again.stdout).toContain(`completed: ${final}`);
       expect(existsSync(final)).toBe(true);
       expect(again.stdout).toMatch(/1 of 1 scenes from cache · cost \$0\.00/);
-      const newJobs = (await localJobs(work)) - jobsAfterFirst;
+      const newJobs = (await localJobCount(work)) - jobsAfterFirst;
       console.log(`re-delivery after the output folder moved: ${newJobs} new jobs, final.mp4 exists: ${existsSync(final)}`);
       expect(newJobs).toBe(0);
     } finally {

@@ -4,12 +4,13 @@
  * per scene here, and a run that reaches its bound starts no more scenes, ends failed with its clips kept, and a
  * resume goes on without paying again for what was made.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProductionFailedError } from '../../src/client/index.js';
 import { productionWorkflowId } from '../../src/contracts/names.js';
 import { planBytes } from '../../src/load/plan-file.js';
+import { localJobs, localProviderRoot } from '../../src/providers/local/provider.js';
 import type { ProduceInput } from '../../workflows/definitions.js';
 import { probe } from '../../src/media/probe.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
@@ -36,16 +37,9 @@ async function planned(tag: string, n: number) {
   return (await tw.client.plan(await writeStoryboard(dir, storyboard(tag, n)), { productionId: tag })).plan;
 }
 
-/** Jobs the local provider created for a production (every create writes one job file). */
-async function creates(productionId: string): Promise<number> {
-  const dir = join(tw.workDir, 'local-provider', 'jobs');
-  let n = 0;
-  for (const f of await readdir(dir).catch(() => [] as string[])) {
-    const job = JSON.parse(await readFile(join(dir, f), 'utf8')) as { clientRef: string };
-    if (job.clientRef.startsWith(`${productionId}:`)) n++;
-  }
-  return n;
-}
+/** Jobs the local provider created for a production. */
+const creates = async (productionId: string) =>
+  (await localJobs(localProviderRoot(tw.workDir))).filter((j) => j.clientRef.startsWith(`${productionId}:`)).length;
 
 async function startEvent(productionId: string) {
   const history = await tw.temporal.workflow.getHandle(productionWorkflowId(productionId)).fetchHistory();

@@ -1,8 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProductionFailedError } from '../../src/client/index.js';
 import { MARKER_PATCH } from '../../src/media/render-card.js';
+import { localJobs, localProviderRoot } from '../../src/providers/local/provider.js';
 import type { ProductionProgress } from '../../workflows/definitions.js';
 import type { Manifest } from '../../workflows/manifest.js';
 import { tempDir, writeStoryboard } from '../helpers/files.js';
@@ -43,7 +44,7 @@ async function until(id: string, pred: (p: ProductionProgress) => boolean, timeo
   }
 }
 
-const localJobs = async () => (await readdir(join(tw.workDir, 'local-provider', 'jobs')).catch(() => [])).length;
+const localJobCount = async () => (await localJobs(localProviderRoot(tw.workDir))).length;
 
 describe('operators steer a running production', () => {
   it('a failed scene does not stop the others; an edited retry finishes the production as completed', async () => {
@@ -143,7 +144,7 @@ describe('operators steer a running production', () => {
 
 describe('review gate', () => {
   it('waits for approval; a rejection makes a new take and keeps the rejected one', async () => {
-    const jobsBefore = await localJobs();
+    const jobsBefore = await localJobCount();
     await start(
       {
         title: 'Review',
@@ -167,7 +168,7 @@ describe('review gate', () => {
     await tw.client.review('review-1', { sceneId: 's1', decision: 'approve' });
     const result = await tw.client.result('review-1');
     expect(result.state).toBe('completed');
-    expect(await localJobs()).toBe(jobsBefore + 3); // s1 twice, s2 once
+    expect(await localJobCount()).toBe(jobsBefore + 3); // s1 twice, s2 once
   });
 });
 

@@ -24,7 +24,8 @@ import type { ErrorKind } from '../../contracts/errors.js';
 import type { GenerateRequest, JobSnapshot } from '../../contracts/jobs.js';
 import type { ProviderCapabilities } from '../../contracts/capabilities.js';
 
-interface LocalJob {
+/** One job as the local provider keeps it on disk (jobs/<id>.json under its root). */
+export interface LocalJob {
   jobId: string;
   clientRef: string;
   createdAt: number;
@@ -54,6 +55,24 @@ function hsvToRgb(h: number, s: number, v: number): number {
 }
 
 const sceneOf = (clientRef: string) => clientRef.split(':')[1];
+
+/** Where a worker with this work dir keeps its local jobs and outputs. */
+export const localProviderRoot = (workDir: string): string => join(workDir, 'local-provider');
+
+/** Every job under `root`, oldest file name first (none when nothing was ever submitted); unreadable files are skipped. */
+export async function localJobs(root: string): Promise<LocalJob[]> {
+  const dir = join(root, 'jobs');
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const jobs: LocalJob[] = [];
+  for (const f of files.filter((n) => n.endsWith('.json')).sort()) {
+    const job = await readFile(join(dir, f), 'utf8').then(
+      (t) => JSON.parse(t) as LocalJob,
+      () => undefined,
+    );
+    if (job) jobs.push(job);
+  }
+  return jobs;
+}
 
 export class LocalProvider implements VideoProvider {
   readonly id = 'local';
@@ -168,17 +187,8 @@ export class LocalProvider implements VideoProvider {
 
   /** Local jobs carry our clientRef, so reconciliation is exact. */
   async findByClientRef(clientRef: string): Promise<JobSnapshot | null> {
-    let files: string[];
-    try {
-      files = await readdir(join(this.root, 'jobs'));
-    } catch {
-      return null;
-    }
-    for (const f of files.filter((n) => n.endsWith('.json')).sort()) {
-      const job = await this.readJob(f.slice(0, -5)).catch(() => undefined);
-      if (job?.clientRef === clientRef) return this.snapshot(job);
-    }
-    return null;
+    const job = (await localJobs(this.root)).find((j) => j.clientRef === clientRef);
+    return job ? this.snapshot(job) : null;
   }
 
   /** Waits for any renders this process started (tests and shutdown). */
