@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, until, type ApiServer } from '../helpers/api-server.js';
+import { startApiServer, until, untilDeliveriesFinished, type ApiServer } from '../helpers/api-server.js';
 
 interface Received {
   id: string;
@@ -80,12 +80,7 @@ describe('batch webhooks', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body.links.webhooks).toBe('/v1/batches/hooks-batch/webhooks');
     await until('batch.completed delivered', async () => (received.some((r) => r.type === 'batch.completed') ? true : undefined), 90_000);
-    // Deliveries run side by side: an item's retry may still be due when the batch's end has arrived.
-    await until('every delivery finished', async () => {
-      const { body } = await api.call('GET', '/v1/batches/hooks-batch/webhooks');
-      const all = body.deliveries as { state: string }[];
-      return all.length > 0 && all.every((d) => d.state !== 'pending') ? true : undefined;
-    });
+    await untilDeliveriesFinished(api, '/v1/batches/hooks-batch/webhooks');
 
     expect(badSignatures).toBe(0);
     const byId = new Map<string, Set<string>>();

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, until, type ApiServer } from '../helpers/api-server.js';
+import { startApiServer, until, untilDeliveriesFinished, type ApiServer } from '../helpers/api-server.js';
 
 interface Delivery {
   id: string;
@@ -84,13 +84,7 @@ describe('outbound webhooks', () => {
     await until('take 2 in review', async () => (received.some((d) => d.type === 'scene.needs_review' && d.take === 2) ? true : undefined));
     await api.call('POST', `/v1/productions/${id}/scenes/c/approve`, { body: {} });
     await until('completed delivered', async () => (received.some((d) => d.type === 'production.completed') ? true : undefined), 90_000);
-    // Deliveries run side by side (a webhook promises no order): the scene's last change may still be in its retry
-    // when the production's end has arrived. Wait until none is pending.
-    await until('every delivery finished', async () => {
-      const { body } = await api.call('GET', `/v1/productions/${id}/webhooks`);
-      const all = body.deliveries as { state: string }[];
-      return all.length > 0 && all.every((d) => d.state !== 'pending') ? true : undefined;
-    });
+    await untilDeliveriesFinished(api, `/v1/productions/${id}/webhooks`);
 
     expect(badSignatures).toBe(0);
     const byId = new Map<string, Set<string>>();

@@ -146,3 +146,16 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined>, t
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+/**
+ * Waits until the webhook deliveries at `path` (a production's or a batch's `/webhooks`) have all finished. Deliveries
+ * run side by side and a webhook promises no order: an earlier event's retry may still be due when the last event has
+ * arrived, so a test counts what was received only after this.
+ */
+export async function untilDeliveriesFinished(api: ApiServer, path: string): Promise<void> {
+  await until(`every delivery at ${path} finished`, async () => {
+    const { body } = await api.call('GET', path);
+    const all = (body.deliveries ?? []) as { state: string }[];
+    return all.length > 0 && all.every((d) => d.state !== 'pending') ? true : undefined;
+  });
+}
